@@ -1,0 +1,1 @@
+"""Package data: models, meshes and textures (no code; see README.md here)."""

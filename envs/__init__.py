@@ -1,0 +1,1 @@
+"""The environments, one package per family (importable as ``simenv.envs``)."""

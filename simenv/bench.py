@@ -1,0 +1,48 @@
+"""Speed measurement shared by ``simenv bench`` and ``benchmarks/``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+
+def measure(env_id: str, steps: int = 1000, resets: int = 10, seed: int = 0,
+            **kwargs: Any) -> dict[str, Any]:
+    """Steps/s under random actions (episode resets included) and mean reset time.
+
+    The first reset and 20 warm-up steps are not timed. Actions come from the action
+    space's own seeded generator.
+    """
+    env = gym.make(env_id, **kwargs)
+    try:
+        env.action_space.seed(seed)
+        env.reset(seed=seed)
+        for _ in range(20):
+            env.step(env.action_space.sample())
+        env.reset(seed=seed + 1)
+        episodes = 0
+        start = time.perf_counter()
+        for _ in range(steps):
+            _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+            if terminated or truncated:
+                env.reset()
+                episodes += 1
+        elapsed = time.perf_counter() - start
+        reset_times = []
+        for i in range(resets):
+            t = time.perf_counter()
+            env.reset(seed=seed + 100 + i)
+            reset_times.append(time.perf_counter() - t)
+    finally:
+        env.close()
+    return {
+        "env": env_id,
+        "kwargs": {k: v for k, v in kwargs.items() if not isinstance(v, np.ndarray)},
+        "steps": steps,
+        "steps_per_s": steps / elapsed,
+        "reset_ms": 1e3 * float(np.mean(reset_times)),
+        "episodes_in_timed_steps": episodes,
+    }

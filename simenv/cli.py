@@ -1,0 +1,177 @@
+"""The ``simenv`` command line: list, preview, bench, doctor, demo.
+
+User errors print one line (what, where, how to fix) and exit with status 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="simenv: Gymnasium environments with domain randomization.")
+
+EnvId = Annotated[str, typer.Argument(help="environment id, e.g. simenv/IndoorNav-v0")]
+Randomization = Annotated[str, typer.Option(help="none | default | strong | path to YAML/JSON")]
+Kw = Annotated[list[str] | None, typer.Option("--kw", help="extra env kwarg KEY=VALUE (YAML value)")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(2)
+
+
+def _kwargs(kw: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in kw or []:
+        if "=" not in item:
+            _fail(f"--kw expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _check_id(env_id: str) -> None:
+    import simenv
+
+    if env_id not in simenv.ENV_IDS:
+        _fail(f"unknown environment {env_id!r}; valid: {', '.join(simenv.ENV_IDS)} "
+              "(see `simenv list`)")
+
+
+def _make(env_id: str, **kwargs: Any) -> Any:
+    import gymnasium as gym
+
+    _check_id(env_id)
+    try:
+        return gym.make(env_id, **kwargs)
+    except (ValueError, TypeError) as err:
+        _fail(f"{env_id}: {err}")
+
+
+@app.command("list")
+def list_envs() -> None:
+    """List the registered environment ids with one-line descriptions."""
+    import simenv
+
+    for env_id, (_, steps, text) in simenv.ENV_IDS.items():
+        typer.echo(f"{env_id:28s} {text} (max {steps} steps)")
+
+
+@app.command()
+def preview(
+    env_id: EnvId,
+    n: Annotated[int, typer.Option(help="number of randomized first frames")] = 16,
+    out: Annotated[Path, typer.Option(help="output PNG")] = Path("preview.png"),
+    randomization: Randomization = "default",
+    dr_scale: Annotated[float, typer.Option(help="scale of every DR range")] = 1.0,
+    size: Annotated[int, typer.Option(help="camera size in pixels")] = 128,
+    view: Annotated[str, typer.Option(help="ego (the observation) or overview")] = "ego",
+    seed: int = 0,
+    kw: Kw = None,
+) -> None:
+    """A PNG mosaic of first observations under domain randomization."""
+    from tqdm import tqdm
+
+    from .viz import mosaic, save_png
+
+    if n < 1:
+        _fail(f"--n must be >= 1, got {n}")
+    if view not in ("ego", "overview"):
+        _fail(f"--view must be ego or overview, got {view!r}")
+    env = _make(env_id, randomization=randomization, dr_scale=dr_scale, obs_mode="rgb",
+                camera_size=(size, size), render_mode="rgb_array",
+                render_size=(size * 2, size * 2), **_kwargs(kw))
+    frames = []
+    for i in tqdm(range(n), desc=f"preview {env_id}", unit="scene"):
+        obs, _ = env.reset(seed=seed + i)
+        frames.append(obs["rgb"] if view == "ego" else env.render())
+    env.close()
+    typer.echo(f"wrote {save_png(out, mosaic(frames))}")
+
+
+@app.command()
+def bench(
+    env_id: EnvId,
+    steps: int = 1000,
+    obs_mode: str = "rgb",
+    randomization: Randomization = "default",
+    size: int = 84,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON line")] = False,
+    kw: Kw = None,
+) -> None:
+    """Steps/s with random actions and reset time."""
+    from .bench import measure
+
+    _check_id(env_id)
+    try:
+        result = measure(env_id, steps=steps, obs_mode=obs_mode, randomization=randomization,
+                         camera_size=(size, size), **_kwargs(kw))
+    except (ValueError, TypeError) as err:
+        _fail(f"{env_id}: {err}")
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(f"{env_id} obs_mode={obs_mode} randomization={randomization} {size}x{size}: "
+                   f"{result['steps_per_s']:.0f} steps/s, reset {result['reset_ms']:.1f} ms")
+
+
+@app.command()
+def doctor() -> None:
+    """Which GL backends work, package versions, and a one-frame render test."""
+    import importlib.metadata as md
+
+    from .rendering import probe_backend
+
+    typer.echo(f"python {platform.python_version()} on {platform.platform()}")
+    for pkg in ("simenv", "mujoco", "gymnasium", "pybullet", "numpy", "opencv-python",
+                "stable-baselines3", "torch"):
+        try:
+            typer.echo(f"  {pkg:18s} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            typer.echo(f"  {pkg:18s} not installed")
+    typer.echo(f"MUJOCO_GL={os.environ.get('MUJOCO_GL')} "
+               f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(unset)')}")
+    working = []
+    for backend in ("egl", "osmesa"):
+        ok, message = probe_backend(backend)
+        typer.echo(f"  {backend:7s} {'works' if ok else 'fails'}: {message}")
+        if ok:
+            working.append(backend)
+    if not working:
+        _fail("no headless OpenGL backend works; install Mesa EGL (apt install libegl1 "
+              "libgl1-mesa-dri) or OSMesa (apt install libosmesa6)")
+    env = _make("simenv/IndoorNav-v0")
+    obs, _ = env.reset(seed=0)
+    env.close()
+    typer.echo(f"render test: IndoorNav-v0 rgb {obs['rgb'].shape}, mean {obs['rgb'].mean():.1f}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out/demo"),
+    episodes: Annotated[int, typer.Option(help="expert episodes per task")] = 3,
+) -> None:
+    """Preview mosaic, expert episodes, an episode video and a metrics table."""
+    from .demo import run_demo
+
+    run_demo(out, episodes)
+
+
+def main() -> None:
+    try:
+        app()
+    except (ValueError, FileNotFoundError) as err:  # user errors raised below the CLI layer
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Engine-agnostic pieces every simenv environment shares: argument checks and actions.
+
+Every user error is a one-line ``ValueError`` naming the bad value and the valid ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+MAX_CAMERA_SIZE = 512
+
+
+def check_camera_size(camera_size: Any) -> tuple[int, int]:
+    """``(height, width)`` of positive ints up to 512, or a ``ValueError``."""
+    ok = (
+        isinstance(camera_size, (tuple, list))
+        and len(camera_size) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in camera_size)
+        and all(1 <= int(v) <= MAX_CAMERA_SIZE for v in camera_size)
+    )
+    if not ok:
+        raise ValueError(
+            f"camera_size must be (height, width) with integers in 1..{MAX_CAMERA_SIZE}, "
+            f"got {camera_size!r}"
+        )
+    return int(camera_size[0]), int(camera_size[1])
+
+
+def parse_obs_mode(obs_mode: str, valid: Iterable[str], aliases: dict[str, str]) -> frozenset[str]:
+    """Split ``"rgbd+seg"`` style modes into parts; aliases expand (``rgbd`` → ``rgb+depth``)."""
+    valid = tuple(valid)
+    if not isinstance(obs_mode, str) or not obs_mode:
+        raise ValueError(f"obs_mode must be a string such as 'rgb', got {obs_mode!r}")
+    parts: set[str] = set()
+    for token in obs_mode.split("+"):
+        token = token.strip()
+        expanded = aliases.get(token, token)
+        for part in expanded.split("+"):
+            if part not in valid:
+                raise ValueError(
+                    f"unknown obs_mode {obs_mode!r} (part {token!r}); valid: "
+                    + ", ".join(sorted(set(valid) | set(aliases)))
+                    + " and '+' combinations"
+                )
+            parts.add(part)
+    return frozenset(parts)
+
+
+def check_choice(name: str, value: Any, valid: Iterable[Any]) -> Any:
+    valid = tuple(valid)
+    if value not in valid:
+        raise ValueError(f"{name}={value!r} is not valid; valid: {', '.join(map(repr, valid))}")
+    return value
+
+
+def check_action(space: spaces.Space[Any], action: Any) -> np.ndarray | int:
+    """Validate a user action before it reaches an engine.
+
+    ``Box`` actions: wrong shapes and NaN/inf raise ``ValueError``; finite values outside the
+    bounds are clipped (documented in each env). ``Discrete`` actions must be integers in range.
+    """
+    if isinstance(space, spaces.Discrete):
+        arr = np.asarray(action)
+        if arr.shape not in ((), (1,)) or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(
+                f"action must be an integer in [0, {space.n - 1}], got {action!r}"
+            )
+        value = int(arr.reshape(()))
+        if not 0 <= value - int(space.start) < space.n:
+            raise ValueError(f"action must be an integer in [0, {space.n - 1}], got {value}")
+        return value
+    if isinstance(space, spaces.Box):
+        try:
+            arr = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"action must be a float array of shape {space.shape}, got {action!r}"
+            ) from None
+        if arr.shape != space.shape:
+            raise ValueError(f"action must have shape {space.shape}, got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"action contains NaN or inf: {arr.tolist()}")
+        return np.clip(arr, space.low, space.high)
+    raise TypeError(f"unsupported action space {space}")
