@@ -240,6 +240,11 @@ def _override(param: Param, spec: Any) -> Param | _Fixed | _ChoiceP:
             len(parsed.p) != len(parsed.choices) or abs(sum(parsed.p) - 1.0) > 1e-6
         ):
             raise ValueError(f"{where}: p must have one probability per choice and sum to 1")
+        bad = [c for c in parsed.choices if param.dist == "choice" and c not in param.choices]
+        if bad:
+            raise ValueError(
+                f"{where}: {bad[0]!r} is not one of the valid values {list(param.choices)}"
+            )
         nominal = param.nominal if param.nominal in parsed.choices else parsed.choices[0]
         new = replace(param, dist="choice", choices=tuple(parsed.choices), nominal=nominal)
         return _ChoiceP(new, tuple(parsed.p)) if parsed.p is not None else new

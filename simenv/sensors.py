@@ -265,9 +265,11 @@ def _distortion_maps(h: int, w: int, k1: float, k2: float) -> tuple[np.ndarray, 
     dx, dy = (xs - cx) / f, (ys - cy) / f
     rd = np.hypot(dx, dy)
     ru = rd.copy()
-    for _ in range(12):
+    for _ in range(20):
         r2 = ru * ru
         g = ru * (1.0 + k1 * r2 + k2 * r2 * r2) - rd
+        if np.abs(g).max() < 1e-7:  # a thousandth of a pixel at 512 px
+            break
         dg = 1.0 + 3.0 * k1 * r2 + 5.0 * k2 * r2 * r2
         ru = np.clip(ru - g / np.where(np.abs(dg) < 1e-3, 1e-3, dg), 0.0, 4.0)
     scale = np.divide(ru, rd, out=np.ones_like(rd), where=rd > 0)

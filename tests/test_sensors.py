@@ -410,12 +410,32 @@ def test_bad_depth_raises_clear_error() -> None:
 
 # ----------------------------------------------------------------------------- DR params
 def test_sensor_params_declare_the_documented_names() -> None:
+    expected = {
+        "sensor.noise.gaussian",
+        "sensor.noise.shot",
+        "sensor.blur",
+        "sensor.color.brightness",
+        "sensor.color.contrast",
+        "sensor.color.saturation",
+        "sensor.color.hue",
+        "sensor.gamma",
+        "sensor.jpeg.quality",
+        "sensor.vignetting",
+        "sensor.lens.k1",
+        "sensor.lens.k2",
+        "sensor.depth.noise",
+        "sensor.depth.edge_holes",
+        "sensor.depth.dropout",
+    }
     names = [p.name for p in SENSOR_PARAMS]
-    assert len(names) == len(set(names)) == 15
-    assert all(n.startswith("sensor.") and p.doc for n, p in zip(names, SENSOR_PARAMS))
-    assert {"sensor.noise.gaussian", "sensor.jpeg.quality", "sensor.depth.dropout"} <= set(names)
+    assert len(names) == len(expected) and set(names) == expected
+    assert all(p.doc for p in SENSOR_PARAMS)
     table = dr_table(SENSOR_PARAMS)
     assert all(f"`{n}`" in table for n in names)
+    # Nominal values are the identity sensor, and every name maps onto a model field.
+    nominal = {p.name: p.nominal for p in SENSOR_PARAMS}
+    assert SensorModel.from_sample(nominal) == SensorModel()
+    assert SensorModel.from_sample({n: 0.5 for n in names}) != SensorModel()
 
 
 @pytest.mark.parametrize("preset", ["default", "strong"])

@@ -150,9 +150,12 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
             obs["depth"] = spaces.Box(0.0, C.MAX_DEPTH, (h, w, 1), np.float32)
         if "seg" in self.obs_parts:
             obs["seg"] = spaces.Box(0, len(C.SEG_CLASSES) - 1, (h, w, 1), np.uint8)
-        goal_dim = 3 if task == "pointgoal" else len(C.CATEGORIES)
-        obs["goal"] = spaces.Box(-np.inf, np.inf, (goal_dim,), np.float32)
-        obs["proprio"] = spaces.Box(-np.inf, np.inf, (2,), np.float32)
+        if task == "pointgoal":  # distance (m), cos, sin of the heading to the goal
+            obs["goal"] = spaces.Box(np.array([0, -1, -1], np.float32),
+                                     np.array([50, 1, 1], np.float32))
+        else:
+            obs["goal"] = spaces.Box(0.0, 1.0, (len(C.CATEGORIES),), np.float32)
+        obs["proprio"] = spaces.Box(-10.0, 10.0, (2,), np.float32)
         if "state" in self.obs_parts:
             obs["ranges"] = spaces.Box(0.0, C.MAX_RANGE, (C.N_RANGES,), np.float32)
         self.observation_space = spaces.Dict(obs)
@@ -408,7 +411,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         root = self.model.jnt_dofadr[self.joint("robot/root")]
         vel = data.qvel[root:root + 6]
         forward = vel[0] * np.cos(yaw) + vel[1] * np.sin(yaw)
-        obs["proprio"] = np.array([forward, vel[5]], np.float32)
+        obs["proprio"] = np.clip(np.array([forward, vel[5]], np.float32), -10.0, 10.0)
         if "state" in self.obs_parts:
             obs["ranges"] = self._ranges(yaw)
         return obs

@@ -1,0 +1,44 @@
+# simenv developer entry points. Everything installs from nothing into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export MUJOCO_GL ?= egl
+export PYOPENGL_PLATFORM ?= egl
+# llvmpipe: drawing on the calling thread is fastest at small image sizes (see RESULTS.md)
+export LP_NUM_THREADS ?= 0
+
+.PHONY: install demo test lint bench bench-peers clean
+
+$(STAMP): pyproject.toml constraints-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -c constraints-dev.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## previews, expert episodes, a video and a metrics table in out/demo
+	$(BIN)/simenv demo --out out/demo --episodes 3
+	$(BIN)/simenv preview simenv/IndoorNav-v0 --n 16 --view overview --out out/demo/overview.png
+
+test: $(STAMP)  ## the whole suite (fast tests; slow ones are covered by benchmarks/)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+$(VENV)-peers/.installed: benchmarks/peers/requirements-miniworld.txt
+	$(PYTHON) -m venv $(VENV)-peers
+	$(VENV)-peers/bin/pip install -q -r benchmarks/peers/requirements-miniworld.txt
+	touch $@
+
+bench-peers: $(VENV)-peers/.installed
+
+bench: $(STAMP) bench-peers  ## IndoorNav vs MiniWorld in one run; see benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench_indoor_nav.py
+
+clean:
+	rm -rf $(VENV) $(VENV)-peers out build dist *.egg-info

@@ -1,0 +1,7 @@
+"""Test configuration: headless software rendering, single-threaded llvmpipe."""
+
+import os
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+os.environ.setdefault("LP_NUM_THREADS", "0")
