@@ -86,9 +86,10 @@ def preview(
         _fail(f"--n must be >= 1, got {n}")
     if view not in ("ego", "overview"):
         _fail(f"--view must be ego or overview, got {view!r}")
-    env = _make(env_id, randomization=randomization, dr_scale=dr_scale, obs_mode="rgb",
-                camera_size=(size, size), render_mode="rgb_array",
-                render_size=(size * 2, size * 2), **_kwargs(kw))
+    kwargs = {"randomization": randomization, "dr_scale": dr_scale, "obs_mode": "rgb",
+              "camera_size": (size, size), "render_mode": "rgb_array",
+              "render_size": (size * 2, size * 2), **_kwargs(kw)}
+    env = _make(env_id, **kwargs)
     frames = []
     for i in tqdm(range(n), desc=f"preview {env_id}", unit="scene"):
         obs, _ = env.reset(seed=seed + i)
@@ -112,8 +113,9 @@ def bench(
 
     _check_id(env_id)
     try:
-        result = measure(env_id, steps=steps, obs_mode=obs_mode, randomization=randomization,
-                         camera_size=(size, size), **_kwargs(kw))
+        kwargs = {"obs_mode": obs_mode, "randomization": randomization,
+                  "camera_size": (size, size), **_kwargs(kw)}
+        result = measure(env_id, steps=steps, **kwargs)
     except (ValueError, TypeError) as err:
         _fail(f"{env_id}: {err}")
     if as_json:

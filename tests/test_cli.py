@@ -1,0 +1,64 @@
+"""The command line: list, preview, bench, doctor and its one-line user errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import pytest
+from typer.testing import CliRunner
+
+from simenv.cli import app
+
+runner = CliRunner()
+
+
+def test_list_names_every_id() -> None:
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0 and "simenv/IndoorNav-v0" in result.output
+
+
+def test_preview_writes_a_mosaic(tmp_path) -> None:
+    out = tmp_path / "grid.png"
+    result = runner.invoke(app, ["preview", "simenv/IndoorNav-v0", "--n", "4", "--size", "48",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    image = cv2.imread(str(out))
+    assert image.shape == (2 * 48 + 6, 2 * 48 + 6, 3)
+    tiles = [image[2:50, 2:50], image[2:50, 52:100]]
+    assert abs(float(tiles[0].mean()) - float(tiles[1].mean())) > 0.5 or (
+        (tiles[0] != tiles[1]).mean() > 0.5)
+
+
+def test_bench_prints_json() -> None:
+    result = runner.invoke(app, ["bench", "simenv/IndoorNav-v0", "--steps", "30", "--size",
+                                 "36", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    assert data["steps_per_s"] > 0 and data["reset_ms"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["preview", "simenv/Nope-v0"], "unknown environment"),
+        (["preview", "simenv/IndoorNav-v0", "--randomization", "wild"], "neither a preset"),
+        (["preview", "simenv/IndoorNav-v0", "--kw", "obs_mode=xyz"], "unknown obs_mode"),
+        (["bench", "simenv/IndoorNav-v0", "--kw", "task"], "KEY=VALUE"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(args, message) -> None:
+    proc = subprocess.run([sys.executable, "-m", "simenv.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_doctor_reports_a_working_backend() -> None:
+    proc = subprocess.run([sys.executable, "-m", "simenv.cli", "doctor"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "egl     works" in proc.stdout and "render test" in proc.stdout
