@@ -20,7 +20,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 EnvId = Annotated[str, typer.Argument(help="environment id, e.g. simenv/IndoorNav-v0")]
 Randomization = Annotated[str, typer.Option(help="none | default | strong | path to YAML/JSON")]
-Kw = Annotated[list[str] | None, typer.Option("--kw", help="extra env kwarg KEY=VALUE (YAML value)")]
+Kw = Annotated[
+    list[str] | None, typer.Option("--kw", help="extra env kwarg KEY=VALUE (YAML value)")
+]
 
 
 def _fail(message: str) -> None:

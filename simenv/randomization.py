@@ -41,13 +41,13 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-Value = Union[float, int, str, bool]
+Value = float | int | str | bool
 DistKind = Literal["uniform", "loguniform", "normal", "choice"]
 PRESETS: dict[str, float] = {"none": 0.0, "default": 1.0, "strong": 2.0}
 
@@ -205,22 +205,41 @@ def _one_line(err: ValidationError) -> str:
     )
 
 
+def _fixed(param: Param, value: Value, where: str) -> _Fixed:
+    if param.dist == "choice":
+        if value not in param.choices:
+            raise ValueError(
+                f"{where}: {value!r} is not one of the valid values {list(param.choices)}"
+            )
+    elif isinstance(value, (str, bool)):
+        raise ValueError(f"{where}: expected a number, got {value!r}")
+    elif not math.isfinite(float(value)):
+        raise ValueError(f"{where}: value must be finite, got {value!r}")
+    return _Fixed(value)
+
+
+def _choice(param: Param, parsed: _Choice, where: str) -> Param | _ChoiceP:
+    if parsed.p is not None and (
+        len(parsed.p) != len(parsed.choices) or abs(sum(parsed.p) - 1.0) > 1e-6
+    ):
+        raise ValueError(f"{where}: p must have one probability per choice and sum to 1")
+    bad = [c for c in parsed.choices if param.dist == "choice" and c not in param.choices]
+    if bad:
+        raise ValueError(
+            f"{where}: {bad[0]!r} is not one of the valid values {list(param.choices)}"
+        )
+    nominal = param.nominal if param.nominal in parsed.choices else parsed.choices[0]
+    new = replace(param, dist="choice", choices=tuple(parsed.choices), nominal=nominal)
+    return _ChoiceP(new, tuple(parsed.p)) if parsed.p is not None else new
+
+
 def _override(param: Param, spec: Any) -> Param | _Fixed | _ChoiceP:
     """Turn one user override into a sampler for ``param`` (or raise a one-line ValueError)."""
     where = f"randomization[{param.name!r}]"
     if spec is None:
         return _Fixed(param.nominal)
     if isinstance(spec, (bool, int, float, str)):
-        if param.dist == "choice":
-            if spec not in param.choices:
-                raise ValueError(
-                    f"{where}: {spec!r} is not one of the valid values {list(param.choices)}"
-                )
-        elif isinstance(spec, (str, bool)):
-            raise ValueError(f"{where}: expected a number, got {spec!r}")
-        elif not math.isfinite(float(spec)):
-            raise ValueError(f"{where}: value must be finite, got {spec!r}")
-        return _Fixed(spec)
+        return _fixed(param, spec, where)
     if isinstance(spec, (list, tuple)):
         if param.dist == "choice":
             spec = {"dist": "choice", "choices": list(spec)}
@@ -236,18 +255,7 @@ def _override(param: Param, spec: Any) -> Param | _Fixed | _ChoiceP:
     except ValidationError as err:
         raise ValueError(f"{where}: {_one_line(err)}") from None
     if isinstance(parsed, _Choice):
-        if parsed.p is not None and (
-            len(parsed.p) != len(parsed.choices) or abs(sum(parsed.p) - 1.0) > 1e-6
-        ):
-            raise ValueError(f"{where}: p must have one probability per choice and sum to 1")
-        bad = [c for c in parsed.choices if param.dist == "choice" and c not in param.choices]
-        if bad:
-            raise ValueError(
-                f"{where}: {bad[0]!r} is not one of the valid values {list(param.choices)}"
-            )
-        nominal = param.nominal if param.nominal in parsed.choices else parsed.choices[0]
-        new = replace(param, dist="choice", choices=tuple(parsed.choices), nominal=nominal)
-        return _ChoiceP(new, tuple(parsed.p)) if parsed.p is not None else new
+        return _choice(param, parsed, where)
     if param.dist == "choice":
         raise ValueError(
             f"{where}: parameter takes values from {list(param.choices)}, not a numeric range"
@@ -264,7 +272,7 @@ def _override(param: Param, spec: Any) -> Param | _Fixed | _ChoiceP:
             low=parsed.low,
             high=parsed.high,
             std=getattr(parsed, "std", param.std),
-            nominal=int(round(nominal)) if param.integer else nominal,
+            nominal=round(nominal) if param.integer else nominal,
             limits=None,
         )
     except ValueError as err:
@@ -386,11 +394,14 @@ class DomainRandomizer:
         return tuple((n, sample[n]) for n, p in self.params.items() if p.rebuild)
 
 
+_REBUILD = {True: " (rebuilds the model)", False: ""}
+
+
 def dr_table(params: Sequence[Param]) -> str:
     """A Markdown table (parameter, nominal, default range, meaning) for docstrings and docs."""
     rows = ["| parameter | nominal | default range | meaning |", "|---|---|---|---|"]
     rows += [
-        f"| `{p.name}` | {p.nominal} | {p.range_text} | {p.doc}{' (rebuilds)' if p.rebuild else ''} |"
+        f"| `{p.name}` | {p.nominal} | {p.range_text} | {p.doc}{_REBUILD[p.rebuild]} |"
         for p in params
     ]
     return "\n".join(rows)

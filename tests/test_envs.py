@@ -96,7 +96,7 @@ def test_pickle_round_trip(env_id: str) -> None:
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_async_vector_env(env_id: str) -> None:
     envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="async", **SMALL)
-    obs, info = envs.reset(seed=[1, 2])
+    obs, _ = envs.reset(seed=[1, 2])
     assert obs["rgb"].shape == (2, 36, 36, 3)
     assert not np.array_equal(obs["rgb"][0], obs["rgb"][1])
     for _ in range(3):

@@ -7,7 +7,6 @@ import hashlib
 import gymnasium as gym
 import numpy as np
 import pytest
-
 from simenv.agents import IndoorNavExpert
 from simenv.agents.indoor_nav_expert import run_expert_episode
 from simenv.envs.indoor_nav import SEG_CLASSES
@@ -66,8 +65,8 @@ def test_geodesic_distances_are_shortest_paths() -> None:
 
 def test_different_seeds_give_different_scenes_and_dr_none_is_nominal() -> None:
     env = gym.make("simenv/IndoorNav-v0", randomization="none", layout=42)
-    a, ia = env.reset(seed=0)
-    b, ib = env.reset(seed=1)
+    _, ia = env.reset(seed=0)
+    _, ib = env.reset(seed=1)
     assert ia["randomization"] == ib["randomization"]  # nominal look
     assert ia["layout"] == ib["layout"] == 42
     env2 = gym.make("simenv/IndoorNav-v0")
@@ -136,7 +135,7 @@ def test_discrete_actions_and_stop() -> None:
     _, _, terminated, _, info = env.step(0)  # stop far from the goal: episode over, failure
     assert terminated and not info["success"] and info["spl"] == 0.0
     env.reset(seed=0)
-    x0, yaw0 = env.unwrapped.robot_pose()
+    _, yaw0 = env.unwrapped.robot_pose()
     env.step(2)  # turn left
     _, yaw1 = env.unwrapped.robot_pose()
     assert 0.1 < np.angle(np.exp(1j * (yaw1 - yaw0))) < 0.6

@@ -18,15 +18,15 @@ import time
 # Headless rendering must be chosen before pyglet/miniworld are imported.
 # miniworld itself switches pyglet to headless only when PYOPENGL_PLATFORM=egl.
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
-import pyglet  # noqa: E402
+import pyglet
 
 pyglet.options["headless"] = True
 pyglet.options["shadow_window"] = False
 pyglet.options["debug_gl"] = False  # per-call glGetError checks cost throughput
 
 import gymnasium as gym  # noqa: E402
+import miniworld  # noqa: E402  (registers MiniWorld-* envs)
 import numpy as np  # noqa: E402
-import miniworld  # noqa: E402,F401  (registers MiniWorld-* envs)
 
 try:
     from importlib.metadata import version as _pkg_version
