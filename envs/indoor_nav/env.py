@@ -161,7 +161,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         self.observation_space = spaces.Dict(obs)
 
         self._ego_option = mujoco.MjvOption()
-        self._ego_option.geomgroup[:] = [1, 1, 1, 1, 0, 0]
+        self._ego_option.geomgroup[:] = [1, 0, 1, 1, 0, 0]  # the robot (group 1) is not drawn
         self._overview_option = mujoco.MjvOption()
         self._overview_option.geomgroup[:] = [1, 1, 1, 0, 1, 0]
         self._structure: tuple[Any, ...] | None = None
