@@ -93,6 +93,7 @@ class MujocoRenderer:
         self._scene = mujoco.MjvScene(model, maxgeom=2000)
         self._flags(self._scene)
         self._cam = mujoco.MjvCamera()
+        self._option = mujoco.MjvOption()
         self._buffers: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def _flags(self, scene: Any) -> None:
@@ -185,7 +186,7 @@ class MujocoRenderer:
             cam = self._cam
         else:
             cam = camera
-        opt = option if option is not None else _default_option(mj)
+        opt = option if option is not None else self._option
         mj.mjv_updateScene(self.model, data, opt, None, cam, mj.mjtCatBit.mjCAT_ALL, self._scene)
         viewport = mj.MjrRect(0, 0, width, height)
         color, zbuf = self._buffer(height, width)
@@ -235,15 +236,6 @@ class MujocoRenderer:
             if g.objtype == mj.mjtObj.mjOBJ_GEOM and g.segid >= 0:
                 lookup[g.segid + 1] = g.objid
         return lookup[np.clip(segid, 0, scene.ngeom)]
-
-
-_OPTION: dict[int, Any] = {}
-
-
-def _default_option(mj: Any) -> Any:
-    if 0 not in _OPTION:
-        _OPTION[0] = mj.MjvOption()
-    return _OPTION[0]
 
 
 def probe_backend(backend: str, size: int = 64) -> tuple[bool, str]:

@@ -7,6 +7,7 @@ import hashlib
 import gymnasium as gym
 import numpy as np
 import pytest
+
 from simenv.agents import IndoorNavExpert
 from simenv.agents.indoor_nav_expert import run_expert_episode
 from simenv.envs.indoor_nav import SEG_CLASSES

@@ -195,6 +195,9 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
             self._set_model(spec.compile())
             self._refs = self._lookup_refs(plan, light_rooms)
             self._seg_lut = self._segmentation_lut()
+            self._root_qpos = int(self.model.jnt_qposadr[self.joint("robot/root")])
+            self._root_dof = int(self.model.jnt_dofadr[self.joint("robot/root")])
+            self._lidar = self._id(mujoco.mjtObj.mjOBJ_SITE, C.RANGEFINDER_SITE)
             self._structure = structure
         model, data = self.model, self.data
         assert model is not None and data is not None
@@ -203,7 +206,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         if self._renderer is not None:
             for texid in changed:
                 self._renderer.upload_texture(texid)
-        root = model.jnt_qposadr[self.joint("robot/root")]
+        root = self._root_qpos
         data.qpos[root:root + 7] = [*start_xy, 0.001, np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
         data.mocap_pos[0] = [*goal, 0.0] if goal is not None else [0, 0, -1.0]
         mujoco.mj_forward(model, data)
@@ -408,8 +411,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         else:
             obs["goal"] = np.zeros(len(C.CATEGORIES), np.float32)
             obs["goal"][C.CATEGORIES.index(ep["category"])] = 1.0
-        root = self.model.jnt_dofadr[self.joint("robot/root")]
-        vel = data.qvel[root:root + 6]
+        vel = data.qvel[self._root_dof:self._root_dof + 6]
         forward = vel[0] * np.cos(yaw) + vel[1] * np.sin(yaw)
         obs["proprio"] = np.clip(np.array([forward, vel[5]], np.float32), -10.0, 10.0)
         if "state" in self.obs_parts:
@@ -420,7 +422,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         model, data = self.model, self.data
         angles = yaw + np.linspace(0, 2 * np.pi, C.N_RANGES, endpoint=False)
         vec = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], 1).ravel()
-        site = self._id(mujoco.mjtObj.mjOBJ_SITE, C.RANGEFINDER_SITE)
+        site = self._lidar
         geomid = np.zeros(C.N_RANGES, np.int32)
         dist = np.zeros(C.N_RANGES)
         group = np.array([1, 0, 0, 0, 0, 0], np.uint8)
