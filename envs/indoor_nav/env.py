@@ -24,6 +24,7 @@ from .scene import LOOK_GROUPS, OVERVIEW_CAMERA, build_spec
 OBS_PARTS = ("rgb", "depth", "seg", "state")
 OBS_ALIASES = {"rgbd": "rgb+depth"}
 TASKS = ("pointgoal", "objectgoal")
+_BEAMS = np.linspace(0, 2 * np.pi, C.N_RANGES, endpoint=False)  # range beams, robot frame
 ACTION_MODES = ("continuous", "discrete")
 
 
@@ -190,8 +191,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
 
         structure = (layout, tuple(items), tuple(light_rooms))
         if structure != self._structure:
-            spec = build_spec(plan, items, light_rooms, (0.0, 0.0, 0.0), self.camera_size,
-                              self.render_size)
+            spec = build_spec(plan, items, light_rooms, self.camera_size, self.render_size)
             self._set_model(spec.compile())
             self._refs = self._lookup_refs(plan, light_rooms)
             self._seg_lut = self._segmentation_lut()
@@ -420,7 +420,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
 
     def _ranges(self, yaw: float) -> np.ndarray:
         model, data = self.model, self.data
-        angles = yaw + np.linspace(0, 2 * np.pi, C.N_RANGES, endpoint=False)
+        angles = yaw + _BEAMS
         vec = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], 1).ravel()
         site = self._lidar
         geomid = np.zeros(C.N_RANGES, np.int32)

@@ -24,7 +24,6 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from .constants import (
-    CATEGORIES,
     CLEARANCE,
     DOOR_WIDTH,
     FURNITURE,
@@ -92,12 +91,6 @@ class Floorplan:
     walls: list[Rect]  # wall boxes (footprints), doors already cut out
     doors: list[Door]
     slots: list[list[Item]] = field(default_factory=list)  # furniture slots per room
-
-    def room_of(self, x: float, y: float) -> int:
-        for i, r in enumerate(self.rooms):
-            if r.x0 <= x <= r.x1 and r.y0 <= y <= r.y1:
-                return i
-        return -1
 
 
 def layout_id_range(split: str) -> range:
@@ -462,6 +455,3 @@ def _shift(free: np.ndarray, dr: int, dc: int) -> np.ndarray:
     out[rs:re, cs:ce] = free[rs + dr:re + dr, cs + dc:ce + dc]
     return out
 
-
-def category_index(category: str) -> int:
-    return CATEGORIES.index(category)

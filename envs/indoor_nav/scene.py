@@ -87,10 +87,9 @@ def _furniture(body: mujoco.MjsBody, item: Item, name: str) -> None:
             box(f"board{i}", (0, 0, z), (hx - 0.03, hy - 0.01, 0.02))
 
 
-def _robot(spec: mujoco.MjSpec, x: float, y: float, yaw: float) -> None:
-    base = spec.worldbody.add_body(
-        name="robot", pos=[x, y, 0.0], quat=[np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
-    )
+def _robot(spec: mujoco.MjSpec) -> None:
+    """The robot at the origin; the env places it through its free joint at reset."""
+    base = spec.worldbody.add_body(name="robot")
     base.add_freejoint(name="robot/root")
     base.add_geom(name=CHASSIS, type=G.mjGEOM_CYLINDER, size=[ROBOT_RADIUS, 0.06],
                   pos=[0, 0, 0.09], mass=4.0, material="mat/robot", group=1)
@@ -125,7 +124,6 @@ def build_spec(
     plan: Floorplan,
     items: list[Item],
     light_rooms: list[int],
-    start: tuple[float, float, float],
     camera_size: tuple[int, int],
     render_size: tuple[int, int],
 ) -> mujoco.MjSpec:
@@ -179,6 +177,6 @@ def build_spec(
     span = max(plan.width, plan.depth)
     world.add_camera(name=OVERVIEW_CAMERA, pos=[plan.width / 2, plan.depth / 2 - 0.35 * span,
                      1.15 * span], xyaxes=[1, 0, 0, 0, 0.95, 0.31], fovy=55)
-    _robot(spec, *start)
+    _robot(spec)
     return spec
 
