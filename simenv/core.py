@@ -5,6 +5,7 @@ Every user error is a one-line ``ValueError`` naming the bad value and the valid
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,36 @@ import numpy as np
 from gymnasium import spaces
 
 MAX_CAMERA_SIZE = 512
+RENDER_MODES = ("rgb_array", "human")
+
+
+def check_render_mode(render_mode: str | None) -> str | None:
+    """``None``, ``"rgb_array"`` or ``"human"`` (which needs a display), or a ``ValueError``."""
+    if render_mode is None:
+        return None
+    check_choice("render_mode", render_mode, RENDER_MODES)
+    if render_mode == "human" and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        raise ValueError(
+            "render_mode='human' needs a display ($DISPLAY is unset); use "
+            "render_mode='rgb_array' and save frames or videos instead"
+        )
+    return render_mode
+
+
+def show(frame: np.ndarray) -> None:
+    """Draw an RGB frame in the ``render_mode="human"`` window."""
+    import cv2
+
+    cv2.imshow("simenv", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    cv2.waitKey(1)
+
+
+def close_windows() -> None:
+    import cv2
+
+    cv2.destroyAllWindows()
 
 
 def check_camera_size(camera_size: Any) -> tuple[int, int]:

@@ -7,17 +7,14 @@ engine boilerplate"). Physics is read by name through :meth:`body`, :meth:`geom`
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import gymnasium as gym
 import mujoco
 import numpy as np
 
-from .core import check_camera_size, check_choice
+from .core import RENDER_MODES, check_camera_size, check_render_mode, close_windows, show
 from .rendering import Frame, MujocoRenderer
-
-RENDER_MODES = ("rgb_array", "human")
 
 
 class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
@@ -38,16 +35,7 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
         camera_size: tuple[int, int],
         render_size: tuple[int, int],
     ) -> None:
-        if render_mode is not None:
-            check_choice("render_mode", render_mode, RENDER_MODES)
-        if render_mode == "human" and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        ):
-            raise ValueError(
-                "render_mode='human' needs a display ($DISPLAY is unset); use "
-                "render_mode='rgb_array' and save frames or videos instead"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode)
         self.camera_size = check_camera_size(camera_size)
         self.render_size = check_camera_size(render_size)
         self.model: mujoco.MjModel | None = None
@@ -105,10 +93,7 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
             return None
         frame = self._render_frame()
         if self.render_mode == "human":
-            import cv2
-
-            cv2.imshow("simenv", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-            cv2.waitKey(1)
+            show(frame)
             return None
         return frame
 
@@ -117,7 +102,5 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
             self._renderer.close()
             self._renderer = None
         if self.render_mode == "human":
-            import cv2
-
-            cv2.destroyAllWindows()
+            close_windows()
         super().close()

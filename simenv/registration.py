@@ -11,6 +11,11 @@ ENV_IDS: dict[str, tuple[str, int, str]] = {
         500,
         "MuJoCo: a wheeled robot reaches a point or an object category in generated apartments",
     ),
+    "simenv/Driving-v0": (
+        "simenv.envs.driving:DrivingEnv",
+        1200,
+        "PyBullet: a 1:10 racecar keeps its lane to the goal on generated roads with traffic",
+    ),
 }
 
 
