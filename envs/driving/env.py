@@ -274,6 +274,7 @@ class DrivingEnv(PybulletEnv, EzPickle):
         c.resetBaseVelocity(car.body, [0, 0, 0], [0, 0, 0])
         for j in range(c.getNumJoints(car.body)):
             c.resetJointState(car.body, j, 0.0, 0.0)
+        world.forget_contacts()
         c.changeDynamics(car.body, car.chassis_link,
                          mass=car.chassis_mass * float(sample["dynamics.mass_scale"]))
         for wheel in car.wheels:

@@ -166,7 +166,8 @@ class World:
     def __init__(self, client: BulletClient) -> None:
         self.c = c = client
         c.setGravity(0, 0, -9.81)
-        c.setPhysicsEngineParameter(fixedTimeStep=C.PHYSICS_DT, numSolverIterations=10)
+        c.setPhysicsEngineParameter(fixedTimeStep=C.PHYSICS_DT, numSolverIterations=10,
+                                    deterministicOverlappingPairs=1)
         c.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.patterns = {k: self._texture(img) for k, img in pattern_bank().items()}
         self.sidewalk_texture = self._texture(paint_sidewalk())
@@ -206,6 +207,9 @@ class World:
         missing = [n for n in (*C.DRIVE_WHEELS, *C.STEER_JOINTS) if n not in names]
         if missing:
             raise RuntimeError(f"{C.CAR_URDF} lacks joints {missing}")
+        # never let Bullet put the car to sleep: a sleeping car would make episodes depend on
+        # what happened before reset
+        c.changeDynamics(body, -1, activationState=c.ACTIVATION_STATE_DISABLE_SLEEPING)
         for _ in range(200):  # let it settle once to learn its resting height
             c.stepSimulation()
         rest = float(c.getBasePositionAndOrientation(body)[0][2])
@@ -219,6 +223,15 @@ class World:
             chassis_mass=float(c.getDynamicsInfo(body, chassis)[0]),
             wheel_friction=C.TYRE_FRICTION, rest_height=rest,
         )
+
+    def forget_contacts(self) -> None:
+        """Drop the car's cached contacts so an episode never depends on the one before."""
+        c, body = self.c, self.car.body
+        links = range(-1, c.getNumJoints(body))
+        for enable in (0, 1):
+            for link in links:
+                c.setCollisionFilterPair(self.ground, body, -1, link, enable)
+            c.performCollisionDetection()
 
     def show_car(self, visible: bool) -> None:
         for link, rgba in zip(self.car.links, self.car.colors):
