@@ -8,7 +8,7 @@ export PYOPENGL_PLATFORM ?= egl
 # llvmpipe: drawing on the calling thread is fastest at small image sizes (see RESULTS.md)
 export LP_NUM_THREADS ?= 0
 
-.PHONY: install demo test lint bench bench-peers clean
+.PHONY: install demo test lint bench bench-driving bench-peers clean
 
 $(STAMP): pyproject.toml constraints-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-peers: $(VENV)-peers/.installed
 
 bench: $(STAMP) bench-peers  ## IndoorNav vs MiniWorld in one run; see benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/bench_indoor_nav.py
+
+bench-driving: $(STAMP) bench-peers  ## Driving vs CarRacing-v3 in one run; see benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench_driving.py
 
 clean:
 	rm -rf $(VENV) $(VENV)-peers out build dist *.egg-info

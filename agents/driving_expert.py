@@ -38,7 +38,12 @@ class DrivingExpert:
         i = road.locate(xy)
         s = float(road.s[i])
         ld = self.lookahead + 0.3 * max(speed, 0.0)
-        tx, ty, _ = road.pose_at(s + ld, ep["lane_centre"])
+        offset = ep["lane_centre"]
+        if "obstacle_s" not in ep:  # where the obstacles stand along the route
+            ep["obstacle_s"] = [float(road.s[road.locate((p.x, p.y))]) for p, _ in ep["obstacles"]]
+        if any(s - 0.8 < o < s + ld + 0.8 for o in ep["obstacle_s"]):
+            offset += 0.07  # give obstacles at the right edge some room
+        tx, ty, _ = road.pose_at(s + ld, offset)
         dx, dy = tx - xy[0], ty - xy[1]
         alpha = np.arctan2(dy, dx) - yaw
         dist = max(np.hypot(dx, dy), 1e-3)

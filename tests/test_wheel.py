@@ -17,7 +17,8 @@ def test_wheel_installs_and_runs_in_a_fresh_virtualenv(tmp_path) -> None:
                     str(dist), str(ROOT)], check=True, capture_output=True, timeout=300)
     (wheel,) = dist.glob("simenv-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for expected in ("simenv/envs/indoor_nav/env.py", "simenv/agents/indoor_nav_expert.py",
+    for expected in ("simenv/envs/indoor_nav/env.py", "simenv/envs/driving/env.py",
+                     "simenv/agents/indoor_nav_expert.py",
                      "simenv/assets/README.md", "simenv/py.typed"):
         assert expected in names
     venv = tmp_path / "venv"

@@ -19,7 +19,6 @@ from .randomize import BUILDING_JITTER, MARKING, PARAMS, color, light_args, sky_
 from .roads import (
     BUILDINGS,
     Road,
-    Vehicle,
     generate_road,
     lane_centre,
     pieces,
@@ -304,7 +303,7 @@ class DrivingEnv(PybulletEnv, EzPickle):
         world = self.world
         assert world is not None
         before = self.car_pose()[0]
-        self._move_traffic(advance=True)
+        self._move_traffic()
         for _ in range(C.SUBSTEPS):
             world.c.stepSimulation()
         ep["steps"] += 1
@@ -357,7 +356,7 @@ class DrivingEnv(PybulletEnv, EzPickle):
         if self._episode:
             self._episode["steer"] = delta
 
-    def _move_traffic(self, advance: bool = False) -> None:
+    def _move_traffic(self) -> None:
         ep, world = self._episode, self.world
         assert world is not None
         road: Road = ep["road"]
@@ -544,9 +543,6 @@ class DrivingEnv(PybulletEnv, EzPickle):
     def episode(self) -> dict[str, Any]:
         """Privileged episode state (road, lane geometry, traffic, obstacles)."""
         return self._episode
-
-    def vehicles(self) -> list[Vehicle]:
-        return list(self._episode["traffic"])
 
 
 DrivingEnv.__doc__ = (DrivingEnv.__doc__ or "") + dr_table(PARAMS) + "\n"

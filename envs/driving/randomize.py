@@ -41,7 +41,7 @@ def _material(group: str, value: tuple[float, float] = (0.7, 1.3)) -> list[Param
 
 PARAMS: tuple[Param, ...] = (
     # road structure and markings
-    Param("road.lanes", 2, 1, 2, integer=True, rebuild=True,
+    Param("road.lanes", 2, 1, 2, integer=True, rebuild=True, limits=(1, 2),
           doc="lanes: 1 = one-way street, 2 = two-way"),
     Param("road.marking_width", 0.04, dist="choice", choices=C.MARKING_WIDTHS,
           doc="line width (m)"),
