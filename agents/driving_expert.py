@@ -15,6 +15,8 @@ import numpy as np
 from simenv.envs.driving import constants as C
 from simenv.envs.driving.env import WHEELBASE
 
+from .rollout import run_episode
+
 
 class DrivingExpert:
     """``act(env) -> action`` for ``DrivingEnv`` (pass the env or any wrapper of it).
@@ -39,9 +41,7 @@ class DrivingExpert:
         s = float(road.s[i])
         ld = self.lookahead + 0.3 * max(speed, 0.0)
         offset = ep["lane_centre"]
-        if "obstacle_s" not in ep:  # where the obstacles stand along the route
-            ep["obstacle_s"] = [float(road.s[road.locate((p.x, p.y))]) for p, _ in ep["obstacles"]]
-        if any(s - 0.8 < o < s + ld + 0.8 for o in ep["obstacle_s"]):
+        if any(s - 0.8 < o < s + ld + 0.8 for _, o in ep["obstacles"]):
             offset += 0.07  # give obstacles at the right edge some room
         tx, ty, _ = road.pose_at(s + ld, offset)
         dx, dy = tx - xy[0], ty - xy[1]
@@ -74,16 +74,4 @@ def _discrete(steer: float, throttle: float) -> int:
 def run_expert_episode(env: Any, expert: DrivingExpert | None = None, seed: int | None = None,
                        frames: bool = False) -> dict[str, Any]:
     """Roll out one expert episode; returns the final info (plus ``frames`` if asked)."""
-    expert = expert or DrivingExpert()
-    _, info = env.reset(seed=seed)
-    images = [env.render()] if frames else []
-    done = False
-    while not done:
-        _, _, terminated, truncated, info = env.step(expert.act(env))
-        done = terminated or truncated
-        if frames:
-            images.append(env.render())
-    out = dict(info)
-    if frames:
-        out["frames"] = images
-    return out
+    return run_episode(env, (expert or DrivingExpert()).act, seed, frames)

@@ -14,6 +14,8 @@ import numpy as np
 
 from simenv.envs.indoor_nav import constants as C
 
+from .rollout import run_episode
+
 _STEPS = [(dr, dc) for dr in (-2, -1, 0, 1, 2) for dc in (-2, -1, 0, 1, 2)
           if (dr, dc) != (0, 0) and (abs(dr), abs(dc)) != (2, 2)
           and not (abs(dr) == 2 and dc == 0) and not (abs(dc) == 2 and dr == 0)]
@@ -86,19 +88,7 @@ class IndoorNavExpert:
         return np.array([speed, w], np.float32)
 
 
-def run_expert_episode(env: Any, expert: IndoorNavExpert | None = None,
-                       seed: int | None = None, frames: bool = False) -> dict[str, Any]:
+def run_expert_episode(env: Any, expert: IndoorNavExpert | None = None, seed: int | None = None,
+                       frames: bool = False) -> dict[str, Any]:
     """Roll out one expert episode; returns the final info (plus ``frames`` if asked)."""
-    expert = expert or IndoorNavExpert()
-    _, info = env.reset(seed=seed)
-    images = [env.render()] if frames else []
-    done = False
-    while not done:
-        _, _, terminated, truncated, info = env.step(expert.act(env))
-        done = terminated or truncated
-        if frames:
-            images.append(env.render())
-    out = dict(info)
-    if frames:
-        out["frames"] = images
-    return out
+    return run_episode(env, (expert or IndoorNavExpert()).act, seed, frames)

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,16 +26,10 @@ ENV_ID = "simenv/IndoorNav-v0"
 
 
 def peer(steps: int) -> dict:
-    python = ROOT / ".venv-peers" / "bin" / "python"
-    if not python.exists():
-        return {"error": "peer venv missing: run `make bench-peers`"}
-    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    out = subprocess.run([str(python), str(ROOT / "benchmarks/peers/miniworld_bench.py"),
-                          "--steps", str(steps)], capture_output=True, text=True, env=env,
-                         timeout=900)
-    if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1:]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from simenv.bench import run_peer
+
+    return run_peer(ROOT / ".venv-peers" / "bin" / "python",
+                    ROOT / "benchmarks" / "peers" / "miniworld_bench.py", steps)
 
 
 def breakdown(steps: int = 300) -> dict:

@@ -6,7 +6,7 @@ Every user error is a one-line ``ValueError`` naming the bad value and the valid
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -31,12 +31,23 @@ def check_render_mode(render_mode: str | None) -> str | None:
     return render_mode
 
 
-def show(frame: np.ndarray) -> None:
-    """Draw an RGB frame in the ``render_mode="human"`` window."""
+def render_output(render_mode: str | None, make_frame: Callable[[], np.ndarray]
+                  ) -> np.ndarray | None:
+    """What ``env.render()`` returns: the frame (``rgb_array``), ``None`` after drawing it in
+    a window (``human``), or ``None`` with a warning when the env has no render mode."""
+    if render_mode is None:
+        import gymnasium as gym
+
+        gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array'")
+        return None
+    frame = make_frame()
+    if render_mode != "human":
+        return frame
     import cv2
 
     cv2.imshow("simenv", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     cv2.waitKey(1)
+    return None
 
 
 def close_windows() -> None:

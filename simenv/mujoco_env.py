@@ -13,7 +13,13 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from .core import RENDER_MODES, check_camera_size, check_render_mode, close_windows, show
+from .core import (
+    RENDER_MODES,
+    check_camera_size,
+    check_render_mode,
+    close_windows,
+    render_output,
+)
 from .rendering import Frame, MujocoRenderer
 
 
@@ -88,14 +94,7 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
         raise NotImplementedError
 
     def render(self) -> np.ndarray | None:  # type: ignore[override]
-        if self.render_mode is None:
-            gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array'")
-            return None
-        frame = self._render_frame()
-        if self.render_mode == "human":
-            show(frame)
-            return None
-        return frame
+        return render_output(self.render_mode, self._render_frame)
 
     def close(self) -> None:
         if self._renderer is not None:

@@ -22,7 +22,7 @@ from .core import (
     check_choice,
     check_render_mode,
     close_windows,
-    show,
+    render_output,
 )
 from .rendering import Frame
 
@@ -120,14 +120,7 @@ class PybulletEnv(gym.Env[dict[str, np.ndarray], Any]):
         raise NotImplementedError
 
     def render(self) -> np.ndarray | None:  # type: ignore[override]
-        if self.render_mode is None:
-            gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array'")
-            return None
-        frame = self._render_frame()
-        if self.render_mode == "human":
-            show(frame)
-            return None
-        return frame
+        return render_output(self.render_mode, self._render_frame)
 
     def close(self) -> None:
         if self._client is not None and self._pid == os.getpid():

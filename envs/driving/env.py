@@ -194,7 +194,7 @@ class DrivingEnv(PybulletEnv, EzPickle):
             "half": lanes * lane_w / 2, "lane_centre": lane_centre(lanes, lane_w),
             "traffic": traffic, "vehicle_bodies": vehicles, "obstacles": obstacles,
             "light": light_args(sample), "horizon": horizon, "zenith": zenith,
-            "fog": float(sample["weather.fog"]), "steps": 0, "s": 0.0, "best_s": 0.0,
+            "fog": float(sample["weather.fog"]), "sky": {}, "steps": 0, "s": 0.0, "best_s": 0.0,
             "path": 0.0, "lane_dev_sum": 0.0, "lane_invasions": 0, "collisions": 0,
             "off_road": False, "success": False, "termination": "", "steer": 0.0,
             "latency": deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
@@ -493,8 +493,10 @@ class DrivingEnv(PybulletEnv, EzPickle):
         """Paint the sky (a vertical gradient) where nothing was drawn and blend in haze."""
         ep = self._episode
         h = rgb.shape[0]
-        t = (np.arange(h, dtype=np.float32) / max(h - 1, 1))[:, None, None]
-        sky = (ep["zenith"] * (1 - t) + ep["horizon"] * t) * 255.0
+        sky = ep["sky"].get(h)
+        if sky is None:  # one gradient per image height and episode
+            t = (np.arange(h, dtype=np.float32) / max(h - 1, 1))[:, None, None]
+            sky = ep["sky"][h] = (ep["zenith"] * (1 - t) + ep["horizon"] * t) * 255.0
         empty = depth >= C.FAR * 0.999
         out = rgb.astype(np.float32)
         if ep["fog"] > 0:

@@ -337,14 +337,14 @@ def lane_centre(lanes: int, lane_width: float) -> float:
 def place_obstacles(road: Road, rng: np.random.Generator, density: float, lanes: int,
                     lane_width: float) -> list[tuple[Placement, float]]:
     """Static obstacles (cones, barrels, parked cars) at the right edge of the ego lane,
-    reaching ``intrusion`` metres into it: ``density`` per 10 m, never in junctions."""
+    reaching ``intrusion`` metres into it: ``density`` per 10 m, never in junctions.
+    Returns each placement with its distance along the route."""
     half = lanes * lane_width / 2
     n = int(rng.poisson(density * road.goal_s / 10))
     out: list[tuple[Placement, float]] = []
     used: list[float] = []
     for _ in range(n):
         s = float(rng.uniform(4.0, road.goal_s - 1.0))
-        i = int(road.index(s))
         lo, hi = road.index(s - 1.0), road.index(s + 1.0)
         if road.in_junction[lo:hi + 1].any() or any(abs(s - u) < 2.5 for u in used):
             continue
@@ -353,7 +353,7 @@ def place_obstacles(road: Road, rng: np.random.Generator, density: float, lanes:
         intrusion = 0.06 if kind != "parked" else 0.08
         offset = -half + intrusion - size
         x, y, h = road.pose_at(s, offset)
-        out.append((Placement(kind, int(rng.integers(4)), x, y, h), float(road.heading[i])))
+        out.append((Placement(kind, int(rng.integers(4)), x, y, h), s))
         used.append(s)
     return out
 
