@@ -16,6 +16,11 @@ ENV_IDS: dict[str, tuple[str, int, str]] = {
         1200,
         "PyBullet: a 1:10 racecar keeps its lane to the goal on generated roads with traffic",
     ),
+    "simenv/TransparentGrasp-v0": (
+        "simenv.envs.transparent_grasp:TransparentGraspEnv",
+        200,
+        "MuJoCo: a Panda arm lifts procedurally generated glassware seen by a failing depth sensor",
+    ),
 }
 
 

@@ -1,0 +1,587 @@
+"""TransparentGrasp-v0: a Panda arm picks glassware whose depth fails like a real sensor's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mujoco
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import EzPickle
+
+from simenv.core import check_action, check_choice, parse_obs_mode
+from simenv.mujoco_env import MujocoEnv
+from simenv.randomization import DomainRandomizer, dr_table
+from simenv.sensors import SensorModel
+from simenv.transparent_depth import (
+    TransparentDepthModel,
+    boundary_map,
+    camera_intrinsics,
+    normals_from_depth,
+)
+
+from .control import ArmController
+from .glassware import CATEGORIES, STYLES, Shape, grasp_height, sample_shape
+from .panda import FINGER_BODIES, HAND_BODY
+from .randomize import PARAMS, Refs, apply_appearance, params_for_split
+from .scene import (
+    CAMERA,
+    GROUP_GLASS,
+    OVERVIEW_CAMERA,
+    PHYSICS_DT,
+    TABLE_TOP,
+    WORKSPACE,
+    Distractor,
+    build_spec,
+    object_name,
+)
+
+OBS_PARTS = ("rgb", "depth", "true_depth", "mask", "instances", "normals", "boundary", "state")
+GT_PARTS = "true_depth+mask+instances+normals+boundary"
+OBS_ALIASES = {"rgbd": "rgb+depth", "gt": GT_PARTS, "all": f"rgb+depth+{GT_PARTS}+state"}
+ACTION_MODES = ("ee_delta", "topdown_grasp")
+MAX_OBJECTS = 7  # 4 glassware + 3 distractors
+MAX_DEPTH = 5.0
+LIFT_HEIGHT = 0.10  # m above the rest height, held for HOLD_TIME
+HOLD_TIME = 1.0  # s
+MAX_STEP = 0.025  # m of grip motion per ee_delta step at full action
+MAX_TURN = 0.15  # rad of finger-axis rotation per ee_delta step
+HOME_GRIP = np.array([0.0, 0.0, TABLE_TOP + 0.30])
+GRIP_LIMITS = np.array([[-0.35, -0.35, TABLE_TOP + 0.005], [0.3, 0.35, TABLE_TOP + 0.45]])
+PROPRIO = 15
+
+
+class TransparentGraspEnv(MujocoEnv, EzPickle):
+    """Pick up glassware with a Franka Panda from a randomized tabletop.
+
+    ## Description
+    Every episode rebuilds the scene with ``mujoco.MjSpec``: 1–4 glassware objects (drinking
+    glasses, wine glasses, bottles, cups, bowls, vases; surfaces of revolution with
+    randomized profiles, thin glass walls, physical mass and inertia) and 0–3 opaque
+    distractors stand upright on a table in front of the Panda arm from ``pybullet_data``
+    (real joint servos, a force-limited parallel gripper, contacts with friction; no
+    attachment tricks). ``split="test"`` draws held-out profile styles and textures.
+    The task is to lift any glassware object at least 10 cm above its rest height and hold
+    it there for 1 s. The camera sees the glass rendered with transparency; the ``depth``
+    observation is what an RGB-D sensor reports: on glass it is missing, sees through to the
+    surface behind, or reads the glass surface noisily, with holes along the outline
+    (``sensor.depth.transparent.*``, ClearGrasp's failure modes).
+
+    ## Action Space
+    ``action_mode="ee_delta"`` (default): ``Box(-1, 1, (5,))`` = (dx, dy, dz, dθ, gripper):
+    grip motion of up to 2.5 cm and 0.15 rad per 0.05 s step (20 Hz), in the table frame,
+    solved by damped least-squares IK onto the joint servos; gripper > 0 closes, ≤ 0 opens.
+    ``action_mode="topdown_grasp"``: ``Box(-1, 1, (3,))`` = (x, y, θ), one top-down grasp
+    attempt per step (like pybullet's KukaDiverseObjectEnv, but seeded): move above (x, y)
+    in the workspace with the finger axis at θ·90°, descend until the hand touches
+    something or the fingertips reach the table, close, lift 20 cm and hold 1 s.
+    Finite values outside [-1, 1] are clipped; NaN/inf or wrong shapes raise ``ValueError``.
+
+    ## Observation Space
+    A ``Dict`` chosen by ``obs_mode`` (parts joined with ``+``; ``rgbd`` = ``rgb+depth``
+    (default), ``gt`` = every ground-truth part, ``all`` = everything): ``rgb`` (H×W×3
+    uint8), ``depth`` (H×W×1 float32 m, the sensor's reading, 0 = missing), and the
+    ground truth for perception training: ``true_depth`` (H×W×1 float32, the renderer's
+    depth with glass opaque), ``mask`` (H×W×1 uint8, 1 on transparent objects),
+    ``instances`` (H×W×1 uint8, 0 background, k = object k-1: glassware first, then
+    distractors), ``normals`` (H×W×3 float32, camera frame x right y down z forward, from
+    the true depth; 0 where undefined), ``boundary`` (H×W×1 uint8: 0 none, 1 occlusion,
+    2 contact; ClearGrasp's classes); ``state`` adds ``objects`` (7×4: position relative to
+    the grip and a present flag, glassware first). Always present: ``proprio`` (15: 7 joint
+    angles, finger opening, grip position relative to the table centre, cos/sin of 2θ,
+    gripper command, grasp flag). Camera intrinsics: ``info["intrinsics"]``.
+
+    ## Rewards
+    ``ee_delta``: ``reward_reach`` (0.1·(1 − tanh(10·d)), d = grip to the nearest glassware
+    grasp point) + ``reward_grasp`` (0.25 while a glass is held by both fingers) +
+    ``reward_lift`` (0.5·min(lift / 10 cm, 1) while held) + ``reward_success`` (5 on
+    success); ``topdown_grasp``: ``reward_success`` (1 for a successful attempt). Each term
+    is in ``info`` and they sum to the reward.
+
+    ## Starting State
+    The arm at its home pose (grip 30 cm above the table centre, open), objects settled.
+
+    ## Episode End
+    Terminated on success or when every glassware object has left the table; topdown mode
+    is truncated after ``max_attempts`` attempts. ``ee_delta`` is truncated by the
+    ``TimeLimit`` wrapper (200 steps = 10 s from ``gym.make``). ``info`` always holds
+    ``success``, ``attempts`` (gripper closings), ``object_category`` (the lifted object's,
+    else the nearest glassware's), ``time_to_grasp`` (s, NaN until success), ``lift``
+    (highest glassware lift, m) and ``objects``.
+
+    ## Arguments
+    ``obs_mode``, ``camera_size`` (84×84), ``action_mode``, ``randomization`` (``none``,
+    ``default``, ``strong``, dict or YAML path), ``dr_scale``, ``split`` (``train``/``test``),
+    ``categories`` (restrict the glassware categories), ``max_attempts`` (topdown, 3),
+    ``render_mode``, ``render_size`` (overview image, 256×256).
+
+    ## Version History
+    * v0: initial release.
+
+    ## Domain Randomization
+    Sampled once per ``reset`` from the env's generator (``info["randomization"]``); sensor
+    noise is drawn per step from the same generator.
+
+    """
+
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "render_fps": 20}
+
+    def __init__(
+        self,
+        obs_mode: str = "rgbd",
+        camera_size: tuple[int, int] = (84, 84),
+        action_mode: str = "ee_delta",
+        randomization: Any = "default",
+        dr_scale: float = 1.0,
+        split: str = "train",
+        categories: tuple[str, ...] | list[str] | None = None,
+        max_attempts: int = 3,
+        render_mode: str | None = None,
+        render_size: tuple[int, int] = (256, 256),
+    ) -> None:
+        EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
+                          split, categories, max_attempts, render_mode, render_size)
+        super().__init__(render_mode, camera_size, render_size)
+        self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
+        self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
+        self.split = check_choice("split", split, tuple(STYLES))
+        cats = tuple(CATEGORIES if categories is None else categories)
+        if not cats:
+            raise ValueError(f"categories must name at least one of {', '.join(CATEGORIES)}")
+        for c in cats:
+            check_choice("category", c, CATEGORIES)
+        self.categories = cats
+        if not isinstance(max_attempts, (int, np.integer)) or max_attempts < 1:
+            raise ValueError(f"max_attempts must be a positive integer, got {max_attempts!r}")
+        self.max_attempts = int(max_attempts)
+        self.randomizer = DomainRandomizer(params_for_split(self.split), randomization, dr_scale)
+
+        if self.action_mode == "ee_delta":
+            self.action_space: spaces.Space[Any] = spaces.Box(-1.0, 1.0, (5,), np.float32)
+        else:
+            self.action_space = spaces.Box(-1.0, 1.0, (3,), np.float32)
+        self.observation_space = spaces.Dict(self._obs_spaces())
+        self._obs_option = mujoco.MjvOption()
+        self._obs_option.geomgroup[:] = [1, 1, 1, 0, 0, 0]
+        self._glass_option = mujoco.MjvOption()
+        self._glass_option.geomgroup[:] = [0, 0, 1, 0, 0, 0]
+        self._episode: dict[str, Any] = {}
+        self.control_dt = 0.05
+        self._substeps = round(self.control_dt / PHYSICS_DT)
+
+    def _obs_spaces(self) -> dict[str, spaces.Space[Any]]:
+        h, w = self.camera_size
+        parts = self.obs_parts
+        obs: dict[str, spaces.Space[Any]] = {}
+        if "rgb" in parts:
+            obs["rgb"] = spaces.Box(0, 255, (h, w, 3), np.uint8)
+        for key in ("depth", "true_depth"):
+            if key in parts:
+                obs[key] = spaces.Box(0.0, MAX_DEPTH, (h, w, 1), np.float32)
+        if "mask" in parts:
+            obs["mask"] = spaces.Box(0, 1, (h, w, 1), np.uint8)
+        if "instances" in parts:
+            obs["instances"] = spaces.Box(0, MAX_OBJECTS, (h, w, 1), np.uint8)
+        if "normals" in parts:
+            obs["normals"] = spaces.Box(-1.0, 1.0, (h, w, 3), np.float32)
+        if "boundary" in parts:
+            obs["boundary"] = spaces.Box(0, 2, (h, w, 1), np.uint8)
+        if "state" in parts:
+            obs["objects"] = spaces.Box(-2.0, 2.0, (MAX_OBJECTS, 4), np.float32)
+        obs["proprio"] = spaces.Box(-4.0, 4.0, (PROPRIO,), np.float32)
+        return obs
+
+    # ------------------------------------------------------------------ reset
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        rng = self.np_random
+        sample = self.randomizer.sample(rng)
+        scale = float(sample["scene.object_scale"])
+        shapes = [sample_shape(self.categories[int(rng.integers(len(self.categories)))], rng,
+                               self.split, scale)
+                  for _ in range(int(sample["scene.objects"]))]
+        distractors = [_sample_distractor(rng) for _ in range(int(sample["scene.distractors"]))]
+        model = build_spec(shapes, distractors, self.camera_size, self.render_size).compile()
+        refs = self._lookup_refs(model, len(shapes), len(distractors))
+        apply_appearance(model, refs, sample, rng)
+        self._set_model(model)  # after the appearance writes: the GL context uploads them
+        self._refs = refs
+        self._lookup_ids(len(shapes), len(distractors))
+        data = self.data
+        assert data is not None
+        self.arm = ArmController(model)
+        self.arm.set_arm(data, _home_qpos(self.arm))
+        data.ctrl[self.arm.gripper] = model.actuator_ctrlrange[self.arm.gripper, 1]
+        data.qpos[self.arm.finger_qadr] = model.actuator_ctrlrange[self.arm.gripper, 1]
+        footprints = [s.max_radius for s in shapes] + [d.footprint for d in distractors]
+        xy = _place(footprints, rng)
+        for i, (x, y) in enumerate(xy):
+            adr = self._obj_qadr[i]
+            yaw = rng.uniform(-np.pi, np.pi)
+            data.qpos[adr:adr + 7] = [x, y, TABLE_TOP + 0.002, np.cos(yaw / 2), 0, 0,
+                                      np.sin(yaw / 2)]
+        mujoco.mj_forward(model, data)
+        mujoco.mj_step(model, data, nstep=100)  # let the objects settle (0.2 s)
+        data.time = 0.0
+        self._sensor = SensorModel.from_sample(sample)
+        self._transparent = TransparentDepthModel.from_sample(sample)
+        self._K = camera_intrinsics(*self.camera_size, float(model.cam_fovy[self._camera]))
+        pos, theta = self.arm.grip_pose(data)
+        self._episode = {
+            "shapes": shapes, "distractors": distractors, "sample": sample,
+            "rest_z": data.xpos[self._obj_bodies, 2].copy(), "target": pos, "theta": theta,
+            "close": False, "attempts": 0, "hold": 0.0, "success": False,
+            "time_to_grasp": float("nan"), "lifted": -1, "steps": 0, "held": -1,
+        }
+        info = self._info()
+        info["randomization"] = sample
+        info["intrinsics"] = self._K.copy()
+        return self._observation(), info
+
+    def _lookup_refs(self, model: mujoco.MjModel, n_glass: int, n_dist: int) -> Refs:
+        def ids(kind: mujoco.mjtObj, names: list[str]) -> np.ndarray:
+            return np.array([mujoco.mj_name2id(model, kind, n) for n in names], int)
+
+        objs = [object_name(i) for i in range(n_glass + n_dist)]
+        bodies = ids(mujoco.mjtObj.mjOBJ_BODY, objs)
+        geoms = np.flatnonzero(np.isin(model.geom_bodyid, bodies) & (model.geom_contype > 0))
+        return Refs(
+            textures={g: mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_TEXTURE, f"tex/{g}")
+                      for g in ("table", "floor", "wall")},
+            lights=ids(mujoco.mjtObj.mjOBJ_LIGHT, [f"light{k}" for k in range(3)]),
+            camera=mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, CAMERA),
+            glass_materials=ids(mujoco.mjtObj.mjOBJ_MATERIAL,
+                                [f"mat/{o}" for o in objs[:n_glass]]),
+            distractor_materials=ids(mujoco.mjtObj.mjOBJ_MATERIAL,
+                                     [f"mat/{o}" for o in objs[n_glass:]]),
+            object_geoms=geoms, object_bodies=bodies,
+            object_masses=model.body_mass[bodies].copy(),
+            object_inertias=model.body_inertia[bodies].copy(),
+            gripper_actuator=mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_ACTUATOR,
+                                               "panda/gripper"),
+        )
+
+    def _lookup_ids(self, n_glass: int, n_dist: int) -> None:
+        model = self.model
+        assert model is not None
+        n = n_glass + n_dist
+        self._n_glass = n_glass
+        self._camera = self.camera(CAMERA)
+        self._obj_bodies = np.array([self.body(object_name(i)) for i in range(n)], int)
+        self._obj_qadr = np.array(
+            [model.jnt_qposadr[self.joint(f"{object_name(i)}/joint")] for i in range(n)], int)
+        self._fingers = np.array([self.body(b) for b in FINGER_BODIES])
+        self._hand_bodies = np.array([self.body(HAND_BODY), *self._fingers])
+        glass_mats = self._refs.glass_materials
+        self._glass_mats = glass_mats
+        self._glass_alpha = model.mat_rgba[glass_mats, 3].copy()
+        lut = np.zeros(model.ngeom + 1, np.uint8)  # geom id -> instance (0 = background)
+        for k, b in enumerate(self._obj_bodies):
+            lut[:-1][model.geom_bodyid == b] = k + 1
+        self._instance_lut = lut
+
+    # ------------------------------------------------------------------ step
+    def step(
+        self, action: Any
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        if not self._episode:
+            raise RuntimeError("call reset() before step()")
+        act = np.asarray(check_action(self.action_space, action), np.float64)
+        ep = self._episode
+        ep["steps"] += 1
+        if self.action_mode == "ee_delta":
+            terms = self._ee_step(act)
+        else:
+            terms = self._topdown_step(act)
+        fallen = bool(np.all(self.data.xpos[self._obj_bodies[:self._n_glass], 2]  # type: ignore[union-attr]
+                             < TABLE_TOP - 0.05))
+        terminated = ep["success"] or fallen
+        truncated = (self.action_mode == "topdown_grasp" and not terminated
+                     and ep["attempts"] >= self.max_attempts)
+        info = self._info()
+        info.update(terms)
+        return (self._observation(), float(sum(terms.values())), bool(terminated),
+                bool(truncated), info)
+
+    def _ee_step(self, act: np.ndarray) -> dict[str, float]:
+        ep, data = self._episode, self.data
+        assert data is not None
+        close = bool(act[4] > 0)
+        if close and not ep["close"]:
+            ep["attempts"] += 1
+        ep["close"] = close
+        ep["target"] = np.clip(ep["target"] + act[:3] * MAX_STEP, *GRIP_LIMITS)
+        ep["theta"] = float(np.clip(ep["theta"] + act[3] * MAX_TURN, -np.pi / 2, np.pi / 2))
+        self._advance(ep["target"], ep["theta"], close, 1)
+        held = ep["held"]
+        terms = {"reward_reach": 0.1 * (1.0 - np.tanh(10.0 * self._reach_distance())),
+                 "reward_grasp": 0.25 if held >= 0 else 0.0,
+                 "reward_lift": 0.5 * min(max(self._lift(held), 0.0) / LIFT_HEIGHT, 1.0)
+                 if held >= 0 else 0.0,
+                 "reward_success": 5.0 if ep["success"] else 0.0}
+        return {k: float(v) for k, v in terms.items()}
+
+    def _advance(self, target: np.ndarray, theta: float, close: bool, steps: int) -> None:
+        """Run ``steps`` control periods towards a grip pose, tracking grasp success."""
+        model, data = self.model, self.data
+        assert model is not None and data is not None
+        ep = self._episode
+        for _ in range(steps):
+            self.arm.command(data, target, theta, close)
+            mujoco.mj_step(model, data, nstep=self._substeps)
+            held = self._held_glass()
+            ep["held"] = held
+            if held >= 0 and self._lift(held) >= LIFT_HEIGHT:
+                ep["hold"] += self.control_dt
+            else:
+                ep["hold"] = 0.0
+            if not ep["success"] and ep["hold"] >= HOLD_TIME - 1e-9:
+                ep["success"], ep["lifted"] = True, held
+                ep["time_to_grasp"] = float(data.time)
+
+    def _topdown_step(self, act: np.ndarray) -> dict[str, float]:
+        """One scripted top-down grasp attempt at the commanded (x, y, θ)."""
+        ep, data = self._episode, self.data
+        assert data is not None
+        (x0, x1), (y0, y1) = WORKSPACE
+        x = x0 + (act[0] + 1) / 2 * (x1 - x0)
+        y = y0 + (act[1] + 1) / 2 * (y1 - y0)
+        theta = float(act[2] * np.pi / 2)
+        ep["attempts"] += 1
+        above = np.array([x, y, TABLE_TOP + 0.3])
+        self._move(above, theta, close=False, speed=0.8)
+        self._guarded_descent(x, y, theta)
+        pos, _ = self.arm.grip_pose(data)
+        self._advance(pos, theta, True, 10)  # close (0.5 s)
+        lift = pos + [0.0, 0.0, 0.2]
+        self._move(lift, theta, close=True, speed=0.3)
+        self._advance(lift, theta, True, round(HOLD_TIME / self.control_dt) + 2)
+        success = ep["success"]
+        if not success:  # release and go back up for the next attempt
+            self._advance(lift, theta, False, 6)
+            self._move(HOME_GRIP, 0.0, close=False, speed=0.8)
+        ep["target"], ep["theta"], ep["close"] = self.arm.grip_pose(data)[0], theta, False
+        return {"reward_success": 1.0 if success else 0.0}
+
+    def _move(self, goal: np.ndarray, theta: float, close: bool, speed: float) -> None:
+        """Interpolate the grip target to ``goal`` at ``speed`` m/s, then settle briefly."""
+        start, theta0 = self.arm.grip_pose(self.data)  # type: ignore[arg-type]
+        dist = float(np.linalg.norm(goal - start))
+        n = max(int(np.ceil(dist / (speed * self.control_dt))), 1)
+        for k in range(1, n + 1):
+            t = k / n
+            self._advance(start + (goal - start) * t, theta0 + (theta - theta0) * t, close, 1)
+        self._advance(goal, theta, close, 4)
+
+    def _guarded_descent(self, x: float, y: float, theta: float) -> None:
+        """Lower the open hand until it touches an object or the fingertips near the table."""
+        data = self.data
+        assert data is not None
+        z = TABLE_TOP + 0.3
+        floor = TABLE_TOP + 0.012
+        while z > floor:
+            z = max(z - 0.25 * self.control_dt, floor)
+            self._advance(np.array([x, y, z]), theta, False, 1)
+            if self._hand_touches_object():
+                pos, _ = self.arm.grip_pose(data)
+                self._advance(pos + [0.0, 0.0, 0.004], theta, False, 3)
+                return
+        self._advance(np.array([x, y, floor]), theta, False, 4)
+
+    # ------------------------------------------------------------------ contacts
+    def _contact_bodies(self) -> np.ndarray:
+        data, model = self.data, self.model
+        assert data is not None and model is not None
+        return model.geom_bodyid[data.contact.geom[:data.ncon]]
+
+    def _held_glass(self) -> int:
+        """Index of a glassware object touched by both fingers, else -1."""
+        pairs = self._contact_bodies()
+        if not len(pairs):
+            return -1
+        glass = self._obj_bodies[:self._n_glass]
+        for i, b in enumerate(glass):
+            touching = [np.any(((pairs[:, 0] == f) & (pairs[:, 1] == b))
+                               | ((pairs[:, 1] == f) & (pairs[:, 0] == b)))
+                        for f in self._fingers]
+            if all(touching):
+                return i
+        return -1
+
+    def _hand_touches_object(self) -> bool:
+        pairs = self._contact_bodies()
+        hand = np.isin(pairs, self._hand_bodies)
+        obj = np.isin(pairs, self._obj_bodies)
+        return bool(np.any((hand[:, 0] & obj[:, 1]) | (hand[:, 1] & obj[:, 0])))
+
+    def _lift(self, i: int) -> float:
+        data = self.data
+        assert data is not None
+        return float(data.xpos[self._obj_bodies[i], 2] - self._episode["rest_z"][i])
+
+    def grasp_points(self) -> np.ndarray:
+        """World grasp point (grip-site target) of every glassware object, ``(n, 3)``."""
+        data = self.data
+        assert data is not None
+        pts = []
+        for i, shape in enumerate(self._episode["shapes"]):
+            b = self._obj_bodies[i]
+            local = np.array([0.0, 0.0, grasp_height(shape)])
+            pts.append(data.xpos[b] + data.xmat[b].reshape(3, 3) @ local)
+        return np.array(pts).reshape(-1, 3)
+
+    def _reach_distance(self) -> float:
+        pos, _ = self.arm.grip_pose(self.data)  # type: ignore[arg-type]
+        pts = self.grasp_points()
+        return float(np.min(np.linalg.norm(pts - pos, axis=1))) if len(pts) else 0.0
+
+    def _info(self) -> dict[str, Any]:
+        ep, data = self._episode, self.data
+        assert data is not None
+        n = self._n_glass
+        lifts = [self._lift(i) for i in range(n)]
+        if ep["lifted"] >= 0:
+            category = ep["shapes"][ep["lifted"]].category
+        else:
+            pos, _ = self.arm.grip_pose(data)
+            nearest = int(np.argmin(np.linalg.norm(self.grasp_points() - pos, axis=1)))
+            category = ep["shapes"][nearest].category
+        return {
+            "success": ep["success"], "attempts": ep["attempts"], "object_category": category,
+            "time_to_grasp": ep["time_to_grasp"], "lift": float(max(lifts)),
+            "objects": [s.category for s in ep["shapes"]],
+        }
+
+    # ------------------------------------------------------------------ observations
+    def _observation(self) -> dict[str, np.ndarray]:
+        data, parts = self.data, self.obs_parts
+        assert data is not None
+        obs: dict[str, np.ndarray] = {}
+        rng = self.np_random
+        depth_parts = parts & {"depth", "true_depth", "mask", "normals", "boundary"}
+        if "rgb" in parts or depth_parts:
+            # glass does not write MuJoCo's depth buffer: this depth is what lies behind it
+            frame = self.renderer.render(data, self._camera, self.camera_size,
+                                         rgb="rgb" in parts, depth=bool(depth_parts),
+                                         option=self._obs_option)
+            if frame.rgb is not None:
+                obs["rgb"] = self._sensor.apply_rgb(frame.rgb, rng)
+            if frame.depth is not None:
+                behind = np.minimum(frame.depth, MAX_DEPTH)
+                surface, mask = self._glass_surface(behind)
+                if "depth" in parts:
+                    raw = self._transparent.apply(surface, behind, mask, rng)
+                    raw = self._sensor.apply_depth(raw, rng)
+                    obs["depth"] = np.clip(raw, 0.0, MAX_DEPTH)[..., None].astype(np.float32)
+                if "true_depth" in parts:
+                    obs["true_depth"] = surface[..., None]
+                if "mask" in parts:
+                    obs["mask"] = mask.astype(np.uint8)[..., None]
+                if "normals" in parts:
+                    obs["normals"] = normals_from_depth(surface, self._K)
+        if parts & {"instances", "boundary"}:
+            inst = self.instances()
+            if "instances" in parts:
+                obs["instances"] = inst[..., None]
+            if "boundary" in parts:
+                obs["boundary"] = boundary_map(obs.get("true_depth", surface[..., None])[..., 0],
+                                               inst.astype(np.int32))[..., None]
+        if "state" in parts:
+            obs["objects"] = self._object_state()
+        obs["proprio"] = self._proprio()
+        return obs
+
+    def _glass_surface(self, behind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """True depth (glass opaque) and the transparent mask, from a glass-only depth pass."""
+        model, data = self.model, self.data
+        assert model is not None and data is not None
+        if not len(self._glass_mats):
+            return behind, np.zeros(behind.shape, bool)
+        model.mat_rgba[self._glass_mats, 3] = 1.0
+        try:
+            glass = self.renderer.render(data, self._camera, self.camera_size, rgb=False,
+                                         depth=True, option=self._glass_option).depth
+        finally:
+            model.mat_rgba[self._glass_mats, 3] = self._glass_alpha
+        assert glass is not None
+        mask = glass < behind - 1e-4
+        return np.where(mask, glass, behind).astype(np.float32), mask
+
+    def instances(self) -> np.ndarray:
+        """Per-pixel object index (0 background, k = object k-1), ``(H, W)`` uint8."""
+        seg = self.renderer.render(self.data, self._camera, self.camera_size, rgb=False,
+                                   segmentation=True, option=self._obs_option).segmentation
+        assert seg is not None
+        return self._instance_lut[seg]
+
+    def _object_state(self) -> np.ndarray:
+        data = self.data
+        assert data is not None
+        out = np.zeros((MAX_OBJECTS, 4), np.float32)
+        pos, _ = self.arm.grip_pose(data)
+        rel = data.xpos[self._obj_bodies] - pos
+        out[:len(rel), :3] = np.clip(rel, -2.0, 2.0)
+        out[:len(rel), 3] = 1.0
+        return out
+
+    def _proprio(self) -> np.ndarray:
+        data = self.data
+        assert data is not None
+        pos, theta = self.arm.grip_pose(data)
+        ep = self._episode
+        vec = np.concatenate([
+            data.qpos[self.arm.qadr], [self.arm.finger_width(data)],
+            pos - [0.0, 0.0, TABLE_TOP], [np.cos(2 * theta), np.sin(2 * theta)],
+            [1.0 if ep["close"] else 0.0, 1.0 if ep["held"] >= 0 else 0.0],
+        ])
+        return np.clip(vec, -4.0, 4.0).astype(np.float32)
+
+    def _render_frame(self) -> np.ndarray:
+        frame = self._render_camera(OVERVIEW_CAMERA, self.render_size, option=self._obs_option)
+        assert frame.rgb is not None
+        return frame.rgb
+
+    # ------------------------------------------------------------------ expert access
+    @property
+    def episode(self) -> dict[str, Any]:
+        """Privileged episode state: shapes, rest heights, targets, grasp progress."""
+        return self._episode
+
+    def object_poses(self) -> tuple[np.ndarray, np.ndarray]:
+        """World positions ``(n, 3)`` and rotation matrices ``(n, 3, 3)`` of all objects."""
+        data = self.data
+        assert data is not None
+        b = self._obj_bodies
+        return data.xpos[b].copy(), data.xmat[b].reshape(-1, 3, 3).copy()
+
+
+def _home_qpos(arm: ArmController) -> np.ndarray:
+    from .panda import HOME_QPOS
+
+    return arm.solve(HOME_GRIP, 0.0, HOME_QPOS, iters=60, tol=1e-6)
+
+
+def _sample_distractor(rng: np.random.Generator) -> Distractor:
+    kind = ("box", "cylinder", "ellipsoid")[int(rng.integers(3))]
+    if kind == "cylinder":
+        return Distractor(kind, (float(rng.uniform(0.015, 0.03)), float(rng.uniform(0.02, 0.05))))
+    high = (0.03, 0.03, 0.04) if kind == "box" else (0.035, 0.03, 0.015)
+    return Distractor(kind, tuple(float(v) for v in rng.uniform(0.015, high)))
+
+
+def _place(radii: list[float], rng: np.random.Generator) -> list[tuple[float, float]]:
+    """Non-overlapping positions in the workspace with room for fingers between objects."""
+    (x0, x1), (y0, y1) = WORKSPACE
+    placed: list[tuple[float, float, float]] = []
+    for r in radii:
+        for _ in range(200):
+            x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+            if all(np.hypot(x - px, y - py) > r + pr + 0.045 for px, py, pr in placed):
+                break
+        placed.append((float(x), float(y), r))
+    return [(x, y) for x, y, _ in placed]
+
+
+TransparentGraspEnv.__doc__ = (TransparentGraspEnv.__doc__ or "") + dr_table(PARAMS) + "\n"
