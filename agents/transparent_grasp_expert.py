@@ -20,6 +20,7 @@ from .rollout import run_episode
 
 APPROACH_HEIGHT = 0.10  # m above the grasp point before descending
 DESCEND_SPEED = 0.4  # fraction of the full step while the fingers go down around the object
+UP = np.array([0.0, 0.0, 1.0])
 CLOSE_STEPS = 8  # control steps (0.4 s) to close the fingers before lifting
 
 
@@ -57,7 +58,7 @@ class TransparentGraspExpert:
         if base.action_mode == "topdown_grasp":
             return self._topdown(base)
         grasp = base.grasp_points()[self._target]
-        goal, close, speed = grasp + [0.0, 0.0, APPROACH_HEIGHT], False, 1.0
+        goal, close, speed = grasp + APPROACH_HEIGHT * UP, False, 1.0
         grip, _ = base.arm.grip_pose(base.data)
         if self._phase == "approach" and _reached(ep, goal, self._theta) \
                 and np.linalg.norm(grip - goal) < 0.005:
@@ -72,7 +73,7 @@ class TransparentGraspExpert:
             if self._count >= CLOSE_STEPS:
                 self._phase, self._count, self._lift_from = "lift", 0, ep["target"].copy()
         if self._phase == "lift":
-            goal, close = self._lift_from + [0.0, 0.0, 0.2], True
+            goal, close = self._lift_from + 0.2 * UP, True
             self._count = 0 if ep["held"] >= 0 else self._count + 1
             if self._count > 6:  # lost it: open and start over
                 self._phase = "approach"

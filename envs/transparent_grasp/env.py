@@ -21,12 +21,11 @@ from simenv.transparent_depth import (
 )
 
 from .control import ArmController
-from .glassware import CATEGORIES, STYLES, Shape, grasp_height, sample_shape
+from .glassware import CATEGORIES, STYLES, grasp_height, sample_shape
 from .panda import FINGER_BODIES, HAND_BODY
 from .randomize import PARAMS, Refs, apply_appearance, params_for_split
 from .scene import (
     CAMERA,
-    GROUP_GLASS,
     OVERVIEW_CAMERA,
     PHYSICS_DT,
     TABLE_TOP,
@@ -49,6 +48,7 @@ MAX_TURN = 0.15  # rad of finger-axis rotation per ee_delta step
 HOME_GRIP = np.array([0.0, 0.0, TABLE_TOP + 0.30])
 GRIP_LIMITS = np.array([[-0.35, -0.35, TABLE_TOP + 0.005], [0.3, 0.35, TABLE_TOP + 0.45]])
 PROPRIO = 15
+UP = np.array([0.0, 0.0, 1.0])
 
 
 class TransparentGraspEnv(MujocoEnv, EzPickle):
@@ -103,11 +103,12 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
 
     ## Episode End
     Terminated on success or when every glassware object has left the table; topdown mode
-    is truncated after ``max_attempts`` attempts. ``ee_delta`` is truncated by the
-    ``TimeLimit`` wrapper (200 steps = 10 s from ``gym.make``). ``info`` always holds
-    ``success``, ``attempts`` (gripper closings), ``object_category`` (the lifted object's,
-    else the nearest glassware's), ``time_to_grasp`` (s, NaN until success), ``lift``
-    (highest glassware lift, m) and ``objects``.
+    is truncated after ``max_attempts`` attempts, and any episode is truncated (with
+    ``info["physics_unstable"]``) if MuJoCo reports a diverging simulation. ``ee_delta`` is
+    truncated by the ``TimeLimit`` wrapper (200 steps = 10 s from ``gym.make``). ``info``
+    always holds ``success``, ``attempts`` (gripper closings), ``object_category`` (the
+    lifted object's, else the nearest glassware's), ``time_to_grasp`` (s, None until
+    success), ``lift`` (highest glassware lift, m) and ``objects``.
 
     ## Arguments
     ``obs_mode``, ``camera_size`` (84×84), ``action_mode``, ``randomization`` (``none``,
@@ -233,7 +234,8 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
             "shapes": shapes, "distractors": distractors, "sample": sample,
             "rest_z": data.xpos[self._obj_bodies, 2].copy(), "target": pos, "theta": theta,
             "close": False, "attempts": 0, "hold": 0.0, "success": False,
-            "time_to_grasp": float("nan"), "lifted": -1, "steps": 0, "held": -1,
+            "time_to_grasp": None, "lifted": -1, "steps": 0, "held": -1,
+            "unstable": False,
         }
         info = self._info()
         info["randomization"] = sample
@@ -298,8 +300,8 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         fallen = bool(np.all(self.data.xpos[self._obj_bodies[:self._n_glass], 2]  # type: ignore[union-attr]
                              < TABLE_TOP - 0.05))
         terminated = ep["success"] or fallen
-        truncated = (self.action_mode == "topdown_grasp" and not terminated
-                     and ep["attempts"] >= self.max_attempts)
+        truncated = ep["unstable"] or (self.action_mode == "topdown_grasp" and not terminated
+                                       and ep["attempts"] >= self.max_attempts)
         info = self._info()
         info.update(terms)
         return (self._observation(), float(sum(terms.values())), bool(terminated),
@@ -331,6 +333,9 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         for _ in range(steps):
             self.arm.command(data, target, theta, close)
             mujoco.mj_step(model, data, nstep=self._substeps)
+            if data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number:
+                ep["unstable"] = True  # MuJoCo reset the state: end the episode, say so
+                return
             held = self._held_glass()
             ep["held"] = held
             if held >= 0 and self._lift(held) >= LIFT_HEIGHT:
@@ -355,7 +360,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         self._guarded_descent(x, y, theta)
         pos, _ = self.arm.grip_pose(data)
         self._advance(pos, theta, True, 10)  # close (0.5 s)
-        lift = pos + [0.0, 0.0, 0.2]
+        lift = pos + 0.2 * UP
         self._move(lift, theta, close=True, speed=0.3)
         self._advance(lift, theta, True, round(HOLD_TIME / self.control_dt) + 2)
         success = ep["success"]
@@ -386,7 +391,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
             self._advance(np.array([x, y, z]), theta, False, 1)
             if self._hand_touches_object():
                 pos, _ = self.arm.grip_pose(data)
-                self._advance(pos + [0.0, 0.0, 0.004], theta, False, 3)
+                self._advance(pos + 0.004 * UP, theta, False, 3)
                 return
         self._advance(np.array([x, y, floor]), theta, False, 4)
 
@@ -451,7 +456,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         return {
             "success": ep["success"], "attempts": ep["attempts"], "object_category": category,
             "time_to_grasp": ep["time_to_grasp"], "lift": float(max(lifts)),
-            "objects": [s.category for s in ep["shapes"]],
+            "objects": [s.category for s in ep["shapes"]], "physics_unstable": ep["unstable"],
         }
 
     # ------------------------------------------------------------------ observations

@@ -41,7 +41,9 @@ FINGER_OPEN = 0.04
 KP = np.array([4500, 4500, 3500, 3500, 2000, 2000, 2000], float)
 KV = np.array([450, 450, 350, 350, 200, 200, 200], float)
 GRIPPER_KP = 4000.0  # N/m; closing commands -1 cm so the force limit binds
+GRIPPER_KV = 400.0  # N·s/m: the 40 N nominal force closes at 0.1 m/s, like the real hand
 GROUP_ROBOT, GROUP_COLLISION = 1, 3
+HINGE, SLIDE = mujoco.mjtJoint.mjJNT_HINGE, mujoco.mjtJoint.mjJNT_SLIDE
 ROBOT_CONTYPE, ROBOT_CONAFFINITY = 2, 1  # collides with the scene, not with itself
 
 
@@ -116,7 +118,7 @@ def add_panda(spec: mujoco.MjSpec, parent: mujoco.MjsBody, pos: tuple[float, flo
             assert limit is not None
             body.add_joint(
                 name=joint.get("name"),
-                type=mujoco.mjtJoint.mjJNT_HINGE if kind == "revolute" else mujoco.mjtJoint.mjJNT_SLIDE,
+                type=HINGE if kind == "revolute" else SLIDE,
                 axis=_floats(joint.find("axis").get("xyz")),  # type: ignore[union-attr]
                 range=[float(limit.get("lower", 0)), float(limit.get("upper", 0))],
                 limited=mujoco.mjtLimited.mjLIMITED_TRUE,
@@ -143,7 +145,7 @@ def add_panda(spec: mujoco.MjSpec, parent: mujoco.MjsBody, pos: tuple[float, flo
     spec.add_actuator(
         name=GRIPPER_ACTUATOR, target=FINGER_JOINTS[0], trntype=mujoco.mjtTrn.mjTRN_JOINT,
         gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[GRIPPER_KP] + [0] * 9,
-        biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -GRIPPER_KP, -50.0] + [0] * 7,
+        biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -GRIPPER_KP, -GRIPPER_KV] + [0] * 7,
         forcerange=[-40.0, 40.0], forcelimited=mujoco.mjtLimited.mjLIMITED_TRUE,
         ctrlrange=[-0.01, FINGER_OPEN], ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
     )

@@ -21,7 +21,6 @@ import numpy as np
 from .panda import ASSET_DIR
 
 
-
 def _mtl_colours(path: Path) -> dict[str, tuple[float, float, float]]:
     colours: dict[str, tuple[float, float, float]] = {}
     if not path.exists():

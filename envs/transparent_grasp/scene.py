@@ -14,7 +14,7 @@ import mujoco
 import numpy as np
 
 from .glassware import Shape, collision_pieces, mass_properties, revolve
-from .panda import ROBOT_CONAFFINITY, ROBOT_CONTYPE, add_panda
+from .panda import ROBOT_CONTYPE, add_panda
 
 TABLE_TOP = 0.40  # m, table surface height
 TABLE_HALF = (0.40, 0.55)  # half extents (x, y) of the table top
