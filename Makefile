@@ -8,7 +8,7 @@ export PYOPENGL_PLATFORM ?= egl
 # llvmpipe: drawing on the calling thread is fastest at small image sizes (see RESULTS.md)
 export LP_NUM_THREADS ?= 0
 
-.PHONY: install demo test lint bench bench-driving bench-peers clean
+.PHONY: install demo test lint bench bench-driving bench-grasp bench-peers clean
 
 $(STAMP): pyproject.toml constraints-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,17 @@ $(VENV)-peers/.installed: benchmarks/peers/requirements-miniworld.txt
 	$(VENV)-peers/bin/pip install -q -r benchmarks/peers/requirements-miniworld.txt
 	touch $@
 
-bench-peers: $(VENV)-peers/.installed
+$(VENV)-robosuite/.installed: benchmarks/peers/requirements-robosuite.txt
+	$(PYTHON) -m venv $(VENV)-robosuite
+	$(VENV)-robosuite/bin/pip install -q -r benchmarks/peers/requirements-robosuite.txt
+	touch $@
+
+$(VENV)-kuka/.installed: benchmarks/peers/requirements-kuka.txt
+	$(PYTHON) -m venv $(VENV)-kuka
+	$(VENV)-kuka/bin/pip install -q -r benchmarks/peers/requirements-kuka.txt
+	touch $@
+
+bench-peers: $(VENV)-peers/.installed $(VENV)-robosuite/.installed $(VENV)-kuka/.installed
 
 bench: $(STAMP) bench-peers  ## IndoorNav vs MiniWorld in one run; see benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/bench_indoor_nav.py
@@ -43,5 +53,8 @@ bench: $(STAMP) bench-peers  ## IndoorNav vs MiniWorld in one run; see benchmark
 bench-driving: $(STAMP) bench-peers  ## Driving vs CarRacing-v3 in one run; see benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/bench_driving.py
 
+bench-grasp: $(STAMP) bench-peers  ## TransparentGrasp vs robosuite Lift and Kuka; see RESULTS.md
+	$(BIN)/python benchmarks/bench_transparent_grasp.py
+
 clean:
-	rm -rf $(VENV) $(VENV)-peers out build dist *.egg-info
+	rm -rf $(VENV) $(VENV)-peers $(VENV)-robosuite $(VENV)-kuka out build dist *.egg-info

@@ -52,13 +52,13 @@ def measure(env_id: str, steps: int = 1000, resets: int = 10, seed: int = 0,
     }
 
 
-def run_peer(python: Path, script: Path, steps: int) -> dict[str, Any]:
+def run_peer(python: Path, script: Path, steps: int, *args: str) -> dict[str, Any]:
     """Run a peer benchmark script in its own virtualenv; its last stdout line is JSON."""
     if not python.exists():
         return {"error": "peer venv missing: run `make bench-peers`"}
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    out = subprocess.run([str(python), str(script), "--steps", str(steps)], capture_output=True,
-                         text=True, env=env, timeout=900)
+    out = subprocess.run([str(python), str(script), "--steps", str(steps), *args],
+                         capture_output=True, text=True, env=env, timeout=900)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1:]}
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -7,6 +7,9 @@
 5. Driving: ``driving_preview.png`` (ego and chase views of 8 randomized roads),
    ``driving_episode.mp4`` (a pure-pursuit expert on a test route, chase and ego camera side
    by side) and ``driving_metrics.md``.
+6. TransparentGrasp: ``grasp_preview.png`` (observation and overview of 8 randomized
+   tabletops), ``grasp_episode.mp4`` (the scripted expert lifting glassware: overview, RGB
+   and the sensor's failing depth side by side) and ``grasp_metrics.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import gymnasium as gym
 import numpy as np
 from tqdm import tqdm
 
-from .viz import markdown_table, mosaic, save_png, side_by_side, write_video
+from .viz import markdown_table, mosaic, save_png, side_by_side, to_rgb8, write_video
 
 ENV_ID = "simenv/IndoorNav-v0"
 
@@ -69,7 +72,7 @@ def run_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
     success = np.mean([r["success"] for r in rows])
     spl = np.mean([r["spl"] for r in rows])
     print(f"\nexpert: success {success:.2f}, SPL {spl:.2f} over {len(rows)} episodes")
-    return rows + run_driving_demo(out, episodes)
+    return rows + run_driving_demo(out, episodes) + run_grasp_demo(out, episodes)
 
 
 def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
@@ -102,5 +105,39 @@ def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
     print(f"wrote {write_video(out / 'driving_episode.mp4', video, fps=20)} ({len(video)} frames)")
     table = markdown_table(rows)
     (out / "driving_metrics.md").write_text(table + "\n")
+    print(table)
+    return rows
+
+
+def run_grasp_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
+    from simenv.agents import TransparentGraspExpert
+
+    env = gym.make("simenv/TransparentGrasp-v0", camera_size=(128, 128),
+                   render_mode="rgb_array", render_size=(128, 128))
+    frames = []
+    for i in tqdm(range(8), desc="grasp preview", unit="scene"):
+        frames += [env.reset(seed=i)[0]["rgb"], env.render()]
+    env.close()
+    print(f"wrote {save_png(out / 'grasp_preview.png', mosaic(frames, columns=4))}")
+    env = gym.make("simenv/TransparentGrasp-v0", split="test", camera_size=(128, 128),
+                   render_mode="rgb_array", render_size=(256, 256))
+    rows, video = [], []
+    for ep in tqdm(range(episodes), desc="expert grasp", unit="episode"):
+        expert = TransparentGraspExpert()
+        obs, info = env.reset(seed=ep)
+        done = False
+        while not done:
+            if ep == 0:
+                video.append(side_by_side(env.render(), obs["rgb"],
+                                          to_rgb8(obs["depth"], max_value=1.3)))
+            obs, _, terminated, truncated, info = env.step(expert.act(env))
+            done = terminated or truncated
+        rows.append({"task": "grasp", "seed": ep, "objects": " ".join(info["objects"]),
+                     "lifted": info["object_category"], "success": int(info["success"]),
+                     "attempts": info["attempts"], "time_to_grasp_s": info["time_to_grasp"]})
+    env.close()
+    print(f"wrote {write_video(out / 'grasp_episode.mp4', video, fps=20)} ({len(video)} frames)")
+    table = markdown_table(rows)
+    (out / "grasp_metrics.md").write_text(table + "\n")
     print(table)
     return rows

@@ -24,8 +24,8 @@ TEXTURE_SIZE = 128
 LOOK_GROUPS = ("table", "floor", "wall")
 CAMERA = "front"
 OVERVIEW_CAMERA = "overview"
-CAMERA_TARGET = (-0.05, 0.0, TABLE_TOP + 0.05)
-CAMERA_POS = (0.62, 0.0, TABLE_TOP + 0.55)
+CAMERA_TARGET = (-0.06, 0.0, TABLE_TOP + 0.03)
+CAMERA_POS = (0.42, 0.0, TABLE_TOP + 0.45)
 N_LIGHTS = 3
 # geom groups: 0 scene, 1 robot visual, 2 glassware (hidden for the see-through depth),
 # 3 collision geoms (never drawn), 4 sites
@@ -168,7 +168,8 @@ def build_spec(
     wb = spec.worldbody
     for k in range(N_LIGHTS):
         wb.add_light(name=f"light{k}", pos=[0.3 * k - 0.3, 0.4 - 0.4 * k, 1.8],
-                     dir=[0, 0, -1], castshadow=False, diffuse=[0.5, 0.5, 0.5])
+                     dir=[0, 0, -1], castshadow=False, diffuse=[0.5, 0.5, 0.5],
+                     cutoff=70.0, exponent=2.0)
     cam_pos = np.array(CAMERA_POS)
     wb.add_camera(name=CAMERA, pos=cam_pos, quat=look_at_quat(cam_pos, CAMERA_TARGET),
                   fovy=45.0)
