@@ -1,4 +1,4 @@
-"""The ``simenv`` command line: list, preview, bench, doctor, demo.
+"""The ``simenv`` command line: list, preview, bench, dataset, doctor, demo.
 
 User errors print one line (what, where, how to fix) and exit with status 2, no traceback.
 """
@@ -125,6 +125,42 @@ def bench(
     else:
         typer.echo(f"{env_id} obs_mode={obs_mode} randomization={randomization} {size}x{size}: "
                    f"{result['steps_per_s']:.0f} steps/s, reset {result['reset_ms']:.1f} ms")
+
+
+@app.command()
+def dataset(
+    env_id: EnvId,
+    n: Annotated[int, typer.Option(help="number of scenes (reset seeds seed .. seed+n-1)")] = 16,
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("dataset"),
+    size: Annotated[int, typer.Option(help="camera size in pixels")] = 128,
+    seed: int = 0,
+    split: Annotated[str, typer.Option(help="train | test")] = "train",
+    randomization: Randomization = "default",
+    dr_scale: Annotated[float, typer.Option(help="scale of every DR range")] = 1.0,
+    steps_per_scene: Annotated[int, typer.Option(
+        help="random-action steps after each reset (one more frame each)")] = 0,
+    sheet: Annotated[int, typer.Option(help="samples in contact_sheet.png (0: none)")] = 8,
+    kw: Kw = None,
+) -> None:
+    """A ClearGrasp-style dataset: RGB, sensor/true depth, masks, normals, poses, manifest."""
+    from .dataset import export_dataset
+
+    _check_id(env_id)
+    for name, value, lo in (("--n", n, 1), ("--size", size, 8),
+                            ("--steps-per-scene", steps_per_scene, 0), ("--sheet", sheet, 0)):
+        if value < lo:
+            _fail(f"{name} must be >= {lo}, got {value}")
+    try:
+        path = export_dataset(env_id, n, out, size=size, seed=seed, split=split,
+                              randomization=randomization, dr_scale=dr_scale,
+                              steps_per_scene=steps_per_scene, sheet=sheet,
+                              env_kwargs=_kwargs(kw))
+    except (ValueError, TypeError, OSError) as err:
+        _fail(str(err))
+    manifest = json.loads((path / "manifest.json").read_text())
+    count = manifest["num_samples"]
+    typer.echo(f"wrote {count} samples to {path} "
+               f"({1000 * manifest['elapsed_s'] / count:.0f} ms/sample)")
 
 
 @app.command()

@@ -264,7 +264,7 @@ TRANSPARENT_DEPTH_PARAMS: tuple[Param, ...] = (
           doc="std in metres of the partial readings of the glass surface"),
     Param("sensor.depth.transparent.blob_size", 0.08, 0.04, 0.16, limits=(0.0, 1.0),
           doc="size of the coherent failure regions, fraction of the shorter image side"),
-    Param("sensor.depth.transparent.edge_width", 2, 1.0, 3.0, integer=True,
+    Param("sensor.depth.transparent.edge_width", 1, 0.0, 2.0, integer=True,
           limits=(0.0, float(_MAX_EDGE_WIDTH)),
           doc="pixels of missing depth on each side of the transparent objects' outline"),
 )  # fmt: skip
@@ -290,7 +290,7 @@ class TransparentDepthModel:
     see_through: float = 0.35
     surface_noise: float = 0.01
     blob_size: float = 0.08
-    edge_width: int = 2
+    edge_width: int = 1
 
     def __post_init__(self) -> None:
         bounds: dict[str, tuple[float, float]] = {

@@ -87,3 +87,49 @@ def markdown_table(rows: Sequence[Mapping[str, object]]) -> str:
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def label_colors(labels: np.ndarray, palette: np.ndarray | None = None) -> np.ndarray:
+    """uint8 RGB of an integer label map: 0 black, label k the palette's row k.
+
+    The default palette is a fixed random one (seeded, so label k always gets one colour).
+    """
+    lab = np.asarray(labels).squeeze().astype(np.int64)
+    if palette is None:
+        palette = np.random.default_rng(7).integers(60, 256, (256, 3)).astype(np.uint8)
+        palette[0] = 0
+    return np.ascontiguousarray(palette[np.clip(lab, 0, len(palette) - 1)])
+
+
+def titled_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str],
+                cell: int = 128, pad: int = 2, header: int | None = None) -> np.ndarray:
+    """A grid of equal cells (rows of images, nearest-resized) under a strip of column titles.
+
+    The image is ``header + len(rows) * (cell + pad) + pad`` pixels high (``header`` defaults
+    to 22 px per 128 px of cell); titles are drawn with ``cv2.putText``, scaled with the cell
+    and shrunk to fit their column.
+    """
+    if not rows or not titles:
+        raise ValueError("titled_grid needs at least one row and one title")
+    header = round(22 * max(cell, 128) / 128) if header is None else header
+    cols = len(titles)
+    width = cols * (cell + pad) + pad
+    out = np.full((header + len(rows) * (cell + pad) + pad, width, 3), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for c, title in enumerate(titles):
+        scale = 0.45 * max(cell, 128) / 128
+        (tw, th), _ = cv2.getTextSize(title, font, scale, 1)
+        if tw > cell - 4:
+            scale *= (cell - 4) / tw
+            (tw, th), _ = cv2.getTextSize(title, font, scale, 1)
+        x = pad + c * (cell + pad) + (cell - tw) // 2
+        cv2.putText(out, title, (x, (header + th) // 2), font, scale, (0, 0, 0),
+                    max(1, round(scale / 0.45)), cv2.LINE_AA)
+    for r, images in enumerate(rows):
+        for c, img in enumerate(images[:cols]):
+            img = to_rgb8(img)
+            if img.shape[:2] != (cell, cell):
+                img = cv2.resize(img, (cell, cell), interpolation=cv2.INTER_NEAREST)
+            y0, x0 = header + r * (cell + pad), pad + c * (cell + pad)
+            out[y0:y0 + cell, x0:x0 + cell] = img
+    return out

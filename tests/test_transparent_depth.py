@@ -304,7 +304,7 @@ def test_model_apply_matches_function() -> None:
     model = TransparentDepthModel()
     a = model.apply(surface, behind, mask, np.random.default_rng(5))
     b = transparent_depth(
-        surface, behind, mask, np.random.default_rng(5), 0.45, 0.35, 0.01, 0.08, 2
+        surface, behind, mask, np.random.default_rng(5), 0.45, 0.35, 0.01, 0.08, 1
     )
     assert np.array_equal(a, b)
 
