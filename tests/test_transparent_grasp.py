@@ -151,6 +151,7 @@ def test_glassware_geometry(category):
         top = shape.outer(96)
         assert np.all(top[top[:, 1] > shape.height - 0.05, 0] <= MAX_GRASP_RADIUS + 1e-9)
         verts, faces = revolve(shape)
+        assert np.hypot(verts[:, 0], verts[:, 1]).max() <= shape.max_radius + 1e-6
         edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), 1)
         _, counts = np.unique(edges, axis=0, return_counts=True)
         assert np.all(counts == 2), "the visual mesh is a closed surface"

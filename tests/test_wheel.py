@@ -19,6 +19,8 @@ def test_wheel_installs_and_runs_in_a_fresh_virtualenv(tmp_path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("simenv/envs/indoor_nav/env.py", "simenv/envs/driving/env.py",
                      "simenv/agents/indoor_nav_expert.py",
+                     "simenv/envs/transparent_grasp/env.py", "simenv/assets/panda/panda.urdf",
+                     "simenv/assets/panda/panda_meshes.npz",
                      "simenv/assets/README.md", "simenv/py.typed"):
         assert expected in names
     venv = tmp_path / "venv"
@@ -37,6 +39,8 @@ def test_wheel_installs_and_runs_in_a_fresh_virtualenv(tmp_path) -> None:
         "assert (r.files('simenv.assets') / 'README.md').is_file();"
         "env = gym.make('simenv/IndoorNav-v0', camera_size=(36, 36));"
         "obs, info = env.reset(seed=0); env.step(env.action_space.sample()); env.close();"
+        "g = gym.make('simenv/TransparentGrasp-v0', camera_size=(36, 36)); g.reset(seed=0);"
+        "g.close();"
         "print('ok', obs['rgb'].shape, simenv.__file__)"
     )
     out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path,
