@@ -22,7 +22,7 @@ from simenv.transparent_depth import (
 
 from .control import ArmController
 from .glassware import CATEGORIES, STYLES, grasp_height, sample_shape
-from .panda import FINGER_BODIES, HAND_BODY
+from .panda import FINGER_BODIES, HAND_BODY, HOME_QPOS
 from .randomize import PARAMS, Refs, apply_appearance, params_for_split
 from .scene import (
     CAMERA,
@@ -563,8 +563,6 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
 
 
 def _home_qpos(arm: ArmController) -> np.ndarray:
-    from .panda import HOME_QPOS
-
     return arm.solve(HOME_GRIP, 0.0, HOME_QPOS, iters=60, tol=1e-6)
 
 

@@ -148,7 +148,7 @@ def apply_appearance(model: mujoco.MjModel, refs: Refs, sample: dict,
     model.light_active[refs.lights] = np.arange(len(refs.lights)) < count
     model.light_diffuse[refs.lights] = level * light_tint_rgb
     model.light_specular[refs.lights] = 0.4 * level * light_tint_rgb
-    jitter = float(sample["lighting.position"])
+    jitter = float(sample["lighting.position"])  # the model is fresh: positions are nominal
     model.light_pos[refs.lights, :2] += rng.uniform(-jitter, jitter, (len(refs.lights), 2))
     model.vis.headlight.ambient[:] = float(sample["lighting.ambient"]) * light_tint_rgb
     model.vis.headlight.diffuse[:] = 0.1 * light_tint_rgb
