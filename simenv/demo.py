@@ -75,16 +75,21 @@ def run_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
     return rows + run_driving_demo(out, episodes) + run_grasp_demo(out, episodes)
 
 
+def _preview_pairs(env_id: str, path: Path, scenes: int = 8) -> None:
+    """A mosaic of (observation, ``render()`` view) pairs of randomized first frames."""
+    env = gym.make(env_id, camera_size=(128, 128), render_mode="rgb_array",
+                   render_size=(128, 128))
+    frames = []
+    for i in tqdm(range(scenes), desc=f"preview {env_id}", unit="scene"):
+        frames += [env.reset(seed=i)[0]["rgb"], env.render()]
+    env.close()
+    print(f"wrote {save_png(path, mosaic(frames, columns=4))}")
+
+
 def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
     from simenv.agents import DrivingExpert
 
-    env = gym.make("simenv/Driving-v0", camera_size=(128, 128), render_mode="rgb_array",
-                   render_size=(128, 128))
-    frames = []
-    for i in tqdm(range(8), desc="driving preview", unit="scene"):
-        frames += [env.reset(seed=i)[0]["rgb"], env.render()]
-    env.close()
-    print(f"wrote {save_png(out / 'driving_preview.png', mosaic(frames, columns=4))}")
+    _preview_pairs("simenv/Driving-v0", out / "driving_preview.png")
     env = gym.make("simenv/Driving-v0", split="test", camera_size=(128, 128),
                    render_mode="rgb_array", render_size=(256, 256))
     expert, rows, video = DrivingExpert(), [], []
@@ -112,13 +117,7 @@ def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
 def run_grasp_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
     from simenv.agents import TransparentGraspExpert
 
-    env = gym.make("simenv/TransparentGrasp-v0", camera_size=(128, 128),
-                   render_mode="rgb_array", render_size=(128, 128))
-    frames = []
-    for i in tqdm(range(8), desc="grasp preview", unit="scene"):
-        frames += [env.reset(seed=i)[0]["rgb"], env.render()]
-    env.close()
-    print(f"wrote {save_png(out / 'grasp_preview.png', mosaic(frames, columns=4))}")
+    _preview_pairs("simenv/TransparentGrasp-v0", out / "grasp_preview.png")
     env = gym.make("simenv/TransparentGrasp-v0", split="test", camera_size=(128, 128),
                    render_mode="rgb_array", render_size=(256, 256))
     rows, video = [], []

@@ -397,6 +397,18 @@ class DomainRandomizer:
 _REBUILD = {True: " (rebuilds the model)", False: ""}
 
 
+def material_params(group: str, hue: float = 0.5, saturation: tuple[float, float] = (0.3, 1.7),
+                    value: tuple[float, float] = (0.6, 1.3)) -> list[Param]:
+    """``material.{group}.hue`` (± ``hue`` turns), ``.saturation`` and ``.value`` (scales)."""
+    return [
+        Param(f"material.{group}.hue", 0.0, -hue, hue, doc=f"{group} hue shift (turns)"),
+        Param(f"material.{group}.saturation", 1.0, *saturation, limits=(0.0, 3.0),
+              doc=f"{group} saturation scale"),
+        Param(f"material.{group}.value", 1.0, *value, limits=(0.05, 2.0),
+              doc=f"{group} brightness scale"),
+    ]
+
+
 def dr_table(params: Sequence[Param]) -> str:
     """A Markdown table (parameter, nominal, default range, meaning) for docstrings and docs."""
     rows = ["| parameter | nominal | default range | meaning |", "|---|---|---|---|"]

@@ -8,8 +8,9 @@ seamlessly (every pattern is periodic over the image), coloured around ``color``
 from __future__ import annotations
 
 import colorsys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +83,23 @@ def make_texture(
     base = np.clip(np.asarray(color, np.float32), 0.0, 1.0)
     shade = 1.0 - contrast * (1.0 - field)
     return (np.clip(shade[..., None] * base, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+WARM, COOL = np.array([1.0, 0.82, 0.62]), np.array([0.75, 0.86, 1.0])
+
+
+def light_tint(temperature: float, warm: np.ndarray = WARM, cool: np.ndarray = COOL
+               ) -> np.ndarray:
+    """RGB gain of a light: ``temperature`` -1 is ``warm``, 0 white, +1 ``cool``."""
+    t = float(temperature)
+    return (1 - abs(t)) * np.ones(3) + abs(t) * (warm if t < 0 else cool)
+
+
+def material_color(nominal: Sequence[float], sample: Mapping[str, Any], group: str
+                   ) -> np.ndarray:
+    """``nominal`` RGB shifted by the sample's ``material.{group}.hue/saturation/value``."""
+    return hsv_shift(np.asarray(nominal, float), sample[f"material.{group}.hue"],
+                     sample[f"material.{group}.saturation"], sample[f"material.{group}.value"])
 
 
 def hsv_shift(rgb: np.ndarray, hue: float, saturation: float, value: float) -> np.ndarray:

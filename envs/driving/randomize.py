@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from simenv.randomization import Param
+from simenv.randomization import Param, material_params
 from simenv.sensors import SENSOR_PARAMS
-from simenv.textures import KINDS, hsv_shift, make_texture
+from simenv.textures import KINDS, hsv_shift, light_tint, make_texture, material_color
 
 from . import constants as C
 
@@ -30,13 +30,7 @@ MARKING = {"white": (0.95, 0.95, 0.92), "yellow": (0.95, 0.78, 0.15)}
 
 
 def _material(group: str, value: tuple[float, float] = (0.7, 1.3)) -> list[Param]:
-    return [
-        Param(f"material.{group}.hue", 0.0, -0.08, 0.08, doc=f"{group} hue shift (turns)"),
-        Param(f"material.{group}.saturation", 1.0, 0.5, 1.5, limits=(0.0, 3.0),
-              doc=f"{group} saturation scale"),
-        Param(f"material.{group}.value", 1.0, *value, limits=(0.05, 2.0),
-              doc=f"{group} brightness scale"),
-    ]
+    return material_params(group, hue=0.08, saturation=(0.5, 1.5), value=value)
 
 
 PARAMS: tuple[Param, ...] = (
@@ -97,17 +91,11 @@ PARAMS: tuple[Param, ...] = (
     *SENSOR_PARAMS,
 )
 
-_WARM, _COOL = np.array([1.0, 0.85, 0.68]), np.array([0.78, 0.88, 1.0])
+_WARM, _COOL = np.array([1.0, 0.85, 0.68]), np.array([0.78, 0.88, 1.0])  # daylight
 
 
 def color(sample: dict, group: str) -> np.ndarray:
-    return hsv_shift(np.array(NOMINAL[group]), sample[f"material.{group}.hue"],
-                     sample[f"material.{group}.saturation"], sample[f"material.{group}.value"])
-
-
-def light_tint(temperature: float) -> np.ndarray:
-    t = float(temperature)
-    return (1 - abs(t)) * np.ones(3) + abs(t) * (_WARM if t < 0 else _COOL)
+    return material_color(NOMINAL[group], sample, group)
 
 
 def light_args(sample: dict) -> dict:
@@ -117,7 +105,7 @@ def light_args(sample: dict) -> dict:
     return {
         "lightDirection": [float(np.cos(el) * np.cos(az)), float(np.cos(el) * np.sin(az)),
                            float(np.sin(el))],
-        "lightColor": light_tint(sample["lighting.temperature"]).tolist(),
+        "lightColor": light_tint(sample["lighting.temperature"], _WARM, _COOL).tolist(),
         "lightAmbientCoeff": float(sample["lighting.ambient"]),
         "lightDiffuseCoeff": float(sample["lighting.intensity"]),
         "lightSpecularCoeff": float(sample["lighting.specular"]),

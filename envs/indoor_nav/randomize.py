@@ -13,23 +13,12 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from simenv.randomization import Param
+from simenv.randomization import Param, material_params
 from simenv.sensors import SENSOR_PARAMS
-from simenv.textures import KINDS, hsv_shift, make_texture
+from simenv.textures import KINDS, light_tint, make_texture, material_color
 
 from .constants import CATEGORIES, NOMINAL_COLORS
 from .scene import LOOK_GROUPS, TEXTURE_SIZE
-
-
-def _material(group: str) -> list[Param]:
-    return [
-        Param(f"material.{group}.hue", 0.0, -0.5, 0.5, doc=f"{group} hue shift (turns)"),
-        Param(f"material.{group}.saturation", 1.0, 0.3, 1.7, limits=(0.0, 3.0),
-              doc=f"{group} saturation scale"),
-        Param(f"material.{group}.value", 1.0, 0.6, 1.3, limits=(0.05, 2.0),
-              doc=f"{group} brightness scale"),
-    ]
-
 
 PARAMS: tuple[Param, ...] = (
     # lighting
@@ -48,9 +37,9 @@ PARAMS: tuple[Param, ...] = (
     Param("texture.floor", "wood", dist="choice", choices=KINDS, doc="floor pattern"),
     Param("texture.furniture", "flat", dist="choice", choices=KINDS, doc="furniture pattern"),
     Param("texture.contrast", 0.3, 0.1, 0.6, limits=(0.0, 1.0), doc="pattern contrast"),
-    *_material("wall"),
-    *_material("floor"),
-    *_material("furniture"),
+    *material_params("wall"),
+    *material_params("floor"),
+    *material_params("furniture"),
     Param("material.specular", 0.2, 0.0, 0.6, limits=(0.0, 1.0), doc="specular strength"),
     # scene structure
     Param("scene.furniture_per_room", 2, 1, 4, integer=True, rebuild=True,
@@ -70,7 +59,6 @@ PARAMS: tuple[Param, ...] = (
     *SENSOR_PARAMS,
 )
 
-_WARM, _COOL = np.array([1.0, 0.82, 0.62]), np.array([0.75, 0.86, 1.0])
 
 
 @dataclass(frozen=True)
@@ -92,11 +80,6 @@ class Refs:
     force: np.ndarray
 
 
-def light_tint(temperature: float) -> np.ndarray:
-    t = float(temperature)
-    return (1 - abs(t)) * np.ones(3) + abs(t) * (_WARM if t < 0 else _COOL)
-
-
 def camera_quat(pitch_deg: float) -> np.ndarray:
     """Orientation of a camera looking along the robot's +x, pitched by ``pitch_deg``."""
     p = np.deg2rad(pitch_deg)
@@ -116,12 +99,7 @@ def look_colors(sample: dict, rng: np.random.Generator) -> dict[str, np.ndarray]
             out[group] = rng.uniform(0.1, 0.95, 3)
             continue
         key = "furniture" if group in CATEGORIES else "wall" if group == "ceiling" else group
-        out[group] = hsv_shift(
-            np.array(NOMINAL_COLORS[group]),
-            sample[f"material.{key}.hue"],
-            sample[f"material.{key}.saturation"],
-            sample[f"material.{key}.value"],
-        )
+        out[group] = material_color(NOMINAL_COLORS[group], sample, key)
     return out
 
 

@@ -21,6 +21,9 @@ from .panda import (
     HOME_QPOS,
 )
 
+_DAMPING = 1e-4 * np.eye(6)
+_EYE7 = np.eye(7)
+
 
 def down_rotation(theta: float) -> np.ndarray:
     """Grip frame pointing down (z = -world z) with the finger axis (y) at angle ``theta``."""
@@ -67,10 +70,8 @@ class ArmController:
                 break
             mujoco.mj_jacSite(m, d, self._jacp, self._jacr, self.site)
             jac = np.vstack([self._jacp[:, self.dofs], self._jacr[:, self.dofs]])
-            jjt = jac @ jac.T + 1e-4 * np.eye(6)
-            dq = jac.T @ np.linalg.solve(jjt, err)
-            pinv = jac.T @ np.linalg.inv(jjt)
-            dq += (np.eye(7) - pinv @ jac) @ (0.2 * (HOME_QPOS - q))
+            pinv = jac.T @ np.linalg.inv(jac @ jac.T + _DAMPING)  # damped pseudo-inverse
+            dq = pinv @ err + (_EYE7 - pinv @ jac) @ (0.2 * (HOME_QPOS - q))
             q = np.clip(q + dq, self.lower, self.upper)
         return q
 

@@ -26,6 +26,7 @@ from .panda import FINGER_BODIES, HAND_BODY, HOME_QPOS
 from .randomize import PARAMS, Refs, apply_appearance, params_for_split
 from .scene import (
     CAMERA,
+    LOOK_GROUPS,
     OVERVIEW_CAMERA,
     PHYSICS_DT,
     TABLE_TOP,
@@ -125,7 +126,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
 
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "render_fps": 20}
+    metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 20}
 
     def __init__(
         self,
@@ -251,7 +252,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         geoms = np.flatnonzero(np.isin(model.geom_bodyid, bodies) & (model.geom_contype > 0))
         return Refs(
             textures={g: mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_TEXTURE, f"tex/{g}")
-                      for g in ("table", "floor", "wall")},
+                      for g in LOOK_GROUPS},
             lights=ids(mujoco.mjtObj.mjOBJ_LIGHT, [f"light{k}" for k in range(3)]),
             camera=mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, CAMERA),
             glass_materials=ids(mujoco.mjtObj.mjOBJ_MATERIAL,
@@ -491,8 +492,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
             if "instances" in parts:
                 obs["instances"] = inst[..., None]
             if "boundary" in parts:
-                obs["boundary"] = boundary_map(obs.get("true_depth", surface[..., None])[..., 0],
-                                               inst.astype(np.int32))[..., None]
+                obs["boundary"] = boundary_map(surface, inst.astype(np.int32))[..., None]
         if "state" in parts:
             obs["objects"] = self._object_state()
         obs["proprio"] = self._proprio()

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 import mujoco
 import numpy as np
 
-from simenv.randomization import Param
+from simenv.randomization import Param, material_params
 from simenv.sensors import SENSOR_PARAMS
-from simenv.textures import hsv_shift, make_texture
+from simenv.textures import hsv_shift, light_tint, make_texture, material_color
 from simenv.transparent_depth import TRANSPARENT_DEPTH_PARAMS
 
 from .scene import CAMERA_POS, CAMERA_TARGET, LOOK_GROUPS, TEXTURE_SIZE, look_at_quat
@@ -25,18 +25,13 @@ TEST_TEXTURES = ("marble", "dots", "tiles")
 NOMINAL_COLORS = {"table": (0.62, 0.5, 0.38), "floor": (0.45, 0.45, 0.48),
                   "wall": (0.78, 0.78, 0.74)}
 NOMINAL_TEXTURES = {"table": "wood", "floor": "flat", "wall": "flat"}
-_WARM, _COOL = np.array([1.0, 0.82, 0.62]), np.array([0.75, 0.86, 1.0])
 
 
 def _look(group: str) -> list[Param]:
     return [
         Param(f"texture.{group}", NOMINAL_TEXTURES[group], dist="choice",
               choices=TRAIN_TEXTURES, doc=f"{group} pattern (test split: held-out patterns)"),
-        Param(f"material.{group}.hue", 0.0, -0.5, 0.5, doc=f"{group} hue shift (turns)"),
-        Param(f"material.{group}.saturation", 1.0, 0.3, 1.7, limits=(0.0, 3.0),
-              doc=f"{group} saturation scale"),
-        Param(f"material.{group}.value", 1.0, 0.6, 1.3, limits=(0.05, 2.0),
-              doc=f"{group} brightness scale"),
+        *material_params(group),
     ]
 
 
@@ -113,19 +108,12 @@ class Refs:
     gripper_actuator: int
 
 
-def light_tint(temperature: float) -> np.ndarray:
-    t = float(temperature)
-    return (1 - abs(t)) * np.ones(3) + abs(t) * (_WARM if t < 0 else _COOL)
-
-
 def apply_appearance(model: mujoco.MjModel, refs: Refs, sample: dict,
                      rng: np.random.Generator) -> None:
     """Write textures, glass optics, lights, camera and dynamics for one episode."""
     n = TEXTURE_SIZE * TEXTURE_SIZE * 3
     for group in LOOK_GROUPS:
-        color = hsv_shift(np.array(NOMINAL_COLORS[group]), sample[f"material.{group}.hue"],
-                          sample[f"material.{group}.saturation"],
-                          sample[f"material.{group}.value"])
+        color = material_color(NOMINAL_COLORS[group], sample, group)
         adr = model.tex_adr[refs.textures[group]]
         model.tex_data[adr:adr + n] = make_texture(
             str(sample[f"texture.{group}"]), TEXTURE_SIZE, color, rng,
@@ -133,8 +121,7 @@ def apply_appearance(model: mujoco.MjModel, refs: Refs, sample: dict,
     tint = float(sample["material.glass.tint"])
     for mat in refs.glass_materials:
         hue = rng.uniform()
-        rgb = hsv_shift(np.array([0.85, 0.85, 0.85]), hue, 1.0, 1.0) * (1 - tint) + tint * \
-            hsv_shift(np.array([1.0, 0.2, 0.2]), hue, 1.0, 1.0)
+        rgb = 0.85 * (1 - tint) + tint * hsv_shift(np.array([1.0, 0.2, 0.2]), hue, 1.0, 1.0)
         model.mat_rgba[mat] = [*np.clip(rgb + 0.1, 0, 1), sample["material.glass.alpha"]]
         model.mat_specular[mat] = sample["material.glass.specular"]
         model.mat_shininess[mat] = sample["material.glass.shininess"]
