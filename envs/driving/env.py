@@ -102,6 +102,12 @@ class DrivingEnv(PybulletEnv, EzPickle):
 
     """
 
+    metadata: dict[str, Any] = {
+        **PybulletEnv.metadata,
+        "episode_metrics": ("success", "route_completion", "mean_lane_deviation", "collisions",
+                            "infractions", "average_speed"),
+    }
+
     def __init__(
         self,
         obs_mode: str = "rgb",

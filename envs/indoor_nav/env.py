@@ -102,6 +102,11 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
 
     """
 
+    metadata: dict[str, Any] = {
+        **MujocoEnv.metadata,
+        "episode_metrics": ("success", "spl", "distance_to_goal", "collisions", "path_length"),
+    }
+
     def __init__(
         self,
         task: str = "pointgoal",

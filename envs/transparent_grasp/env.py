@@ -126,7 +126,8 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
 
     """
 
-    metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 20}
+    metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 20,
+                                "episode_metrics": ("success", "attempts", "lift", "time_to_grasp")}
 
     def __init__(
         self,
