@@ -286,11 +286,12 @@ class Buffer:
 
 def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, seeds: list[int],
             policy: BCPolicy | None = None, beta: float = 1.0, noise: float = 0.0,
-            rng: np.random.Generator | None = None, desc: str = "collect") -> dict[str, float]:
+            rng: np.random.Generator | None = None, desc: str = "collect",
+            progress: bool = True) -> dict[str, float]:
     """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps."""
     rng = rng or np.random.default_rng(0)
     successes, steps = [], 0
-    bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False)
+    bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
     for ep in range(episodes):
         obs, _ = env.reset(seed=seeds[ep])
         done = False
@@ -324,7 +325,7 @@ def _perturb(space: spaces.Space[Any], action: Any, noise: float,
 
 # ----------------------------------------------------------------------------- training
 def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: BCConfig,
-        desc: str = "fit") -> list[float]:
+        desc: str = "fit", progress: bool = True) -> list[float]:
     """Train ``policy.net`` on (obs, expert action) pairs; returns the mean loss per epoch."""
     gen = torch.Generator().manual_seed(cfg.seed)
     net = policy.net.train()
@@ -332,7 +333,7 @@ def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: 
     n = len(actions)
     target = _targets(policy, actions)
     losses = []
-    bar = tqdm(range(cfg.epochs), desc=desc, unit="epoch", leave=False)
+    bar = tqdm(range(cfg.epochs), desc=desc, unit="epoch", leave=False, disable=not progress)
     for _ in bar:
         order = torch.randperm(n, generator=gen).numpy()
         total = 0.0
@@ -386,10 +387,10 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
             seed += n
             stats = collect(env, expert, buffer, n, seeds, policy if rnd else None,
                             beta=cfg.beta ** rnd, noise=cfg.noise if rnd == 0 else 0.0,
-                            rng=rng, desc=f"round {rnd}: rollouts")
+                            rng=rng, desc=f"round {rnd}: rollouts", progress=progress)
             obs, actions = buffer.arrays()
             policy = new_policy(env, env_id, env_kwargs, obs, cfg.features)
-            losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit")
+            losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit", progress=progress)
             history.append({"round": rnd, "beta": cfg.beta ** rnd, "samples": len(buffer),
                             "rollout_success": stats["success"], "loss": losses})
             policy.save(out_dir / "policy.pt", history)

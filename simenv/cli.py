@@ -1,4 +1,4 @@
-"""The ``simenv`` command line: list, preview, bench, dataset, doctor, demo.
+"""The ``simenv`` command line: list, preview, bench, dataset, train, eval, sweep, doctor, demo.
 
 User errors print one line (what, where, how to fix) and exit with status 2, no traceback.
 """
@@ -30,11 +30,11 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _kwargs(kw: list[str] | None) -> dict[str, Any]:
+def _kwargs(kw: list[str] | None, flag: str = "--kw") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in kw or []:
         if "=" not in item:
-            _fail(f"--kw expects KEY=VALUE, got {item!r}")
+            _fail(f"{flag} expects KEY=VALUE, got {item!r}")
         key, value = item.split("=", 1)
         out[key.strip()] = yaml.safe_load(value)
     return out
@@ -161,6 +161,112 @@ def dataset(
     count = manifest["num_samples"]
     typer.echo(f"wrote {count} samples to {path} "
                f"({1000 * manifest['elapsed_s'] / count:.0f} ms/sample)")
+
+
+Sets = Annotated[list[str] | None, typer.Option(
+    "--set", help="config override KEY=VALUE (YAML value), e.g. bc.episodes=10")]
+
+
+@app.command()
+def train(
+    env_id: EnvId,
+    algo: Annotated[str, typer.Option(help="bc | ppo | sac")] = "bc",
+    config: Annotated[Path | None, typer.Option(
+        help="YAML config (default: the shipped agents/configs/ALGO.yaml)")] = None,
+    steps: Annotated[int | None, typer.Option(help="environment steps (ppo, sac)")] = None,
+    out: Annotated[Path | None, typer.Option(help="run folder (default runs/ENV-ALGO-sSEED)")
+                   ] = None,
+    seed: int = 0,
+    set_: Sets = None,
+    kw: Kw = None,
+) -> None:
+    """Train a baseline: behaviour cloning from the expert, or SB3 PPO/SAC."""
+    from simenv.agents.train import train as run_train
+
+    _check_id(env_id)
+    out = out or Path("runs") / f"{env_id.split('/')[-1]}-{algo}-s{seed}"
+    try:
+        path = run_train(env_id, algo, out, config=config, steps=steps, seed=seed,
+                         overrides=_kwargs(set_, "--set"), env_kwargs=_kwargs(kw))
+    except (ValueError, TypeError) as err:
+        _fail(str(err))
+    typer.echo(f"wrote {path} (learning_curve.png; evaluate with "
+               f"`simenv eval {env_id} --policy {path}`)")
+
+
+@app.command("eval")
+def eval_(
+    env_id: EnvId,
+    policy: Annotated[str, typer.Option(help="run folder, policy.pt, model.zip or 'expert'")],
+    episodes: Annotated[int, typer.Option(help="held-out test episodes")] = 20,
+    randomization: Annotated[str | None, typer.Option(
+        help="none | default | strong | YAML/JSON path (default: as trained)")] = None,
+    dr_scale: Annotated[float | None, typer.Option(help="scale of every DR range")] = None,
+    split: Annotated[str, typer.Option(help="test | train")] = "test",
+    seed: Annotated[int, typer.Option(help="first episode seed")] = 0,
+    video: Annotated[Path | None, typer.Option(help="folder for episode MP4s")] = None,
+    video_episodes: int = 3,
+    as_json: Annotated[Path | None, typer.Option("--json", help="also write the rows here")
+                       ] = None,
+    kw: Kw = None,
+) -> None:
+    """Metrics table (mean and 95 % CI) of a policy on held-out seeds; optional videos."""
+    from simenv.agents.evaluate import evaluate
+
+    _check_id(env_id)
+    env_kwargs = _kwargs(kw)
+    if randomization is not None:
+        env_kwargs["randomization"] = randomization
+    if dr_scale is not None:
+        env_kwargs["dr_scale"] = dr_scale
+    try:
+        result = evaluate(policy, env_id, episodes=episodes, seed=seed, env_kwargs=env_kwargs,
+                          split=split, video_dir=video, video_episodes=video_episodes)
+    except (ValueError, TypeError) as err:
+        _fail(str(err))
+    typer.echo(f"{env_id}, {episodes} episodes ({split} split), policy {policy}")
+    typer.echo(result.table())
+    if video:
+        typer.echo(f"videos in {video}")
+    if as_json:
+        as_json.parent.mkdir(parents=True, exist_ok=True)
+        as_json.write_text(json.dumps({"summary": result.row(), "episodes": result.episodes},
+                                      indent=1))
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec YAML (see examples/sweep_dr.yaml)")],
+    out: Annotated[Path | None, typer.Option(help="output folder (default sweeps/NAME)")
+                   ] = None,
+    backend: Annotated[str, typer.Option(help="local (process pool) | ray (Ray Tune)")
+                       ] = "local",
+    workers: Annotated[int, typer.Option(help="trials at a time (local Ray: its CPUs)")] = 1,
+    address: Annotated[str | None, typer.Option(
+        help="Ray cluster address, e.g. ray://head:10001 (--backend ray)")] = None,
+) -> None:
+    """DR sweep: agents × train-time DR × seeds, each tested at every test-time DR point.
+
+    Resumable: a rerun skips finished trials. Writes results.csv/.parquet and plots.
+    """
+    from .sweep import run_sweep
+
+    try:
+        result = run_sweep(spec, out, backend=backend, workers=workers, address=address,
+                           log=lambda line: typer.echo(line, err=True))
+    except ValueError as err:
+        _fail(str(err))
+    if result.rows:
+        typer.echo(f"mean {result.metric} over seeds (agent × train point × test point):")
+        typer.echo(result.table())
+    typer.echo(f"results in {result.out_dir}: "
+               + ", ".join(f.name for f in result.files) if result.files else "no results yet")
+    if result.failed:
+        typer.secho(f"error: {len(result.failed)} trial(s) failed: "
+                    + "; ".join(f"{k}: {v}" for k, v in result.failed.items())
+                    + f" (tracebacks in {result.out_dir}/trials/*/error.txt; rerun to retry)",
+                    err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
 
 
 @app.command()
