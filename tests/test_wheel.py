@@ -20,7 +20,7 @@ def test_wheel_installs_and_runs_in_a_fresh_virtualenv(tmp_path) -> None:
     for expected in ("simenv/envs/indoor_nav/env.py", "simenv/envs/driving/env.py",
                      "simenv/agents/indoor_nav_expert.py",
                      "simenv/envs/transparent_grasp/env.py", "simenv/assets/panda/panda.urdf",
-                     "simenv/assets/panda/panda_meshes.npz",
+                     "simenv/assets/panda/panda_meshes.npz", "simenv/agents/configs/ppo.yaml",
                      "simenv/assets/README.md", "simenv/py.typed"):
         assert expected in names
     venv = tmp_path / "venv"
