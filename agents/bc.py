@@ -291,6 +291,8 @@ def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, 
     """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps."""
     rng = rng or np.random.default_rng(0)
     successes, steps = [], 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # batch-1 inference: extra threads only spin against the renderer
     bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
     for ep in range(episodes):
         obs, _ = env.reset(seed=seeds[ep])
@@ -309,6 +311,7 @@ def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, 
         bar.update()
         bar.set_postfix(success=f"{np.mean(successes):.2f}", steps=steps)
     bar.close()
+    torch.set_num_threads(threads)
     return {"episodes": episodes, "steps": steps, "success": float(np.mean(successes))}
 
 

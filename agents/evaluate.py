@@ -127,6 +127,10 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
         policy = ExpertPolicy(env)
     keys = list(env.unwrapped.metadata.get("episode_metrics", ("success",)))
     result = EvalResult(env_id, kwargs)
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # batch-1 inference: extra threads only spin against the renderer
     try:
         for i in tqdm(range(episodes), desc=f"eval {env_id}", unit="ep", disable=not progress,
                       leave=False):
@@ -138,6 +142,7 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
                 write_video(Path(video_dir) / f"episode_{seed + i:05d}.mp4", frames,  # type: ignore[arg-type]
                             fps=int(env.metadata.get("render_fps", 10)))
     finally:
+        torch.set_num_threads(threads)
         env.close()
     return result
 

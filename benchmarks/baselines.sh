@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIMENV=.venv/bin/simenv
-EPISODES=${EPISODES:-100}
+EPISODES=${EPISODES:-100}  # held-out test episodes per policy
 for fam in "${@:-TransparentGrasp Driving IndoorNav}"; do
   for f in $fam; do
     id="simenv/$f-v0"
