@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+import yaml
 from gymnasium import spaces
 from torch import nn
 from torch.nn import functional as F
@@ -155,6 +158,10 @@ class BCPolicy:
         self.mean = torch.tensor(meta["vector_mean"], dtype=torch.float32)
         self.std = torch.tensor(meta["vector_std"], dtype=torch.float32)
         self.action = meta["action"]
+        self.shapes = {k: tuple(s) for k, s in meta["obs_shapes"].items()}
+        if self.action["type"] == "box":
+            self.low = np.asarray(self.action["low"], np.float32)
+            self.high = np.asarray(self.action["high"], np.float32)
 
     # -- preprocessing shared by training and inference
     def tensors(self, obs: dict[str, np.ndarray]) -> tuple[torch.Tensor | None,
@@ -174,17 +181,14 @@ class BCPolicy:
     def decode(self, out: torch.Tensor) -> np.ndarray:
         if self.action["type"] == "discrete":
             return out.argmax(1).numpy()
-        low = np.asarray(self.action["low"], np.float32)
-        high = np.asarray(self.action["high"], np.float32)
         unit = torch.tanh(out).numpy()
-        act = low + (unit + 1.0) * 0.5 * (high - low)
+        act = self.low + (unit + 1.0) * 0.5 * (self.high - self.low)
         return act.reshape(len(out), *self.action["shape"]).astype(np.float32)
 
     def predict(self, observation: dict[str, np.ndarray], state: Any = None,
                 episode_start: Any = None, deterministic: bool = True) -> tuple[Any, Any]:
         keys = self.image_keys + self.vector_keys
-        shapes = {k: tuple(s) for k, s in self.meta["obs_shapes"].items()}
-        single = any(np.asarray(observation[k]).shape == shapes[k] for k in keys)
+        single = any(np.asarray(observation[k]).shape == self.shapes[k] for k in keys)
         batch = {k: np.asarray(observation[k])[None] if single else observation[k] for k in keys}
         with torch.no_grad():
             action = self.decode(self.net(*self.tensors(batch)))
@@ -284,6 +288,17 @@ class Buffer:
         return {k: np.stack(v) for k, v in self.obs.items()}, np.stack(self.actions)
 
 
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Batch-1 inference beside a renderer: extra torch threads only spin against it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, seeds: list[int],
             policy: BCPolicy | None = None, beta: float = 1.0, noise: float = 0.0,
             rng: np.random.Generator | None = None, desc: str = "collect",
@@ -291,27 +306,25 @@ def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, 
     """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps."""
     rng = rng or np.random.default_rng(0)
     successes, steps = [], 0
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # batch-1 inference: extra threads only spin against the renderer
-    bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
-    for ep in range(episodes):
-        obs, _ = env.reset(seed=seeds[ep])
-        done = False
-        while not done:
-            label = expert.act(env)
-            buffer.add(obs, label)
-            if policy is None or rng.random() < beta:
-                action = _perturb(env.action_space, label, noise, rng)
-            else:
-                action = policy.predict(obs)[0]
-            obs, _, terminated, truncated, info = env.step(action)
-            done = terminated or truncated
-            steps += 1
-        successes.append(float(info.get("success", 0.0)))
-        bar.update()
-        bar.set_postfix(success=f"{np.mean(successes):.2f}", steps=steps)
-    bar.close()
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
+        for ep in range(episodes):
+            obs, _ = env.reset(seed=seeds[ep])
+            done = False
+            while not done:
+                label = expert.act(env)
+                buffer.add(obs, label)
+                if policy is None or rng.random() < beta:
+                    action = _perturb(env.action_space, label, noise, rng)
+                else:
+                    action = policy.predict(obs)[0]
+                obs, _, terminated, truncated, info = env.step(action)
+                done = terminated or truncated
+                steps += 1
+            successes.append(float(info.get("success", 0.0)))
+            bar.update()
+            bar.set_postfix(success=f"{np.mean(successes):.2f}", steps=steps)
+        bar.close()
     return {"episodes": episodes, "steps": steps, "success": float(np.mean(successes))}
 
 
@@ -363,10 +376,9 @@ def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: 
 def _targets(policy: BCPolicy, actions: np.ndarray) -> torch.Tensor:
     if policy.action["type"] == "discrete":
         return torch.as_tensor(actions.astype(np.int64).ravel())
-    low = np.asarray(policy.action["low"], np.float32)
-    high = np.asarray(policy.action["high"], np.float32)
     flat = actions.reshape(len(actions), -1).astype(np.float32)
-    unit = np.clip(2.0 * (flat - low) / np.maximum(high - low, 1e-8) - 1.0, -0.999, 0.999)
+    span = np.maximum(policy.high - policy.low, 1e-8)
+    unit = np.clip(2.0 * (flat - policy.low) / span - 1.0, -0.999, 0.999)
     return torch.as_tensor(unit)
 
 
@@ -404,17 +416,12 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
     finally:
         env.close()
     (out_dir / "history.json").write_text(json.dumps(history, indent=1))
-    (out_dir / "config.yaml").write_text(_yaml({"algo": "bc", "env_id": env_id,
-                                                "env_kwargs": env_kwargs, "bc": asdict(cfg)}))
+    (out_dir / "config.yaml").write_text(yaml.safe_dump(
+        {"algo": "bc", "env_id": env_id, "env_kwargs": env_kwargs, "bc": asdict(cfg)},
+        sort_keys=False))
     plot_bc_history(history, out_dir / "learning_curve.png")
     assert policy is not None
     return policy
-
-
-def _yaml(data: dict[str, Any]) -> str:
-    import yaml
-
-    return yaml.safe_dump(data, sort_keys=False)
 
 
 def plot_bc_history(history: list[dict[str, Any]], path: Path) -> None:

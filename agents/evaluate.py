@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,9 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
     ``video_episodes`` episodes (render view | observation).
     """
     import simenv  # noqa: F401  (registers the ids)
+    from simenv.viz import write_video
 
+    from .bc import one_torch_thread
     from .policy import ExpertPolicy, load_policy
 
     if episodes < 1:
@@ -127,23 +130,14 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
         policy = ExpertPolicy(env)
     keys = list(env.unwrapped.metadata.get("episode_metrics", ("success",)))
     result = EvalResult(env_id, kwargs)
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # batch-1 inference: extra threads only spin against the renderer
-    try:
+    with closing(env), one_torch_thread():
         for i in tqdm(range(episodes), desc=f"eval {env_id}", unit="ep", disable=not progress,
                       leave=False):
             frames: list[np.ndarray] | None = [] if video_dir and i < video_episodes else None
             result.episodes.append(_episode(env, policy, seed + i, keys, frames))
             if frames:
-                from simenv.viz import write_video
-
                 write_video(Path(video_dir) / f"episode_{seed + i:05d}.mp4", frames,  # type: ignore[arg-type]
                             fps=int(env.metadata.get("render_fps", 10)))
-    finally:
-        torch.set_num_threads(threads)
-        env.close()
     return result
 
 

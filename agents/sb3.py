@@ -13,6 +13,7 @@ expert's actions (behaviour cloning through SB3's own action distribution) befor
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -65,7 +66,9 @@ class ProgressBar(BaseCallback):
 
     def __init__(self, total: int) -> None:
         super().__init__()
-        self.total, self.bar, self.recent = total, None, []  # type: ignore[var-annotated]
+        self.total = total
+        self.bar: Any = None
+        self.recent: deque[float] = deque(maxlen=50)
 
     def _on_training_start(self) -> None:
         self.bar = tqdm(total=self.total, desc="train", unit="step")
@@ -75,7 +78,7 @@ class ProgressBar(BaseCallback):
         self.bar.update(self.training_env.num_envs)
         for info, done in zip(self.locals.get("infos", []), self.locals.get("dones", [])):
             if done:
-                self.recent = ([*self.recent, float(info.get("success", 0.0))])[-50:]
+                self.recent.append(float(info.get("success", 0.0)))
                 self.bar.set_postfix(success=f"{np.mean(self.recent):.2f}")
         return True
 

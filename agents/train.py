@@ -21,9 +21,9 @@ ALGOS = ("bc", "ppo", "sac")
 
 
 def _read(path: Any) -> dict[str, Any]:
+    """A config file's sections (``path``: a ``Path`` or an ``importlib.resources`` file)."""
     try:
-        data = yaml.safe_load(Path(path).read_text() if not hasattr(path, "read_text")
-                              else path.read_text())
+        data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
         raise ValueError(f"config {path}: cannot parse YAML ({err})".splitlines()[0]) from None
     if not isinstance(data, dict):
@@ -41,7 +41,7 @@ def load_config(env_id: str, algo: str, path: str | os.PathLike[str] | None = No
     else:
         if not Path(path).is_file():
             raise ValueError(f"config file {os.fspath(path)!r} does not exist")
-        data = _read(path)
+        data = _read(Path(path))
     if env_id in data:
         cfg = data[env_id]
     elif "default" in data:

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
@@ -87,7 +84,7 @@ def expert(episodes: int) -> list[dict]:
 
 def main() -> None:
     import simenv  # noqa: F401  (registers the ids)
-    from simenv.bench import measure
+    from simenv.bench import machine_header, measure, save_results
     from simenv.viz import markdown_table
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -110,8 +107,7 @@ def main() -> None:
             row["× CarRacing-DR"] = row["steps/s"] / cr["steps_per_s"]
     parts = {size: breakdown(size) for size in (96, 84)}
     experts = expert(args.expert_episodes) if args.expert_episodes else []
-    header = (f"{time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
-              f"steps={args.steps}")
+    header = machine_header(steps=args.steps)
     print(header)
     print(markdown_table(rows))
     for size, p in parts.items():
@@ -119,11 +115,9 @@ def main() -> None:
             {k: round(v, 3) if isinstance(v, float) else v for k, v in p.items()}))
     if experts:
         print(markdown_table(experts))
-    out = ROOT / "benchmarks" / "results" / "driving.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"header": header, "speed": rows, "peer": cr,
-                               "breakdown": parts, "expert": experts}, indent=1))
-    print(f"wrote {out}", file=sys.stderr)
+    save_results(ROOT / "benchmarks" / "results" / "driving.json",
+                 {"header": header, "speed": rows, "peer": cr, "breakdown": parts,
+                  "expert": experts})
 
 
 if __name__ == "__main__":

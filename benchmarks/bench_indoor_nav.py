@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
@@ -88,7 +85,7 @@ def expert(episodes: int) -> list[dict]:
 
 def main() -> None:
     import simenv  # noqa: F401  (registers the ids, configures GL)
-    from simenv.bench import measure
+    from simenv.bench import machine_header, measure, save_results
     from simenv.viz import markdown_table
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -112,20 +109,16 @@ def main() -> None:
             row["× MiniWorld-DR"] = row["steps/s"] / mw["steps_per_s"]
     parts = breakdown()
     experts = expert(args.expert_episodes) if args.expert_episodes else []
-    header = (f"{time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
-              f"LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', '(unset)')}, "
-              f"MUJOCO_GL={os.environ.get('MUJOCO_GL')}, steps={args.steps}")
+    header = machine_header(steps=args.steps)
     print(header)
     print(markdown_table(rows))
     print("\nper-step breakdown (default DR, 84x84 RGB):", json.dumps(
         {k: round(v, 3) if isinstance(v, float) else v for k, v in parts.items()}))
     if experts:
         print(markdown_table(experts))
-    out = ROOT / "benchmarks" / "results" / "indoor_nav.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"header": header, "speed": rows, "peer": mw,
-                               "breakdown": parts, "expert": experts}, indent=1))
-    print(f"wrote {out}", file=sys.stderr)
+    save_results(ROOT / "benchmarks" / "results" / "indoor_nav.json",
+                 {"header": header, "speed": rows, "peer": mw, "breakdown": parts,
+                  "expert": experts})
 
 
 if __name__ == "__main__":

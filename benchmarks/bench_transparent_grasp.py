@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
@@ -125,7 +122,7 @@ def expert(episodes: int) -> list[dict]:
 
 def main() -> None:
     import simenv  # noqa: F401  (registers the ids)
-    from simenv.bench import measure
+    from simenv.bench import machine_header, measure, save_results
     from simenv.viz import markdown_table
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -160,8 +157,7 @@ def main() -> None:
             row["× Kuka"] = row["attempts/s"] / kk["attempts_per_s"]
     parts = breakdown()
     experts = expert(args.expert_episodes) if args.expert_episodes else []
-    header = (f"{time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
-              f"steps={args.steps}")
+    header = machine_header(steps=args.steps)
     print(header)
     print(markdown_table(rows))
     print(markdown_table(grasp_rows))
@@ -169,12 +165,9 @@ def main() -> None:
         {k: round(v, 3) if isinstance(v, float) else v for k, v in parts.items()}))
     if experts:
         print(markdown_table(experts))
-    out = ROOT / "benchmarks" / "results" / "transparent_grasp.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"header": header, "speed": rows, "peers": peers, "kuka": kk,
-                               "grasp_attempts": grasp_rows, "breakdown": parts,
-                               "expert": experts}, indent=1))
-    print(f"wrote {out}", file=sys.stderr)
+    save_results(ROOT / "benchmarks" / "results" / "transparent_grasp.json",
+                 {"header": header, "speed": rows, "peers": peers, "kuka": kk,
+                  "grasp_attempts": grasp_rows, "breakdown": parts, "expert": experts})
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -62,3 +64,19 @@ def run_peer(python: Path, script: Path, steps: int, *args: str) -> dict[str, An
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1:]}
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine_header(**extra: Any) -> str:
+    """Date, host, cores, GL settings and ``extra`` (e.g. steps): the first line of a result."""
+    items = {"LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS", "(unset)"),
+             "MUJOCO_GL": os.environ.get("MUJOCO_GL"), **extra}
+    return (f"{time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
+            + ", ".join(f"{k}={v}" for k, v in items.items()))
+
+
+def save_results(path: Path, data: dict[str, Any]) -> Path:
+    """Write one benchmark's results as indented JSON (and say where, on stderr)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1))
+    print(f"wrote {path}", file=sys.stderr)
+    return path

@@ -65,18 +65,23 @@ def run_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
             })
         env.close()
     print(f"wrote {write_video(out / 'episode.mp4', video, fps=10)} ({len(video)} frames)")
-    table = markdown_table(rows)
-    (out / "metrics.md").write_text(table + "\n")
+    _print_table(rows, out / "metrics.md")
     with open(out / "metrics.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    print(table)
     success = np.mean([r["success"] for r in rows])
     spl = np.mean([r["spl"] for r in rows])
     print(f"\nexpert: success {success:.2f}, SPL {spl:.2f} over {len(rows)} episodes")
     return (rows + run_driving_demo(out, episodes) + run_grasp_demo(out, episodes)
             + run_bc_demo(out))
+
+
+def _print_table(rows: list[dict[str, object]], path: Path) -> None:
+    """Print the rows as a Markdown table and save it to ``path``."""
+    table = markdown_table(rows)
+    path.write_text(table + "\n")
+    print(table)
 
 
 def _preview_pairs(env_id: str, path: Path, scenes: int = 8) -> None:
@@ -112,9 +117,7 @@ def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
                      "collisions": info["collisions"], "speed_mps": info["average_speed"]})
     env.close()
     print(f"wrote {write_video(out / 'driving_episode.mp4', video, fps=20)} ({len(video)} frames)")
-    table = markdown_table(rows)
-    (out / "driving_metrics.md").write_text(table + "\n")
-    print(table)
+    _print_table(rows, out / "driving_metrics.md")
     return rows
 
 
@@ -140,9 +143,7 @@ def run_grasp_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
                      "attempts": info["attempts"], "time_to_grasp_s": info["time_to_grasp"]})
     env.close()
     print(f"wrote {write_video(out / 'grasp_episode.mp4', video, fps=20)} ({len(video)} frames)")
-    table = markdown_table(rows)
-    (out / "grasp_metrics.md").write_text(table + "\n")
-    print(table)
+    _print_table(rows, out / "grasp_metrics.md")
     return rows
 
 
@@ -165,7 +166,5 @@ def run_bc_demo(out: Path, episodes: int = 20) -> list[dict[str, object]]:
         s = result.summary()["success"]
         rows.append({"policy": "bc", "test DR": name, "episodes": episodes,
                      "success": s["mean"], "95% CI": f"[{s['low']:.2f}, {s['high']:.2f}]"})
-    table = markdown_table(rows)
-    (out / "bc_metrics.md").write_text(table + "\n")
-    print(table)
+    _print_table(rows, out / "bc_metrics.md")
     return rows
