@@ -119,13 +119,18 @@ class BCNet(nn.Module):
         self.head = nn.Sequential(nn.Linear(width, features), nn.ReLU(),
                                   nn.Linear(features, out_dim))
 
+    def image_features(self, image: torch.Tensor) -> torch.Tensor:
+        """The image branch's output for NCHW images scaled like the policy's inputs."""
+        assert self.cnn is not None
+        b, _, h, w = image.shape
+        ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
+        xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
+        return self.img_fc(self.cnn(torch.cat([image, ys, xs], 1)))
+
     def forward(self, image: torch.Tensor | None, vector: torch.Tensor | None) -> torch.Tensor:
         parts = []
         if self.cnn is not None and image is not None:
-            b, _, h, w = image.shape
-            ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
-            xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
-            parts.append(self.img_fc(self.cnn(torch.cat([image, ys, xs], 1))))
+            parts.append(self.image_features(image))
         if self.vec is not None and vector is not None:
             parts.append(self.vec(vector))
         return self.head(torch.cat(parts, 1))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,13 +100,16 @@ def make_eval_env(env_id: str, env_kwargs: dict[str, Any], split: str | None = "
 def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed: int = 0,
              env_kwargs: dict[str, Any] | None = None, split: str | None = "test",
              video_dir: str | os.PathLike[str] | None = None, video_episodes: int = 3,
-             progress: bool = True) -> EvalResult:
+             progress: bool = True,
+             wrap: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None
+             ) -> EvalResult:
     """Roll ``policy`` (a :class:`~simenv.agents.policy.Policy`, run folder or checkpoint path,
     or ``"expert"``) out for ``episodes`` episodes.
 
     ``env_kwargs`` update the ones the policy was trained with (e.g. another
     ``randomization`` or ``dr_scale``); ``video_dir`` gets MP4s of the first
-    ``video_episodes`` episodes (render view | observation).
+    ``video_episodes`` episodes (render view | observation). ``wrap`` wraps the env before
+    the policy sees it (e.g. ``lambda env: RealToSimWrapper(env, translator)``).
     """
     import simenv  # noqa: F401  (registers the ids)
     from simenv.viz import write_video
@@ -126,6 +130,8 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
         raise ValueError(f"policy was trained on {trained_on!r}, not {env_id!r}")
     kwargs = {**(getattr(policy, "env_kwargs", None) or {}), **(env_kwargs or {})}
     env = make_eval_env(env_id, kwargs, split, render=video_dir is not None)
+    if wrap is not None:
+        env = wrap(env)
     if expert:
         policy = ExpertPolicy(env)
     keys = list(env.unwrapped.metadata.get("episode_metrics", ("success",)))

@@ -1,4 +1,5 @@
-"""The ``simenv`` command line: list, preview, bench, dataset, train, eval, sweep, doctor, demo.
+"""The ``simenv`` command line: list, preview, bench, dataset, train, eval, sweep, real2sim,
+doctor, demo.
 
 User errors print one line (what, where, how to fix) and exit with status 2, no traceback.
 """
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 import yaml
 
@@ -267,6 +269,105 @@ def sweep(
                     + f" (tracebacks in {result.out_dir}/trials/*/error.txt; rerun to retry)",
                     err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
+
+
+real2sim_app = typer.Typer(no_args_is_help=True,
+                           help="Real-to-sim translation: train translators, run policies on "
+                                "camera feeds, record pseudo-real videos.")
+app.add_typer(real2sim_app, name="real2sim")
+
+
+@real2sim_app.command("train")
+def real2sim_train(
+    env: Annotated[str, typer.Option(help="environment id whose nominal look is the target")],
+    real: Annotated[str, typer.Option(help="real frames: image folder, video file or URL")],
+    method: Annotated[str, typer.Option(help="cyclegan | stats | fda")] = "cyclegan",
+    out: Annotated[Path | None, typer.Option(help="output folder (default runs/real2sim-ENV-"
+                                                   "METHOD)")] = None,
+    policy: Annotated[str | None, typer.Option(
+        help="BC policy: its env kwargs and image size, and the policy-consistency loss")
+    ] = None,
+    sim_frames: Annotated[int, typer.Option(help="simulator frames to collect")] = 600,
+    real_frames: Annotated[int | None, typer.Option(help="at most this many real frames")
+                           ] = None,
+    size: Annotated[int | None, typer.Option(help="frame size (default: the env's or the "
+                                                   "policy's camera_size)")] = None,
+    seed: int = 0,
+    set_: Sets = None,
+    kw: Kw = None,
+) -> None:
+    """Fit (stats, fda) or train (cyclegan, resumable) a real→sim translator."""
+    from .real2sim.camera import CameraError
+    from .real2sim.pipeline import train_translator
+
+    _check_id(env)
+    out = out or Path("runs") / f"real2sim-{env.split('/')[-1]}-{method}"
+    try:
+        result = train_translator(env, real, out, method=method, sim_frames=sim_frames,
+                                  real_frames=real_frames, size=(size, size) if size else None,
+                                  env_kwargs=_kwargs(kw), policy=policy,
+                                  config=_kwargs(set_, "--set"), seed=seed)
+    except (ValueError, TypeError, CameraError) as err:
+        _fail(str(err))
+    typer.echo(f"wrote {result.path} ({result.method}, {result.real_frames} real and "
+               f"{result.sim_frames} simulator frames, {result.seconds:.1f} s; samples in "
+               f"{result.path.parent / 'samples.png'})")
+
+
+@real2sim_app.command("run")
+def real2sim_run(
+    policy: Annotated[str, typer.Option(help="run folder, policy.pt or model.zip")],
+    camera: Annotated[str, typer.Option(help="device index, video file, URL or image folder")],
+    translator: Annotated[str, typer.Option(help="translator.pt, its folder, or identity")
+                          ] = "identity",
+    video: Annotated[Path | None, typer.Option(help="side-by-side MP4 (camera | translated)")
+                     ] = None,
+    max_steps: Annotated[int | None, typer.Option(help="stop after this many frames")] = None,
+    vector: Annotated[list[str] | None, typer.Option(
+        "--vector", help="constant vector observation KEY=VALUE, e.g. goal=[2.0,0.5,0.9]")
+    ] = None,
+    vectors: Annotated[Path | None, typer.Option(
+        help="per-frame vector observations (.vectors.npz written by `real2sim record`)")
+    ] = None,
+) -> None:
+    """Run a policy on a live or recorded camera feed through a translator."""
+    from .real2sim.camera import CameraError
+    from .real2sim.pipeline import run_on_camera
+
+    try:
+        if vectors is not None and vector:
+            _fail("give either --vector or --vectors, not both")
+        result = run_on_camera(policy, translator, camera, video=video,
+                               vectors=vectors or _kwargs(vector, "--vector"),
+                               max_steps=max_steps)
+    except (ValueError, TypeError, FileNotFoundError, CameraError) as err:
+        _fail(str(err))
+    mean = np.round(result.actions.reshape(len(result.actions), -1).mean(0), 3).tolist()
+    typer.echo(f"{result.steps} frames at {result.fps:.1f} frames/s (translate + policy); "
+               f"mean action {mean}" + (f"; video {result.video}" if result.video else ""))
+
+
+@real2sim_app.command("record")
+def real2sim_record(
+    env_id: EnvId,
+    out: Annotated[Path, typer.Option(help="output MP4")] = Path("pseudo_real.mp4"),
+    episodes: Annotated[int, typer.Option(help="expert episodes")] = 1,
+    look: Annotated[str, typer.Option(help="pseudo_real | nominal")] = "pseudo_real",
+    size: Annotated[int, typer.Option(help="camera size in pixels")] = 84,
+    seed: int = 0,
+    kw: Kw = None,
+) -> None:
+    """Record expert episodes through the env camera in the pseudo-real look (a stand-in
+    for a real camera feed)."""
+    from .real2sim.pseudo_real import record_video, vectors_path
+
+    _check_id(env_id)
+    try:
+        path = record_video(env_id, out, episodes, seed, look,
+                            {"camera_size": (size, size), **_kwargs(kw)})
+    except (ValueError, TypeError) as err:
+        _fail(str(err))
+    typer.echo(f"wrote {path} and {vectors_path(path)}")
 
 
 @app.command()

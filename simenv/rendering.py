@@ -73,6 +73,9 @@ class Frame:
     segmentation: np.ndarray | None = None  # (H, W) int32 geom id, -1 for background
 
 
+_CURRENT: int | None = None  # id() of the renderer whose GL context is current
+
+
 class MujocoRenderer:
     """Offscreen renderer for one MuJoCo model; any number of cameras and sizes.
 
@@ -105,8 +108,17 @@ class MujocoRenderer:
 
     # ------------------------------------------------------------------ context lifecycle
     def _ensure_context(self) -> None:
+        """Create this renderer's GL context, or make it current if another one is.
+
+        Several renderers (e.g. two envs in one process) each own a context; rendering with
+        another renderer's context current would draw this scene with its textures.
+        """
+        global _CURRENT
         pid = os.getpid()
         if self._con is not None and self._pid == pid:
+            if _CURRENT != id(self):
+                self._gl.make_current()
+                _CURRENT = id(self)
             return
         if self._pid is not None and self._pid != pid:
             # Inherited through fork: the parent's context is not ours to use or free.
@@ -126,6 +138,7 @@ class MujocoRenderer:
             raise _no_backend_error(backend, err) from err
         self._mj.mjr_setBuffer(self._mj.mjtFramebuffer.mjFB_OFFSCREEN, self._con)
         self._pid = pid
+        _CURRENT = id(self)
 
     def set_model(self, model: Any) -> None:
         """Switch to a rebuilt model (new geometry, textures, lights)."""
@@ -133,7 +146,7 @@ class MujocoRenderer:
         self._scene = self._mj.MjvScene(model, maxgeom=2000)
         self._flags(self._scene)
         if self._con is not None and self._pid == os.getpid():
-            self._gl.make_current()
+            self._make_current()
             self._con.free()
             self._con = self._mj.MjrContext(model, self._mj.mjtFontScale.mjFONTSCALE_100)
             self._mj.mjr_setBuffer(self._mj.mjtFramebuffer.mjFB_OFFSCREEN, self._con)
@@ -141,10 +154,18 @@ class MujocoRenderer:
     def upload_texture(self, texid: int) -> None:
         """Push a texture whose ``model.tex_data`` changed in place to the GPU."""
         if self._con is not None and self._pid == os.getpid():
-            self._gl.make_current()
+            self._make_current()
             self._mj.mjr_uploadTexture(self.model, self._con, texid)
 
+    def _make_current(self) -> None:
+        global _CURRENT
+        self._gl.make_current()
+        _CURRENT = id(self)
+
     def _free_gl(self) -> None:
+        global _CURRENT
+        if _CURRENT == id(self):
+            _CURRENT = None
         if self._con is not None:
             self._con.free()
         if self._gl is not None:

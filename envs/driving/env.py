@@ -15,7 +15,15 @@ from simenv.randomization import DomainRandomizer, dr_table
 from simenv.sensors import SensorModel
 
 from . import constants as C
-from .randomize import BUILDING_JITTER, MARKING, PARAMS, color, light_args, sky_colors
+from .randomize import (
+    BUILDING_JITTER,
+    MARKING,
+    PARAMS,
+    PSEUDO_REAL,
+    color,
+    light_args,
+    sky_colors,
+)
 from .roads import (
     BUILDINGS,
     Road,
@@ -106,6 +114,7 @@ class DrivingEnv(PybulletEnv, EzPickle):
         **PybulletEnv.metadata,
         "episode_metrics": ("success", "route_completion", "mean_lane_deviation", "collisions",
                             "infractions", "average_speed"),
+        "pseudo_real": PSEUDO_REAL,
     }
 
     def __init__(

@@ -33,6 +33,25 @@ def _material(group: str, value: tuple[float, float] = (0.7, 1.3)) -> list[Param
     return material_params(group, hue=0.08, saturation=(0.5, 1.5), value=value)
 
 
+# The pseudo-real look (simenv.real2sim): the same states in another style (a late-afternoon
+# drive on a dry day, cheap camera), fixed values on top of the nominal scene.
+PSEUDO_REAL: dict[str, object] = {
+    "preset": "none",
+    "texture.ground": "stripes",
+    "material.road.value": 0.6, "material.road.hue": 0.06,
+    "material.ground.hue": -0.07, "material.ground.saturation": 0.6,
+    "material.ground.value": 1.2,
+    "material.sidewalk.value": 0.8, "material.building.hue": 0.3,
+    "material.vegetation.value": 0.65,
+    "lighting.sun_elevation": 25.0, "lighting.intensity": 0.4, "lighting.ambient": 0.4,
+    "lighting.temperature": -0.9,
+    "sky.hue": 0.08, "sky.value": 0.75, "weather.fog": 0.2,
+    # camera response and lens: a cheap colour camera
+    "sensor.gamma": 0.8, "sensor.color.saturation": 1.25, "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4, "sensor.lens.k1": -0.05, "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0, "sensor.noise.shot": 0.3, "sensor.jpeg.quality": 55,
+}
+
 PARAMS: tuple[Param, ...] = (
     # road structure and markings
     Param("road.lanes", 2, 1, 2, integer=True, rebuild=True, limits=(1, 2),

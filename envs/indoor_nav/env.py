@@ -18,7 +18,7 @@ from simenv.sensors import SensorModel
 
 from . import constants as C
 from .layout import Floorplan, Item, OccupancyGrid, furnish, generate_floorplan, layout_id_range
-from .randomize import PARAMS, Refs, apply_appearance
+from .randomize import PARAMS, PSEUDO_REAL, Refs, apply_appearance
 from .scene import LOOK_GROUPS, OVERVIEW_CAMERA, build_spec
 
 OBS_PARTS = ("rgb", "depth", "seg", "state")
@@ -105,6 +105,7 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
     metadata: dict[str, Any] = {
         **MujocoEnv.metadata,
         "episode_metrics": ("success", "spl", "distance_to_goal", "collisions", "path_length"),
+        "pseudo_real": PSEUDO_REAL,
     }
 
     def __init__(

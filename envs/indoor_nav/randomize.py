@@ -20,6 +20,23 @@ from simenv.textures import KINDS, light_tint, make_texture, material_color
 from .constants import CATEGORIES, NOMINAL_COLORS
 from .scene import LOOK_GROUPS, TEXTURE_SIZE
 
+# The pseudo-real look (simenv.real2sim): the same states in another style, fixed values on
+# top of the nominal scene, well outside the default DR ranges where a range exists.
+PSEUDO_REAL: dict[str, object] = {
+    "preset": "none",
+    "texture.wall": "noise", "texture.floor": "tiles", "texture.furniture": "wood",
+    "texture.contrast": 0.5,
+    "material.wall.hue": 0.1, "material.wall.saturation": 2.2, "material.wall.value": 0.75,
+    "material.floor.hue": -0.12, "material.floor.saturation": 1.8, "material.floor.value": 0.6,
+    "material.furniture.hue": 0.3, "material.furniture.value": 1.2,
+    "material.specular": 0.5,
+    "lighting.intensity": 0.4, "lighting.temperature": -0.9, "lighting.ambient": 0.3,
+    # camera response and lens: a cheap colour camera
+    "sensor.gamma": 0.8, "sensor.color.saturation": 1.25, "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4, "sensor.lens.k1": -0.05, "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0, "sensor.noise.shot": 0.3, "sensor.jpeg.quality": 55,
+}
+
 PARAMS: tuple[Param, ...] = (
     # lighting
     Param("lighting.count", 2, 1, 4, integer=True, rebuild=True, doc="ceiling lights"),

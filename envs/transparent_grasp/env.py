@@ -23,7 +23,7 @@ from simenv.transparent_depth import (
 from .control import ArmController
 from .glassware import CATEGORIES, STYLES, grasp_height, sample_shape
 from .panda import FINGER_BODIES, HAND_BODY, HOME_QPOS
-from .randomize import PARAMS, Refs, apply_appearance, params_for_split
+from .randomize import PARAMS, PSEUDO_REAL, Refs, apply_appearance, params_for_split
 from .scene import (
     CAMERA,
     LOOK_GROUPS,
@@ -127,7 +127,8 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
     """
 
     metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 20,
-                                "episode_metrics": ("success", "attempts", "lift", "time_to_grasp")}
+                                "episode_metrics": ("success", "attempts", "lift", "time_to_grasp"),
+                                "pseudo_real": PSEUDO_REAL}
 
     def __init__(
         self,
@@ -208,7 +209,9 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         distractors = [_sample_distractor(rng) for _ in range(int(sample["scene.distractors"]))]
         model = build_spec(shapes, distractors, self.camera_size, self.render_size).compile()
         refs = self._lookup_refs(model, len(shapes), len(distractors))
-        apply_appearance(model, refs, sample, rng)
+        # Textures draw from their own stream, so a look that paints other patterns (the
+        # pseudo-real one) places the same objects as the nominal look under one seed.
+        apply_appearance(model, refs, sample, np.random.default_rng(int(rng.integers(2**63))))
         self._set_model(model)  # after the appearance writes: the GL context uploads them
         self._refs = refs
         self._lookup_ids(len(shapes), len(distractors))

@@ -35,6 +35,21 @@ def _look(group: str) -> list[Param]:
     ]
 
 
+# The pseudo-real look (simenv.real2sim): the same states in another style (a lab bench under
+# warm lamps, cheap camera), fixed values on top of the nominal scene.
+PSEUDO_REAL: dict[str, object] = {
+    "preset": "none",
+    "texture.table": "stripes", "texture.wall": "noise",
+    "material.table.hue": 0.25, "material.table.value": 0.7,
+    "material.floor.value": 0.6, "material.wall.hue": -0.1, "material.wall.saturation": 2.0,
+    "texture.contrast": 0.45,
+    "lighting.intensity": 0.35, "lighting.temperature": -0.9, "lighting.ambient": 0.2,
+    # camera response and lens: a cheap colour camera
+    "sensor.gamma": 0.8, "sensor.color.saturation": 1.25, "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4, "sensor.lens.k1": -0.05, "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0, "sensor.noise.shot": 0.3, "sensor.jpeg.quality": 55,
+}
+
 PARAMS: tuple[Param, ...] = (
     # lighting
     Param("lighting.count", 2, 1, 3, integer=True, doc="active overhead lights"),

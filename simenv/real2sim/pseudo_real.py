@@ -1,0 +1,197 @@
+"""A pseudo-real domain for every family: the same states rendered in another look.
+
+There is no real robot in CI, so real-to-sim translation is scored against a stand-in: each
+environment declares ``metadata["pseudo_real"]``, a ``randomization`` override that fixes the
+textures, materials, lighting, camera response, lens distortion, vignetting, noise and JPEG
+compression at values far from the nominal scene (see each family's ``randomize.py``). Because
+those are fixed values, the pseudo-real env draws the same random numbers for layout, start,
+goal and traffic as the nominal env: under the same seed and actions both envs visit the same
+states, which gives **paired frames** (pseudo-real input, nominal target) for scoring pixels,
+and a drop-in "reality" env for scoring policies.
+
+New families get all of this by declaring ``metadata["pseudo_real"]``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from .translators import Frames
+
+NOMINAL: dict[str, Any] = {"preset": "none"}
+LOOKS = ("nominal", "pseudo_real")
+
+
+def pseudo_real_look(env_id: str) -> dict[str, Any]:
+    """The env's pseudo-real ``randomization`` override (a dict, YAML-serialisable)."""
+    import simenv
+
+    if env_id not in simenv.ENV_IDS and env_id not in gym.registry:
+        raise ValueError(f"unknown environment {env_id!r}; valid: {', '.join(simenv.ENV_IDS)}")
+    cls = gym.spec(env_id).entry_point
+    if isinstance(cls, str):
+        module, name = cls.split(":")
+        import importlib
+
+        cls = getattr(importlib.import_module(module), name)
+    look = getattr(cls, "metadata", {}).get("pseudo_real")
+    if look is None:
+        raise ValueError(f"{env_id} declares no pseudo-real look (metadata['pseudo_real'])")
+    return dict(look)
+
+
+def look_kwargs(env_id: str, look: str) -> dict[str, Any]:
+    """``randomization`` for ``look`` = ``"nominal"`` (no DR) or ``"pseudo_real"``."""
+    if look not in LOOKS:
+        raise ValueError(f"look={look!r} is not valid; valid: {', '.join(LOOKS)}")
+    return {"randomization": dict(NOMINAL) if look == "nominal" else pseudo_real_look(env_id)}
+
+
+def make_pseudo_real(env_id: str, **kwargs: Any) -> gym.Env[Any, Any]:
+    """``gym.make(env_id, randomization=<the pseudo-real look>, **kwargs)``."""
+    if "randomization" in kwargs or "dr_scale" in kwargs:
+        raise ValueError("make_pseudo_real fixes the look; do not pass randomization/dr_scale")
+    return gym.make(env_id, **look_kwargs(env_id, "pseudo_real"), **kwargs)
+
+
+def _state_keys(obs: dict[str, np.ndarray]) -> list[str]:
+    return [k for k, v in obs.items() if np.asarray(v).ndim < 3]
+
+
+def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
+                    env_kwargs: dict[str, Any] | None = None, split: str | None = None,
+                    progress: bool = False) -> Iterator[tuple[Frames, Frames]]:
+    """Per expert episode, ``(nominal, pseudo_real)`` RGB frame arrays of the same states.
+
+    The expert acts on the nominal env; the pseudo-real env takes the same actions. The vector
+    observations of both are checked equal at every step (a mismatch is a ``RuntimeError``:
+    the look changed more than the look).
+    """
+    from tqdm import tqdm
+
+    from simenv.agents.policy import make_expert
+
+    kwargs = {"obs_mode": "rgb", **(env_kwargs or {})}
+    if split is not None:
+        kwargs["split"] = split
+    nominal = gym.make(env_id, **look_kwargs(env_id, "nominal"), **kwargs)
+    real = gym.make(env_id, **look_kwargs(env_id, "pseudo_real"), **kwargs)
+    expert = make_expert(env_id)
+    with closing(nominal), closing(real):
+        for ep in tqdm(range(episodes), desc=f"paired frames {env_id}", unit="ep",
+                       disable=not progress):
+            obs_n, _ = nominal.reset(seed=seed + ep)
+            obs_r, _ = real.reset(seed=seed + ep)
+            frames_n, frames_r = [], []
+            for t in range(100_000):
+                _check_same(obs_n, obs_r, env_id, seed + ep, t)
+                if t % every == 0:
+                    frames_n.append(obs_n["rgb"])
+                    frames_r.append(obs_r["rgb"])
+                action = expert.act(nominal.unwrapped)
+                obs_n, _, term, trunc, _ = nominal.step(action)
+                obs_r, *_ = real.step(action)
+                if term or trunc:
+                    break
+            yield np.stack(frames_n), np.stack(frames_r)
+
+
+def _check_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], env_id: str, seed: int,
+                t: int) -> None:
+    for key in _state_keys(a):
+        if not np.allclose(a[key], b[key], atol=1e-5):
+            raise RuntimeError(f"{env_id}: nominal and pseudo-real states differ at seed {seed}, "
+                               f"step {t} ({key}); the look must only change appearance")
+
+
+def paired_frames(env_id: str, frames: int, seed: int = 0, every: int = 4,
+                  **kwargs: Any) -> tuple[Frames, Frames]:
+    """``frames`` paired ``(nominal, pseudo_real)`` frames from expert episodes from ``seed``."""
+    out_n, out_r = [], []
+    for n, r in paired_episodes(env_id, 10**6, seed, every, **kwargs):
+        out_n.append(n)
+        out_r.append(r)
+        if sum(map(len, out_n)) >= frames:
+            break
+    return np.concatenate(out_n)[:frames], np.concatenate(out_r)[:frames]
+
+
+def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int = 4,
+                env_kwargs: dict[str, Any] | None = None, progress: bool = True) -> Frames:
+    """``frames`` RGB observations in one look, every ``every`` steps of expert episodes.
+
+    This is how ``simenv real2sim train`` collects its simulator set (``look="nominal"``).
+    """
+    from tqdm import tqdm
+
+    from simenv.agents.policy import make_expert
+
+    kwargs = {"obs_mode": "rgb", **(env_kwargs or {}), **look_kwargs(env_id, look)}
+    env = gym.make(env_id, **kwargs)
+    expert = make_expert(env_id)
+    out: list[np.ndarray] = []
+    bar = tqdm(total=frames, desc=f"{look} frames {env_id}", unit="frame", disable=not progress)
+    with closing(env), bar:
+        ep = 0
+        while len(out) < frames:
+            obs, _ = env.reset(seed=seed + ep)
+            for t in range(100_000):
+                if t % every == 0 and len(out) < frames:
+                    out.append(obs["rgb"])
+                    bar.update(1)
+                obs, _, term, trunc, _ = env.step(expert.act(env.unwrapped))
+                if term or trunc:
+                    break
+            ep += 1
+    return np.stack(out)
+
+
+def record_video(env_id: str, path: str | os.PathLike[str], episodes: int = 1, seed: int = 0,
+                 look: str = "pseudo_real", env_kwargs: dict[str, Any] | None = None,
+                 fps: int | None = None) -> Path:
+    """An MP4 of expert episodes seen by the env camera in ``look``: a recorded "real" feed.
+
+    The vector observations of every frame (what a real robot's odometry would give, e.g.
+    IndoorNav's GPS+compass ``goal``) go to ``<path>.vectors.npz`` beside it, which
+    ``simenv real2sim run --vectors`` replays with the video.
+    """
+    from simenv.agents.policy import make_expert
+    from simenv.viz import write_video
+
+    kwargs = {"obs_mode": "rgb", **(env_kwargs or {}), **look_kwargs(env_id, look)}
+    frames: list[np.ndarray] = []
+    vectors: dict[str, list[np.ndarray]] = {}
+
+    def keep(obs: dict[str, np.ndarray]) -> None:
+        frames.append(obs["rgb"])
+        for key in _state_keys(obs):
+            vectors.setdefault(key, []).append(obs[key])
+
+    env = gym.make(env_id, **kwargs)
+    expert = make_expert(env_id)
+    with closing(env):
+        for ep in range(episodes):
+            obs, _ = env.reset(seed=seed + ep)
+            keep(obs)
+            done = False
+            while not done:
+                obs, _, term, trunc, _ = env.step(expert.act(env.unwrapped))
+                keep(obs)
+                done = term or trunc
+        rate = fps or int(env.metadata.get("render_fps", 10))
+    out = write_video(path, frames, fps=rate)
+    np.savez_compressed(vectors_path(out), **{k: np.stack(v) for k, v in vectors.items()})
+    return out
+
+
+def vectors_path(video: str | os.PathLike[str]) -> Path:
+    """Where :func:`record_video` puts the per-frame vector observations of ``video``."""
+    video = Path(video)
+    return video.with_name(video.name + ".vectors.npz")
