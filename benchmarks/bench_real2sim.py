@@ -62,6 +62,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=300, help="paired test frames")
     parser.add_argument("--episodes", type=int, default=40, help="policy test episodes")
     parser.add_argument("--seed", type=int, default=200_000, help="first test seed")
+    parser.add_argument("--split", default="test",
+                        help="split of the paired frames (TransparentGrasp: train, since its "
+                             "test split holds out the texture patterns the look uses)")
     args = parser.parse_args()
 
     import simenv  # noqa: F401
@@ -110,7 +113,7 @@ def main() -> None:
 
     # paired held-out frames: (a) pixel error and (b) flicker, plus throughput
     nominal, pseudo = paired_frames(args.env_id, args.pairs, seed=args.seed,
-                                    env_kwargs=env_kwargs, split="test")
+                                    env_kwargs=env_kwargs, split=args.split)
     import torch
 
     torch.set_num_threads(2)

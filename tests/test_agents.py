@@ -165,7 +165,7 @@ def test_warm_start_raises_the_expert_likelihood(tmp_path: Path) -> None:
     model = PPO("MultiInputPolicy", env, n_steps=16, batch_size=16, device="cpu",
                 policy_kwargs={"net_arch": [32]}, seed=0)
     losses = warm_start(model, GRASP, {**TINY_GRASP, "obs_mode": "state"}, episodes=8,
-                        epochs=100)
+                        epochs=300)
     env.close()
     assert losses[-1] < losses[0] - 0.5
 

@@ -110,7 +110,7 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
         raise ValueError(f"unknown environment {env_id!r}; valid: {', '.join(simenv.ENV_IDS)}")
     if sim_frames < 8:
         raise ValueError(f"sim_frames must be >= 8, got {sim_frames}")
-    if policy is not None and not hasattr(policy, "predict"):
+    if isinstance(policy, (str, os.PathLike)):
         from simenv.agents.policy import load_policy
 
         policy = load_policy(policy)
@@ -234,9 +234,10 @@ def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.
     from .translators import load_translator
     from .wrappers import RealToSimWrapper, RealWorldEnv
 
-    policy = load_policy(policy) if not hasattr(policy, "predict") else policy
-    translator = load_translator(translator) if not hasattr(translator, "translate") \
-        else translator
+    if isinstance(policy, (str, os.PathLike)):
+        policy = load_policy(policy)
+    if isinstance(translator, (str, os.PathLike)):  # (str has a .translate of its own)
+        translator = load_translator(translator)
     env_id = getattr(policy, "env_id", None)
     if env_id is None:
         raise ValueError("the policy does not say which env it was trained on")
