@@ -113,12 +113,10 @@ class MujocoRenderer:
         Several renderers (e.g. two envs in one process) each own a context; rendering with
         another renderer's context current would draw this scene with its textures.
         """
-        global _CURRENT
         pid = os.getpid()
         if self._con is not None and self._pid == pid:
             if _CURRENT != id(self):
-                self._gl.make_current()
-                _CURRENT = id(self)
+                self._make_current()
             return
         if self._pid is not None and self._pid != pid:
             # Inherited through fork: the parent's context is not ours to use or free.
@@ -129,7 +127,7 @@ class MujocoRenderer:
             width = self.model.vis.global_.offwidth
             height = self.model.vis.global_.offheight
             self._gl = ctx_cls(width, height)
-            self._gl.make_current()
+            self._make_current()
             self._con = self._mj.MjrContext(self.model, self._mj.mjtFontScale.mjFONTSCALE_100)
         except RenderingError:
             raise
@@ -138,7 +136,6 @@ class MujocoRenderer:
             raise _no_backend_error(backend, err) from err
         self._mj.mjr_setBuffer(self._mj.mjtFramebuffer.mjFB_OFFSCREEN, self._con)
         self._pid = pid
-        _CURRENT = id(self)
 
     def set_model(self, model: Any) -> None:
         """Switch to a rebuilt model (new geometry, textures, lights)."""

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -196,7 +197,7 @@ def _vector_feed(space: Any, vectors: dict[str, Any] | str | os.PathLike[str] | 
     missing = sorted(set(zeros) - set(recorded))
     if missing:
         raise ValueError(f"vectors file {str(path)!r} lacks {missing}")
-    count = iter(range(10**12))
+    count = itertools.count()
 
     def feed() -> dict[str, np.ndarray]:
         i = next(count)

@@ -65,6 +65,20 @@ def _state_keys(obs: dict[str, np.ndarray]) -> list[str]:
     return [k for k, v in obs.items() if np.asarray(v).ndim < 3]
 
 
+def _expert_steps(env: gym.Env[Any, Any], expert: Any, seed: int
+                  ) -> Iterator[tuple[dict[str, np.ndarray], Any]]:
+    """Every observation of one expert episode with the action taken on it (``None``: the
+    final observation)."""
+    obs, _ = env.reset(seed=seed)
+    while True:
+        action = expert.act(env.unwrapped)
+        yield obs, action
+        obs, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            yield obs, None
+            return
+
+
 def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
                     env_kwargs: dict[str, Any] | None = None, split: str | None = None,
                     progress: bool = False) -> Iterator[tuple[Frames, Frames]]:
@@ -87,19 +101,16 @@ def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
     with closing(nominal), closing(real):
         for ep in tqdm(range(episodes), desc=f"paired frames {env_id}", unit="ep",
                        disable=not progress):
-            obs_n, _ = nominal.reset(seed=seed + ep)
             obs_r, _ = real.reset(seed=seed + ep)
             frames_n, frames_r = [], []
-            for t in range(100_000):
+            for t, (obs_n, action) in enumerate(_expert_steps(nominal, expert, seed + ep)):
+                if action is None:
+                    break
                 _check_same(obs_n, obs_r, env_id, seed + ep, t)
                 if t % every == 0:
                     frames_n.append(obs_n["rgb"])
                     frames_r.append(obs_r["rgb"])
-                action = expert.act(nominal.unwrapped)
-                obs_n, _, term, trunc, _ = nominal.step(action)
                 obs_r, *_ = real.step(action)
-                if term or trunc:
-                    break
             yield np.stack(frames_n), np.stack(frames_r)
 
 
@@ -141,14 +152,10 @@ def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int =
     with closing(env), bar:
         ep = 0
         while len(out) < frames:
-            obs, _ = env.reset(seed=seed + ep)
-            for t in range(100_000):
-                if t % every == 0 and len(out) < frames:
+            for t, (obs, action) in enumerate(_expert_steps(env, expert, seed + ep)):
+                if action is not None and t % every == 0 and len(out) < frames:
                     out.append(obs["rgb"])
                     bar.update(1)
-                obs, _, term, trunc, _ = env.step(expert.act(env.unwrapped))
-                if term or trunc:
-                    break
             ep += 1
     return np.stack(out)
 
@@ -169,22 +176,14 @@ def record_video(env_id: str, path: str | os.PathLike[str], episodes: int = 1, s
     frames: list[np.ndarray] = []
     vectors: dict[str, list[np.ndarray]] = {}
 
-    def keep(obs: dict[str, np.ndarray]) -> None:
-        frames.append(obs["rgb"])
-        for key in _state_keys(obs):
-            vectors.setdefault(key, []).append(obs[key])
-
     env = gym.make(env_id, **kwargs)
     expert = make_expert(env_id)
     with closing(env):
         for ep in range(episodes):
-            obs, _ = env.reset(seed=seed + ep)
-            keep(obs)
-            done = False
-            while not done:
-                obs, _, term, trunc, _ = env.step(expert.act(env.unwrapped))
-                keep(obs)
-                done = term or trunc
+            for obs, _ in _expert_steps(env, expert, seed + ep):
+                frames.append(obs["rgb"])
+                for key in _state_keys(obs):
+                    vectors.setdefault(key, []).append(obs[key])
         rate = fps or int(env.metadata.get("render_fps", 10))
     out = write_video(path, frames, fps=rate)
     np.savez_compressed(vectors_path(out), **{k: np.stack(v) for k, v in vectors.items()})

@@ -20,6 +20,7 @@ with ``torch.load(weights_only=True)``: tensors and plain values only, never pic
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -164,6 +165,15 @@ class StatsTranslator(_Saved):
 
 
 # ------------------------------------------------------------------------------------------ FDA
+@lru_cache(maxsize=8)
+def _low_band(h: int, w: int, beta: float) -> NDArray[np.bool_]:
+    """The square of frequencies within ``beta * min(h, w)`` of DC (unshifted spectrum)."""
+    band = max(1, int(np.floor(min(h, w) * beta)))
+    fy = np.abs(np.fft.fftfreq(h) * h)[:, None]
+    fx = np.abs(np.fft.fftfreq(w) * w)[None, :]
+    return (fy <= band) & (fx <= band)
+
+
 class FDATranslator(_Saved):
     """Fourier domain adaptation: swap the low-frequency amplitude for the simulator's mean.
 
@@ -182,12 +192,6 @@ class FDATranslator(_Saved):
         self.beta = float(beta)
         self.amplitude: NDArray[np.float32] | None = None  # (H, W, 3), unshifted spectrum
 
-    def _mask(self, h: int, w: int) -> NDArray[np.bool_]:
-        band = max(1, int(np.floor(min(h, w) * self.beta)))
-        fy = np.abs(np.fft.fftfreq(h) * h)[:, None]
-        fx = np.abs(np.fft.fftfreq(w) * w)[None, :]
-        return (fy <= band) & (fx <= band)
-
     def fit(self, sim: Frames, real: Frames | None = None) -> FDATranslator:
         """Mean amplitude spectrum of the simulator frames (``real`` is not needed)."""
         arr = as_batch(sim, "sim")[0].astype(np.float32) / 255.0
@@ -203,7 +207,7 @@ class FDATranslator(_Saved):
             raise ValueError(f"FDATranslator was fitted at {h}x{w}; got frames of "
                              f"{arr.shape[1]}x{arr.shape[2]}")
         spec = np.fft.fft2(arr.astype(np.float32) / 255.0, axes=(1, 2))
-        mask = self._mask(h, w)[None, :, :, None]
+        mask = _low_band(h, w, self.beta)[None, :, :, None]
         amp = np.where(mask, self.amplitude[None], np.abs(spec))
         out = np.fft.ifft2(amp * np.exp(1j * np.angle(spec)), axes=(1, 2)).real
         out = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
