@@ -3,9 +3,9 @@
 * :class:`ExpertPolicy` wraps a family's privileged expert (it reads the simulator, so it is
   bound to one env); :func:`make_expert` finds the expert of an env id (``EXPERTS``; a new
   family registers its own with :func:`register_expert`).
-* :func:`load_policy` opens what ``simenv train`` writes: a behaviour-cloning checkpoint
-  (``policy.pt``), an SB3 model (``model.zip``), or a run folder holding one of them; every
-  loaded policy knows the ``env_id`` and ``env_kwargs`` it was trained with.
+* :func:`load_policy` opens what ``simenv train`` writes: a behaviour-cloning or affordance
+  checkpoint (``policy.pt``), an SB3 model (``model.zip``), or a run folder holding one of
+  them; every loaded policy knows the ``env_id`` and ``env_kwargs`` it was trained with.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class SB3Policy:
 
 
 def load_policy(path: str | os.PathLike[str]) -> Any:
-    """A trained policy from a run folder, ``policy.pt`` (BC) or ``model.zip`` (PPO/SAC)."""
+    """A trained policy from a run folder, ``policy.pt`` (BC or affordance maps) or
+    ``model.zip`` (PPO/SAC; its run's ``config.yaml`` beside it or one folder up)."""
     p = Path(path)
     if p.is_dir():
         for name in ("policy.pt", "model.zip"):
@@ -93,14 +94,17 @@ def load_policy(path: str | os.PathLike[str]) -> Any:
     if not p.is_file():
         raise ValueError(f"policy {p} does not exist (give a run folder, policy.pt or model.zip)")
     if p.suffix == ".pt":
+        from .affordance import FORMAT, AffordancePolicy
         from .bc import BCPolicy
 
-        return BCPolicy.load(p)
+        return (AffordancePolicy if _pt_format(p) == FORMAT else BCPolicy).load(p)
     if p.suffix == ".zip":
-        cfg_path = p.parent / "config.yaml"
-        if not cfg_path.is_file():
-            raise ValueError(f"{p}: no config.yaml beside it (written by `simenv train`), so "
-                             "the algorithm and env are unknown")
+        # beside the model, or in the run folder of a checkpoints/model_N_steps.zip
+        cfg_path = next((d / "config.yaml" for d in (p.parent, p.parent.parent)
+                         if (d / "config.yaml").is_file()), None)
+        if cfg_path is None:
+            raise ValueError(f"{p}: no config.yaml beside it or in its run folder (written by "
+                             "`simenv train`), so the algorithm and env are unknown")
         cfg = yaml.safe_load(cfg_path.read_text())
         from .sb3 import ALGOS
 
@@ -111,3 +115,14 @@ def load_policy(path: str | os.PathLike[str]) -> Any:
             raise ValueError(f"{p}: cannot load {cfg['algo']} model ({err})") from None
         return SB3Policy(model, cfg["env_id"], dict(cfg.get("env_kwargs") or {}))
     raise ValueError(f"policy {p}: expected a run folder, policy.pt or model.zip")
+
+
+def _pt_format(path: Path) -> str | None:
+    """The ``format`` entry of a simenv ``.pt`` checkpoint (``None`` if unreadable)."""
+    import torch
+
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # the loader of the default format reports it
+        return None
+    return data.get("format") if isinstance(data, dict) else None

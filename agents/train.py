@@ -1,10 +1,11 @@
-"""``simenv train``: one entry point for BC, PPO and SAC with zoo-style YAML configs.
+"""``simenv train``: one entry point for BC, grasp affordance maps, PPO and SAC with
+zoo-style YAML configs.
 
-Configs live in ``agents/configs/{bc,ppo,sac}.yaml`` (package data ``simenv.agents.configs``),
-one section per env id; an id without a section gets the ``default`` one, so a newly
-registered family trains with no code change. ``--config FILE`` replaces the shipped file
-(same layout: a section per id, or a flat section for the id being trained); ``overrides``
-(``--set key.sub=value``) edit the resolved section last.
+Configs live in ``agents/configs/{bc,affordance,ppo,sac}.yaml`` (package data
+``simenv.agents.configs``), one section per env id; an id without a section gets the
+``default`` one, so a newly registered family trains with no code change. ``--config FILE``
+replaces the shipped file (same layout: a section per id, or a flat section for the id being
+trained); ``overrides`` (``--set key.sub=value``) edit the resolved section last.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-ALGOS = ("bc", "ppo", "sac")
+ALGOS = ("bc", "affordance", "ppo", "sac")
 
 
 def _read(path: Any) -> dict[str, Any]:
@@ -92,6 +93,15 @@ def train(env_id: str, algo: str, out_dir: str | os.PathLike[str], *,
             raise ValueError("--steps sets PPO/SAC environment steps; for bc set the number "
                              "of expert episodes with --set bc.episodes=N")
         train_bc(env_id, cfg["env_kwargs"], bc, out, progress=progress)
+        return out
+    if algo == "affordance":
+        from .affordance import AffordanceConfig, train_affordance
+
+        if steps is not None:
+            raise ValueError("--steps sets PPO/SAC environment steps; for affordance set the "
+                             "number of expert episodes with --set affordance.episodes=N")
+        aff = AffordanceConfig.from_dict({**(cfg.get("affordance") or {}), "seed": seed})
+        train_affordance(env_id, cfg["env_kwargs"], aff, out, progress=progress)
         return out
     from .sb3 import train_sb3
 

@@ -15,10 +15,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for family, metric in METRIC.items():
         rows = {}
-        for agent in ("expert", "bc"):
-            path = root / f"baseline_{family}_{agent}.json"
-            if path.is_file():
-                rows[agent] = json.loads(path.read_text())["summary"]
+        for path in sorted(root.glob(f"baseline_{family}_*.json"),
+                           key=lambda p: (not p.stem.endswith("_expert"), p.stem)):
+            agent = path.stem.removeprefix(f"baseline_{family}_")
+            rows[agent] = json.loads(path.read_text())["summary"]
         for agent, s in rows.items():
             ratio = s["success"] / rows["expert"]["success"] if "expert" in rows else float("nan")
             print(f"| {family}-v0 | {agent} | {s['episodes']} | {s['success']:.2f} "

@@ -56,15 +56,16 @@ def main() -> None:
     parser.add_argument("env_id")
     parser.add_argument("--real", required=True, help="recorded pseudo-real video or folder")
     parser.add_argument("--cyclegan", help="CycleGAN run folder (translator.pt)")
-    parser.add_argument("--policy", help="policy trained in nominal simulation (RGB)")
-    parser.add_argument("--dr-policy", help="policy trained with default DR (RGB)")
+    parser.add_argument("--policy", help="policy trained in nominal simulation (RGB[-D])")
+    parser.add_argument("--dr-policy", help="policy trained with default DR (RGB[-D])")
     parser.add_argument("--size", type=int, default=None, help="frame size (default: policy's)")
     parser.add_argument("--pairs", type=int, default=300, help="paired test frames")
     parser.add_argument("--episodes", type=int, default=40, help="policy test episodes")
     parser.add_argument("--seed", type=int, default=200_000, help="first test seed")
     parser.add_argument("--split", default="test",
-                        help="split of the paired frames (TransparentGrasp: train, since its "
-                             "test split holds out the texture patterns the look uses)")
+                        help="split of the paired frames and test episodes (TransparentGrasp: "
+                             "train, since its test split holds out the texture patterns the "
+                             "look uses; the seeds are still unseen in training)")
     args = parser.parse_args()
 
     import simenv  # noqa: F401
@@ -145,7 +146,7 @@ def main() -> None:
     def run(label: str, pol: Any, kwargs: dict[str, Any], translator: Any = None) -> None:
         wrap = None if translator is None else (lambda env: RealToSimWrapper(env, translator))
         result = evaluate(pol, args.env_id, episodes=args.episodes, seed=args.seed,
-                          env_kwargs=kwargs, wrap=wrap)
+                          env_kwargs=kwargs, split=args.split, wrap=wrap)
         row = {"setting": label, **result.row()}
         success.append(row)
         print(f"{label:34s} success {row['success']:.2f} "

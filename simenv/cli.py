@@ -172,7 +172,7 @@ Sets = Annotated[list[str] | None, typer.Option(
 @app.command()
 def train(
     env_id: EnvId,
-    algo: Annotated[str, typer.Option(help="bc | ppo | sac")] = "bc",
+    algo: Annotated[str, typer.Option(help="bc | affordance | ppo | sac")] = "bc",
     config: Annotated[Path | None, typer.Option(
         help="YAML config (default: the shipped agents/configs/ALGO.yaml)")] = None,
     steps: Annotated[int | None, typer.Option(help="environment steps (ppo, sac)")] = None,
@@ -182,7 +182,8 @@ def train(
     set_: Sets = None,
     kw: Kw = None,
 ) -> None:
-    """Train a baseline: behaviour cloning from the expert, or SB3 PPO/SAC."""
+    """Train a baseline: behaviour cloning from the expert, grasp affordance maps, or SB3
+    PPO/SAC."""
     from simenv.agents.train import train as run_train
 
     _check_id(env_id)

@@ -124,7 +124,8 @@ def test_ppo_smoke_trains_saves_and_evaluates(env_id: str, tmp_path: Path) -> No
                 env_kwargs=TINY_ENV[env_id], progress=False)
     assert (run / "model.zip").is_file() and (run / "learning_curve.png").is_file()
     assert any(run.glob("events.out.tfevents.*")) and (run / "progress.csv").is_file()
-    assert any((run / "checkpoints").glob("model_*_steps.zip"))
+    checkpoint = next((run / "checkpoints").glob("model_*_steps.zip"))
+    assert load_policy(checkpoint).env_id == env_id  # finds the run's config.yaml
     result = evaluate(run, episodes=1, progress=False)
     assert result.episodes[0]["length"] >= 1
 
@@ -171,7 +172,7 @@ def test_warm_start_raises_the_expert_likelihood(tmp_path: Path) -> None:
 
 
 def test_configs_resolve_for_every_family_and_fall_back_to_default() -> None:
-    for algo in ("bc", "ppo", "sac"):
+    for algo in ("bc", "affordance", "ppo", "sac"):
         for env_id in simenv.ENV_IDS:
             cfg = load_config(env_id, algo)
             assert isinstance(cfg["env_kwargs"], dict)
@@ -181,7 +182,8 @@ def test_configs_resolve_for_every_family_and_fall_back_to_default() -> None:
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda p: load_config(GRASP, "dqn"), "unknown algorithm 'dqn'; valid: bc, ppo, sac"),
+    (lambda p: load_config(GRASP, "dqn"),
+     "unknown algorithm 'dqn'; valid: bc, affordance, ppo, sac"),
     (lambda p: load_config(GRASP, "bc", p / "missing.yaml"), "does not exist"),
     (lambda p: train(GRASP, "bc", p, overrides={"bc.episode": 3}),
      "unknown bc setting 'episode'"),

@@ -558,6 +558,43 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         """Privileged episode state: shapes, rest heights, targets, grasp progress."""
         return self._episode
 
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Pixel coordinates ``(n, 2)`` (column, row; float) of world points ``(n, 3)`` in the
+        observation camera this episode (its randomized pose and field of view)."""
+        data = self.data
+        assert data is not None
+        pts = np.asarray(points, np.float64).reshape(-1, 3)
+        rot = data.cam_xmat[self._camera].reshape(3, 3)
+        cam = (pts - data.cam_xpos[self._camera]) @ rot * np.array([1.0, -1.0, -1.0])
+        uvw = cam @ self._K.T  # MuJoCo camera frame (y up, looking along -z) -> OpenCV
+        return uvw[:, :2] / uvw[:, 2:]
+
+    def action_pixel(self, action: np.ndarray) -> np.ndarray:
+        """Where a ``topdown_grasp`` action aims in the camera image: the pixel ``(u, v)`` of
+        its grasp column 5 cm above the table (labels for image-space grasp policies)."""
+        (x0, x1), (y0, y1) = WORKSPACE
+        a = np.clip(np.asarray(action, np.float64)[:2], -1.0, 1.0)
+        point = [x0 + (a[0] + 1) / 2 * (x1 - x0), y0 + (a[1] + 1) / 2 * (y1 - y0),
+                 TABLE_TOP + 0.05]
+        return self.project(np.array(point))[0]
+
+    def pixel_action(self, pixels: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`action_pixel`: the (x, y) action units ``(n, 2)`` of the
+        point 5 cm above the table seen at each pixel ``(n, 2)``; NaN where the pixel's ray
+        does not come down to that height."""
+        data = self.data
+        assert data is not None
+        uv = np.asarray(pixels, np.float64).reshape(-1, 2)
+        rays = np.linalg.solve(self._K, np.c_[uv, np.ones(len(uv))].T).T  # OpenCV frame
+        rays = rays * np.array([1.0, -1.0, -1.0]) @ data.cam_xmat[self._camera].reshape(3, 3).T
+        origin = data.cam_xpos[self._camera]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (TABLE_TOP + 0.05 - origin[2]) / rays[:, 2]
+        t[~(t > 0)] = np.nan
+        xy = origin[:2] + t[:, None] * rays[:, :2]
+        (x0, x1), (y0, y1) = WORKSPACE
+        return np.c_[2 * (xy[:, 0] - x0) / (x1 - x0) - 1, 2 * (xy[:, 1] - y0) / (y1 - y0) - 1]
+
     def object_poses(self) -> tuple[np.ndarray, np.ndarray]:
         """World positions ``(n, 3)`` and rotation matrices ``(n, 3, 3)`` of all objects."""
         data = self.data
