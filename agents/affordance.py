@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,17 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .bc import Buffer, _image_scale, collect, split_keys
+from .bc import (
+    Buffer,
+    _image_scale,
+    checkpoint_meta,
+    collect,
+    config_from_dict,
+    load_weights,
+    read_checkpoint,
+    save_checkpoint,
+    split_keys,
+)
 
 FORMAT = "simenv-affordance-1"
 
@@ -63,20 +73,8 @@ class AffordanceConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> AffordanceConfig:
-        data = dict(data or {})
-        valid = {f.name for f in fields(cls)}
-        bad = sorted(set(data) - valid)
-        if bad:
-            raise ValueError(f"unknown affordance setting {bad[0]!r}; valid: "
-                             f"{', '.join(sorted(valid))}")
-        cfg = cls(**data)
-        for name in ("episodes", "bins", "width", "epochs", "batch_size"):
-            if int(getattr(cfg, name)) < 1:
-                raise ValueError(f"affordance setting {name} must be >= 1, "
-                                 f"got {getattr(cfg, name)!r}")
-        if not 0.0 <= cfg.beta <= 1.0:
-            raise ValueError(f"affordance setting beta must be in [0, 1], got {cfg.beta!r}")
-        return cfg
+        return config_from_dict(cls, "affordance", data, ("episodes", "bins", "width",
+                                                          "epochs", "batch_size"))
 
 
 class _Dilated(nn.Module):
@@ -156,28 +154,16 @@ class AffordancePolicy:
 
     def save(self, path: str | os.PathLike[str], history: list[dict[str, Any]] | None = None
              ) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"format": FORMAT, "meta": self.meta, "history": history or [],
-                    "state_dict": self.net.state_dict()}, path)
-        return path
+        return save_checkpoint(path, FORMAT, self.meta, self.net, history)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AffordancePolicy:
-        try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # truncated zip, pickle of other objects, not a file
-            raise ValueError(f"{path}: not a readable affordance checkpoint ({err})"
-                             .splitlines()[0]) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a simenv affordance checkpoint "
-                             f"(format {FORMAT!r} expected)")
-        policy = new_policy_from_meta(data["meta"])
-        try:
-            policy.net.load_state_dict(data["state_dict"])
-        except RuntimeError as err:
-            raise ValueError(f"{path}: weights do not match the network ({err})"
-                             .splitlines()[0]) from None
+        return cls.from_checkpoint(read_checkpoint(path, "affordance"), path)
+
+    @classmethod
+    def from_checkpoint(cls, data: Any, path: str | os.PathLike[str]) -> AffordancePolicy:
+        policy = new_policy_from_meta(checkpoint_meta(data, FORMAT, "affordance", path))
+        load_weights(policy.net, data, path)
         return policy
 
 

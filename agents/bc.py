@@ -56,18 +56,28 @@ class BCConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> BCConfig:
-        data = dict(data or {})
-        valid = {f.name for f in fields(cls)}
-        bad = sorted(set(data) - valid)
-        if bad:
-            raise ValueError(f"unknown bc setting {bad[0]!r}; valid: {', '.join(sorted(valid))}")
-        cfg = cls(**data)
-        for name in ("episodes", "epochs", "batch_size", "features"):
-            if int(getattr(cfg, name)) < 1:
-                raise ValueError(f"bc setting {name} must be >= 1, got {getattr(cfg, name)!r}")
-        if not 0.0 <= cfg.beta <= 1.0:
-            raise ValueError(f"bc setting beta must be in [0, 1], got {cfg.beta!r}")
-        return cfg
+        return config_from_dict(cls, "bc", data, ("episodes", "epochs", "batch_size",
+                                                  "features"))
+
+
+def config_from_dict(cls: Any, section: str, data: dict[str, Any] | None,
+                     positive: tuple[str, ...]) -> Any:
+    """``cls(**data)`` for a learner config dataclass with a ``beta`` field, one-line errors
+    for unknown keys, non-positive ``positive`` fields and ``beta`` outside [0, 1]."""
+    data = dict(data or {})
+    valid = {f.name for f in fields(cls)}
+    bad = sorted(set(data) - valid)
+    if bad:
+        raise ValueError(f"unknown {section} setting {bad[0]!r}; valid: "
+                         f"{', '.join(sorted(valid))}")
+    cfg = cls(**data)
+    for name in positive:
+        if int(getattr(cfg, name)) < 1:
+            raise ValueError(f"{section} setting {name} must be >= 1, "
+                             f"got {getattr(cfg, name)!r}")
+    if not 0.0 <= cfg.beta <= 1.0:
+        raise ValueError(f"{section} setting beta must be in [0, 1], got {cfg.beta!r}")
+    return cfg
 
 
 # ----------------------------------------------------------------------------- observations
@@ -204,29 +214,53 @@ class BCPolicy:
     # -- checkpoints
     def save(self, path: str | os.PathLike[str], history: list[dict[str, Any]] | None = None
              ) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"format": FORMAT, "meta": self.meta, "history": history or [],
-                    "state_dict": self.net.state_dict()}, path)
-        return path
+        return save_checkpoint(path, FORMAT, self.meta, self.net, history)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> BCPolicy:
-        try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # truncated zip, pickle of other objects, not a file
-            raise ValueError(f"{path}: not a readable BC checkpoint ({err})".splitlines()[0]
-                             ) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a simenv BC checkpoint (format {FORMAT!r} expected)")
-        meta = data["meta"]
-        net = _build_net(meta)
-        try:
-            net.load_state_dict(data["state_dict"])
-        except RuntimeError as err:
-            raise ValueError(f"{path}: weights do not match the network ({err})".splitlines()[0]
-                             ) from None
-        return cls(net, meta)
+        return cls.from_checkpoint(read_checkpoint(path, "BC"), path)
+
+    @classmethod
+    def from_checkpoint(cls, data: Any, path: str | os.PathLike[str]) -> BCPolicy:
+        meta = checkpoint_meta(data, FORMAT, "BC", path)
+        return cls(load_weights(_build_net(meta), data, path), meta)
+
+
+def save_checkpoint(path: str | os.PathLike[str], fmt: str, meta: dict[str, Any],
+                    net: nn.Module, history: list[dict[str, Any]] | None = None) -> Path:
+    """A policy checkpoint: a plain dict of tensors and lists (``weights_only`` loadable)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": fmt, "meta": meta, "history": history or [],
+                "state_dict": net.state_dict()}, path)
+    return path
+
+
+def read_checkpoint(path: str | os.PathLike[str], kind: str) -> Any:
+    """``torch.load(weights_only=True)``; a file that is not one is a one-line error."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # truncated zip, pickle of other objects, not a file
+        raise ValueError(f"{path}: not a readable {kind} checkpoint ({err})".splitlines()[0]
+                         ) from None
+
+
+def checkpoint_meta(data: Any, fmt: str, kind: str, path: str | os.PathLike[str]
+                    ) -> dict[str, Any]:
+    """The ``meta`` of a checkpoint read by :func:`read_checkpoint`, if its format is ``fmt``."""
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise ValueError(f"{path}: not a simenv {kind} checkpoint (format {fmt!r} expected)")
+    return data["meta"]
+
+
+def load_weights(net: nn.Module, data: dict[str, Any], path: str | os.PathLike[str]) -> Any:
+    """``net`` with the checkpoint's weights (a one-line error if they do not fit)."""
+    try:
+        net.load_state_dict(data["state_dict"])
+    except RuntimeError as err:
+        raise ValueError(f"{path}: weights do not match the network ({err})".splitlines()[0]
+                         ) from None
+    return net
 
 
 def _build_net(meta: dict[str, Any]) -> BCNet:

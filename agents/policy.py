@@ -95,9 +95,12 @@ def load_policy(path: str | os.PathLike[str]) -> Any:
         raise ValueError(f"policy {p} does not exist (give a run folder, policy.pt or model.zip)")
     if p.suffix == ".pt":
         from .affordance import FORMAT, AffordancePolicy
-        from .bc import BCPolicy
+        from .bc import BCPolicy, read_checkpoint
 
-        return (AffordancePolicy if _pt_format(p) == FORMAT else BCPolicy).load(p)
+        data = read_checkpoint(p, "BC")
+        kind = AffordancePolicy if isinstance(data, dict) and data.get("format") == FORMAT \
+            else BCPolicy
+        return kind.from_checkpoint(data, p)
     if p.suffix == ".zip":
         # beside the model, or in the run folder of a checkpoints/model_N_steps.zip
         cfg_path = next((d / "config.yaml" for d in (p.parent, p.parent.parent)
@@ -116,13 +119,3 @@ def load_policy(path: str | os.PathLike[str]) -> Any:
         return SB3Policy(model, cfg["env_id"], dict(cfg.get("env_kwargs") or {}))
     raise ValueError(f"policy {p}: expected a run folder, policy.pt or model.zip")
 
-
-def _pt_format(path: Path) -> str | None:
-    """The ``format`` entry of a simenv ``.pt`` checkpoint (``None`` if unreadable)."""
-    import torch
-
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # the loader of the default format reports it
-        return None
-    return data.get("format") if isinstance(data, dict) else None

@@ -85,23 +85,21 @@ def train(env_id: str, algo: str, out_dir: str | os.PathLike[str], *,
     cfg["env_kwargs"].update(env_kwargs or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if algo == "bc":
-        from .bc import BCConfig, train_bc
-
-        bc = BCConfig.from_dict({**(cfg.get("bc") or {}), "seed": seed})
+    if algo in ("bc", "affordance"):  # learn from the expert: data size is in episodes
         if steps is not None:
-            raise ValueError("--steps sets PPO/SAC environment steps; for bc set the number "
-                             "of expert episodes with --set bc.episodes=N")
-        train_bc(env_id, cfg["env_kwargs"], bc, out, progress=progress)
-        return out
-    if algo == "affordance":
-        from .affordance import AffordanceConfig, train_affordance
+            raise ValueError(f"--steps sets PPO/SAC environment steps; for {algo} set the "
+                             f"number of expert episodes with --set {algo}.episodes=N")
+        section = {**(cfg.get(algo) or {}), "seed": seed}
+        if algo == "bc":
+            from .bc import BCConfig, train_bc
 
-        if steps is not None:
-            raise ValueError("--steps sets PPO/SAC environment steps; for affordance set the "
-                             "number of expert episodes with --set affordance.episodes=N")
-        aff = AffordanceConfig.from_dict({**(cfg.get("affordance") or {}), "seed": seed})
-        train_affordance(env_id, cfg["env_kwargs"], aff, out, progress=progress)
+            train_bc(env_id, cfg["env_kwargs"], BCConfig.from_dict(section), out,
+                     progress=progress)
+        else:
+            from .affordance import AffordanceConfig, train_affordance
+
+            train_affordance(env_id, cfg["env_kwargs"], AffordanceConfig.from_dict(section),
+                             out, progress=progress)
         return out
     from .sb3 import train_sb3
 
