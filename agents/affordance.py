@@ -9,9 +9,13 @@ every image location and grasp angle and take the best one, so each mode keeps i
 Network (:class:`AffordanceNet`): the image keys (``rgb`` /255, ``depth`` / its range, two
 coordinate channels) through two strided convolutions to a 1/4-resolution grid, four
 residual dilated convolutions (dilation 1, 2, 4, 8) plus a global context vector, then per
-cell ``bins`` logits (one per finger-axis angle bin), a geometry map (the (x, y) action that
-aims at the point 5 cm above the table seen in the cell) and an offset from it to the grasp
-position. Training: cross-entropy over all (bin, cell) pairs against the expert's choice,
+cell ``bins`` logits (one per finger-axis angle bin) and an offset to the grasp position from
+the geometry map: the (x, y) action that aims at the point 5 cm above the table seen in the
+cell. A pinhole camera maps that plane to the image by a homography, so the geometry map is
+one: the nominal camera's (a learned parameter, initialised by a least-squares fit to the
+data) corrected per image by a camera head that pools the trunk onto a 6×6 grid — the
+randomized camera pose is estimated once from the whole image instead of cell by cell.
+Training: cross-entropy over all (bin, cell) pairs against the expert's choice,
 whose cell is where its grasp column crosses 5 cm above the table in the camera image
 (``env.unwrapped.action_pixel``); L1 on the geometry map at every cell (the camera's pose is
 randomized, ``env.unwrapped.pixel_action`` gives the truth while collecting); L1 on geometry
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +56,7 @@ from .bc import (
     split_keys,
 )
 
-FORMAT = "simenv-affordance-1"
+FORMAT = "simenv-affordance-2"
 
 
 @dataclass
@@ -101,7 +106,14 @@ class AffordanceNet(nn.Module):
         self.trunk = nn.Sequential(*[_Dilated(width, d) for d in (1, 2, 4, 8)])
         self.context = nn.Linear(width, width)  # the whole scene: which object is best
         self.head = nn.Sequential(nn.Conv2d(width, width, 1), nn.ReLU(),
-                                  nn.Conv2d(width, bins + 4, 1))
+                                  nn.Conv2d(width, bins + 2, 1))
+        # the camera: a correction of the nominal homography from the scene's layout
+        self.camera = nn.Sequential(nn.Conv2d(width, 16, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(6),
+                                    nn.Flatten(), nn.Linear(16 * 36, 128), nn.ReLU(),
+                                    nn.Linear(128, 8))
+        nn.init.zeros_(self.camera[-1].weight)
+        nn.init.zeros_(self.camera[-1].bias)
+        self.h0 = nn.Parameter(torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]))
         self.bins = bins
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -109,10 +121,42 @@ class AffordanceNet(nn.Module):
         ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
         xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
         x = self.trunk(self.stem(torch.cat([image, ys, xs], 1)))
+        geometry = homography_map(self.h0 + self.camera(x), *x.shape[2:])
         x = x + F.relu(self.context(x.mean((2, 3))))[:, :, None, None]
         out = self.head(x)
-        geometry = out[:, self.bins:self.bins + 2]
-        return out[:, :self.bins], geometry + out[:, self.bins + 2:], geometry
+        return out[:, :self.bins], geometry + out[:, self.bins:], geometry
+
+
+def _cell_coords(rows: int, cols: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cell-centre coordinates in [-1, 1], ``(rows, cols)`` each."""
+    v, u = torch.meshgrid(torch.linspace(-1, 1, rows), torch.linspace(-1, 1, cols),
+                          indexing="ij")
+    return u, v
+
+
+def homography_map(h: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+    """The map ``(B, 2, rows, cols)`` of homographies ``h`` ``(B, 8)`` (``h33 = 1``) over the
+    cell grid: ``x = (h0 u + h1 v + h2) / (h6 u + h7 v + 1)``, ``y`` likewise with h3..h5."""
+    u, v = _cell_coords(rows, cols)
+    c = h[:, :, None, None]
+    den = (1.0 + c[:, 6] * u + c[:, 7] * v).clamp(min=0.2)  # a plane in front of the camera
+    return torch.stack([(c[:, 0] * u + c[:, 1] * v + c[:, 2]) / den,
+                        (c[:, 3] * u + c[:, 4] * v + c[:, 5]) / den], 1)
+
+
+def fit_homography(geometry: np.ndarray) -> np.ndarray:
+    """Least-squares homography (8 numbers, :func:`homography_map`'s) of a geometry map
+    ``(2, rows, cols)``; NaN cells are ignored (the identity if fewer than 4 are known)."""
+    u, v = (t.numpy().ravel() for t in _cell_coords(*geometry.shape[1:]))
+    x, y = geometry[0].ravel(), geometry[1].ravel()
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 4:
+        return np.array([1.0, 0, 0, 0, 1.0, 0, 0, 0])
+    u, v, x, y = u[ok], v[ok], x[ok], y[ok]
+    one, zero = np.ones_like(u), np.zeros_like(u)
+    a = np.concatenate([np.stack([u, v, one, zero, zero, zero, -u * x, -v * x], 1),
+                        np.stack([zero, zero, zero, u, v, one, -u * y, -v * y], 1)])
+    return np.linalg.lstsq(a, np.concatenate([x, y]), rcond=None)[0]
 
 
 class AffordancePolicy:
@@ -216,7 +260,9 @@ class _PixelLabels:
         rows, cols = np.mgrid[:h, :w]
         centres = (np.c_[cols.ravel(), rows.ravel()] + 0.5) * AffordanceNet.STRIDE - 0.5
         geometry = base.pixel_action(centres).T.reshape(2, h, w)
-        self.geometry.append(np.clip(geometry, -3.0, 3.0).astype(np.float32))
+        # far off the table (near the horizon) the map is unknown, as where rays miss
+        self.geometry.append(np.where(np.abs(geometry) <= 3.0, geometry, np.nan)
+                             .astype(np.float32))
         return action
 
 
@@ -259,6 +305,9 @@ def fit(policy: AffordancePolicy, obs: dict[str, np.ndarray], actions: np.ndarra
     index, cell = targets(actions, pixels, hw, policy.bins)  # type: ignore[arg-type]
     acts = torch.as_tensor(actions, dtype=torch.float32)
     geo = torch.as_tensor(geometry, dtype=torch.float32)
+    with warnings.catch_warnings(), torch.no_grad():  # start from the mean camera
+        warnings.simplefilter("ignore", RuntimeWarning)  # cells unknown in every image
+        net.h0.copy_(torch.as_tensor(fit_homography(np.nanmean(geometry, 0))))
     n, losses = len(actions), []
     bar = tqdm(range(cfg.epochs), desc=desc, unit="epoch", leave=False, disable=not progress)
     for _ in bar:

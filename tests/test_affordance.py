@@ -103,7 +103,8 @@ def test_targets_and_decode_invert_each_other() -> None:
 def test_affordance_end_to_end_with_the_expert(tmp_path: Path) -> None:
     run = train(GRASP, "affordance", tmp_path / "run", env_kwargs=TINY,
                 overrides={"affordance.episodes": 3, "affordance.epochs": 1,
-                           "affordance.dagger_episodes": 2}, progress=False)
+                           "affordance.dagger_episodes": 2, "affordance.dagger_rounds": 1},
+                progress=False)
     assert [h["round"] for h in json.loads((run / "history.json").read_text())] == [0, 1]
     policy = load_policy(run)
     assert isinstance(policy, AffordancePolicy) and policy.env_kwargs["camera_size"] == [32, 32]
