@@ -9,7 +9,12 @@ Network (:class:`BCNet`): the image keys (``rgb`` /255, ``depth`` in metres / it
 stacked as channels with two coordinate channels, four strided convolutions, one linear
 layer; the vector keys (normalised by the data's mean and std) through a small MLP; a joint
 MLP head. Continuous actions: tanh output and MSE; discrete: cross-entropy. Images get a
-random ±4 px shift while training (DrQ's augmentation).
+random ±4 px shift while training (DrQ's augmentation). With ``memory > 0`` a GRU of that
+size sits between the joint features and the head (as in Habitat's PointNav baselines): it
+trains on whole episodes (backpropagation through time over each episode, zero state at its
+start) and ``predict`` carries its state in SB3's recurrent convention
+(``predict(obs, state, episode_start) -> (action, state)``), so DAgger rollouts, ``simenv
+eval`` and the real-to-sim runner step it exactly as it was trained.
 
 Checkpoints (``policy.pt``) are a plain dict of tensors and lists, loaded with
 ``torch.load(weights_only=True)``; they carry the env id and kwargs they were trained with.
@@ -52,6 +57,7 @@ class BCConfig:
     weight_decay: float = 1e-5
     features: int = 256
     augment: int = 4  # max random image shift in pixels (0 = off)
+    memory: int = 0  # GRU hidden size (0 = a memoryless policy)
     seed: int = 0
 
     @classmethod
@@ -105,7 +111,7 @@ def _image_scale(sub: spaces.Box) -> float:
 
 class BCNet(nn.Module):
     def __init__(self, channels: int, hw: tuple[int, int] | None, vector_dim: int,
-                 out_dim: int, features: int = 256) -> None:
+                 out_dim: int, features: int = 256, memory: int = 0) -> None:
         super().__init__()
         self.cnn: nn.Module | None = None
         width = 0
@@ -126,6 +132,10 @@ class BCNet(nn.Module):
         if vector_dim:
             self.vec = nn.Sequential(nn.Linear(vector_dim, 128), nn.ReLU())
             width += 128
+        self.core: nn.GRU | None = None
+        if memory:
+            self.core = nn.GRU(width, memory, batch_first=True)
+            width = memory
         self.head = nn.Sequential(nn.Linear(width, features), nn.ReLU(),
                                   nn.Linear(features, out_dim))
 
@@ -137,13 +147,37 @@ class BCNet(nn.Module):
         xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
         return self.img_fc(self.cnn(torch.cat([image, ys, xs], 1)))
 
-    def forward(self, image: torch.Tensor | None, vector: torch.Tensor | None) -> torch.Tensor:
+    def encode(self, image: torch.Tensor | None, vector: torch.Tensor | None) -> torch.Tensor:
+        """The joint features of a batch of observations (the core's input)."""
         parts = []
         if self.cnn is not None and image is not None:
             parts.append(self.image_features(image))
         if self.vec is not None and vector is not None:
             parts.append(self.vec(vector))
-        return self.head(torch.cat(parts, 1))
+        return torch.cat(parts, 1)
+
+    def forward(self, image: torch.Tensor | None, vector: torch.Tensor | None,
+                hidden: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One step for a batch: outputs and the core's next state (``None`` without memory;
+        ``hidden`` ``(1, B, memory)``, zeros if not given)."""
+        x = self.encode(image, vector)
+        if self.core is None:
+            return self.head(x), None
+        y, hidden = self.core(x[:, None], hidden)
+        return self.head(y[:, 0]), hidden
+
+    def sequences(self, image: torch.Tensor | None, vector: torch.Tensor | None,
+                  lengths: list[int]) -> torch.Tensor:
+        """Outputs for whole episodes laid end to end (``lengths`` steps each), the core
+        starting from zeros at each episode's first step."""
+        x = self.encode(image, vector)
+        if self.core is None:
+            return self.head(x)
+        padded = nn.utils.rnn.pad_sequence(list(x.split(lengths)), batch_first=True)
+        packed = nn.utils.rnn.pack_padded_sequence(padded, torch.tensor(lengths),
+                                                   batch_first=True, enforce_sorted=False)
+        y, _ = nn.utils.rnn.pad_packed_sequence(self.core(packed)[0], batch_first=True)
+        return self.head(torch.cat([y[i, :n] for i, n in enumerate(lengths)]))
 
 
 def random_shift(images: torch.Tensor, pad: int, generator: torch.Generator) -> torch.Tensor:
@@ -174,6 +208,7 @@ class BCPolicy:
         self.std = torch.tensor(meta["vector_std"], dtype=torch.float32)
         self.action = meta["action"]
         self.shapes = {k: tuple(s) for k, s in meta["obs_shapes"].items()}
+        self.memory = int(meta.get("memory", 0))
         if self.action["type"] == "box":
             self.low = np.asarray(self.action["low"], np.float32)
             self.high = np.asarray(self.action["high"], np.float32)
@@ -202,11 +237,24 @@ class BCPolicy:
 
     def predict(self, observation: dict[str, np.ndarray], state: Any = None,
                 episode_start: Any = None, deterministic: bool = True) -> tuple[Any, Any]:
+        """SB3's signature. A policy with memory returns its GRU state ``(B, memory)`` and
+        starts from zeros where ``state`` is ``None`` or ``episode_start`` is true."""
         keys = self.image_keys + self.vector_keys
         single = any(np.asarray(observation[k]).shape == self.shapes[k] for k in keys)
         batch = {k: np.asarray(observation[k])[None] if single else observation[k] for k in keys}
+        hidden = None
+        if self.memory:
+            n = len(batch[keys[0]])
+            h = np.zeros((n, self.memory), np.float32) if state is None else np.array(
+                state, np.float32).reshape(n, self.memory)
+            if episode_start is not None:
+                h[np.asarray(episode_start, bool).reshape(n)] = 0.0
+            hidden = torch.as_tensor(h)[None]
         with torch.no_grad():
-            action = self.decode(self.net(*self.tensors(batch)))
+            out, hidden = self.net(*self.tensors(batch), hidden)
+        action = self.decode(out)
+        if hidden is not None:
+            state = hidden[0].numpy()
         if single:
             return (int(action[0]) if self.action["type"] == "discrete" else action[0]), state
         return action, state
@@ -270,7 +318,8 @@ def _build_net(meta: dict[str, Any]) -> BCNet:
     vector_dim = sum(int(np.prod(shapes[k])) for k in meta["vector_keys"])
     a = meta["action"]
     out = a["n"] if a["type"] == "discrete" else int(np.prod(a["shape"]))
-    return BCNet(channels, hw, vector_dim, out, meta["features"])  # type: ignore[arg-type]
+    return BCNet(channels, hw, vector_dim, out, meta["features"],  # type: ignore[arg-type]
+                 int(meta.get("memory", 0)))
 
 
 def _action_meta(space: spaces.Space[Any]) -> dict[str, Any]:
@@ -283,7 +332,8 @@ def _action_meta(space: spaces.Space[Any]) -> dict[str, Any]:
 
 
 def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
-               data: dict[str, np.ndarray] | None, features: int = 256) -> BCPolicy:
+               data: dict[str, np.ndarray] | None, features: int = 256,
+               memory: int = 0) -> BCPolicy:
     """An untrained policy for ``env``'s spaces, vector normalisation fitted on ``data``."""
     images, vectors = split_keys(env.observation_space)
     space = env.observation_space
@@ -296,7 +346,7 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
         dim = sum(int(np.prod(space[k].shape)) for k in vectors)
         mean, std = np.zeros(dim), np.ones(dim)
     meta = {
-        "env_id": env_id, "env_kwargs": env_kwargs, "features": features,
+        "env_id": env_id, "env_kwargs": env_kwargs, "features": features, "memory": memory,
         "image_keys": images, "vector_keys": vectors,
         "obs_shapes": {k: list(space[k].shape) for k in images + vectors},
         "image_scales": {k: _image_scale(space[k]) for k in images},  # type: ignore[arg-type]
@@ -309,16 +359,24 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
 
 # ----------------------------------------------------------------------------- data
 class Buffer:
-    """Observations (per key) and expert actions, appended step by step."""
+    """Observations (per key) and expert actions, appended step by step, episode after
+    episode (``starts`` marks each episode's first step)."""
 
     def __init__(self) -> None:
         self.obs: dict[str, list[np.ndarray]] = {}
         self.actions: list[Any] = []
+        self.starts: list[bool] = []
 
-    def add(self, obs: dict[str, np.ndarray], action: Any) -> None:
+    def add(self, obs: dict[str, np.ndarray], action: Any, start: bool = False) -> None:
         for k, v in obs.items():
             self.obs.setdefault(k, []).append(np.asarray(v))
         self.actions.append(np.asarray(action))
+        self.starts.append(bool(start) or not self.starts)
+
+    def lengths(self) -> list[int]:
+        """The number of steps of each episode, in order."""
+        first = np.flatnonzero(self.starts)
+        return np.diff(np.r_[first, len(self.starts)]).tolist()
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -349,14 +407,17 @@ def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, 
         bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
         for ep in range(episodes):
             obs, _ = env.reset(seed=seeds[ep])
-            done = False
+            done, start, state = False, True, None
             while not done:
                 label = expert.act(env)
-                buffer.add(obs, label)
+                buffer.add(obs, label, start)
+                if policy is not None:  # a policy with memory sees every step
+                    own, state = policy.predict(obs, state, np.array([start]))
+                start = False
                 if policy is None or rng.random() < beta:
                     action = _perturb(env.action_space, label, noise, rng)
                 else:
-                    action = policy.predict(obs)[0]
+                    action = own
                 obs, _, terminated, truncated, info = env.step(action)
                 done = terminated or truncated
                 steps += 1
@@ -380,24 +441,27 @@ def _perturb(space: spaces.Space[Any], action: Any, noise: float,
 
 # ----------------------------------------------------------------------------- training
 def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: BCConfig,
-        desc: str = "fit", progress: bool = True) -> list[float]:
-    """Train ``policy.net`` on (obs, expert action) pairs; returns the mean loss per epoch."""
+        desc: str = "fit", progress: bool = True, lengths: list[int] | None = None
+        ) -> list[float]:
+    """Train ``policy.net`` on (obs, expert action) pairs; returns the mean loss per epoch.
+
+    A policy with memory trains on whole episodes (``lengths``: their steps, in order; one
+    episode if not given), about ``batch_size`` steps per batch."""
     gen = torch.Generator().manual_seed(cfg.seed)
     net = policy.net.train()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     n = len(actions)
     target = _targets(policy, actions)
+    episodes = (lengths or [n]) if policy.memory else None
     losses = []
     bar = tqdm(range(cfg.epochs), desc=desc, unit="epoch", leave=False, disable=not progress)
     for _ in bar:
-        order = torch.randperm(n, generator=gen).numpy()
         total = 0.0
-        for start in range(0, n, cfg.batch_size):
-            idx = order[start:start + cfg.batch_size]
+        for idx, lens in _batches(n, episodes, cfg.batch_size, gen):
             image, vector = policy.tensors({k: v[idx] for k, v in obs.items()})
             if image is not None:
                 image = random_shift(image, cfg.augment, gen)
-            out = net(image, vector)
+            out = net(image, vector)[0] if lens is None else net.sequences(image, vector, lens)
             if policy.action["type"] == "discrete":
                 loss = F.cross_entropy(out, target[idx])
             else:
@@ -410,6 +474,28 @@ def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: 
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     policy.net.eval()
     return losses
+
+
+def _batches(n: int, episodes: list[int] | None, size: int, gen: torch.Generator
+             ) -> Iterator[tuple[np.ndarray, list[int] | None]]:
+    """Shuffled minibatches: ``size`` random steps, or (``episodes`` given) whole episodes in
+    random order until a batch holds at least ``size`` steps, with their lengths."""
+    if episodes is None:
+        order = torch.randperm(n, generator=gen).numpy()
+        for start in range(0, n, size):
+            yield order[start:start + size], None
+        return
+    first = np.cumsum([0, *episodes[:-1]])
+    idx: list[np.ndarray] = []
+    lens: list[int] = []
+    for e in torch.randperm(len(episodes), generator=gen).tolist():
+        idx.append(np.arange(first[e], first[e] + episodes[e]))
+        lens.append(episodes[e])
+        if sum(lens) >= size:
+            yield np.concatenate(idx), lens
+            idx, lens = [], []
+    if lens:
+        yield np.concatenate(idx), lens
 
 
 def _targets(policy: BCPolicy, actions: np.ndarray) -> torch.Tensor:
@@ -443,8 +529,9 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
                             beta=cfg.beta ** rnd, noise=cfg.noise if rnd == 0 else 0.0,
                             rng=rng, desc=f"round {rnd}: rollouts", progress=progress)
             obs, actions = buffer.arrays()
-            policy = new_policy(env, env_id, env_kwargs, obs, cfg.features)
-            losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit", progress=progress)
+            policy = new_policy(env, env_id, env_kwargs, obs, cfg.features, cfg.memory)
+            losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit", progress=progress,
+                         lengths=buffer.lengths())
             history.append({"round": rnd, "beta": cfg.beta ** rnd, "samples": len(buffer),
                             "rollout_success": stats["success"], "loss": losses})
             policy.save(out_dir / "policy.pt", history)

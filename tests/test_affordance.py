@@ -15,8 +15,11 @@ import simenv  # noqa: F401
 from simenv.agents import TransparentGraspExpert, load_policy
 from simenv.agents.affordance import (
     AffordanceConfig,
+    AffordanceNet,
     AffordancePolicy,
     fit,
+    fit_homography,
+    homography_map,
     new_policy_from_meta,
     targets,
 )
@@ -25,6 +28,27 @@ from simenv.agents.train import train
 
 GRASP = "simenv/TransparentGrasp-v0"
 TINY = {"action_mode": "topdown_grasp", "camera_size": [32, 32], "max_attempts": 1}
+
+
+def test_the_geometry_map_is_a_homography_of_the_cell_grid() -> None:
+    """The net models the (x, y) action aiming at each cell as a homography of the cell grid:
+    true for the env's randomized pinhole camera, and the least-squares fit recovers it."""
+    env = gym.make(GRASP, obs_mode="rgb", action_mode="topdown_grasp", camera_size=(84, 84))
+    rows = cols = 84 // AffordanceNet.STRIDE
+    r, c = np.mgrid[:rows, :cols]
+    centres = (np.c_[c.ravel(), r.ravel()] + 0.5) * AffordanceNet.STRIDE - 0.5
+    fits = []
+    for seed in range(3):
+        env.reset(seed=seed)
+        truth = env.unwrapped.pixel_action(centres).T.reshape(2, rows, cols)
+        truth = np.where(np.abs(truth) <= 3.0, truth, np.nan)  # rays near the horizon
+        h = fit_homography(truth)
+        model = homography_map(torch.as_tensor(h, dtype=torch.float32)[None], rows, cols)[0]
+        ok = np.isfinite(truth)
+        assert ok.mean() > 0.5 and np.abs(model.numpy()[ok] - truth[ok]).max() < 1e-3
+        fits.append(h)
+    env.close()
+    assert np.ptp(np.array(fits), 0).max() > 1e-3  # the randomized camera moves the map
 
 
 def test_action_pixel_lands_on_the_expert_target_and_inverts() -> None:

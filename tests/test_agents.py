@@ -74,6 +74,39 @@ def test_bc_learns_a_toy_dataset(discrete: bool) -> None:
     assert np.allclose(single, pred[0])
 
 
+def _cue_episodes(episodes: int, length: int = 6) -> tuple[dict[str, np.ndarray], np.ndarray,
+                                                              list[int]]:
+    """Episodes whose first observation shows a cue (±1) and later ones show 0; the action at
+    every step is the cue, so only a policy with memory can act right after the first step."""
+    rng = np.random.default_rng(1)
+    cue = rng.choice([-1.0, 1.0], episodes)
+    goal = np.zeros((episodes, length, 1), np.float32)
+    goal[:, 0, 0] = cue
+    actions = np.repeat(0.8 * cue, length).reshape(-1, 1).astype(np.float32)
+    return {"goal": goal.reshape(-1, 1)}, actions, [length] * episodes
+
+
+@pytest.mark.parametrize("memory", [0, 16])
+def test_bc_with_memory_acts_on_what_it_saw_earlier(memory: int) -> None:
+    obs, actions, lengths = _cue_episodes(64)
+    space = spaces.Dict({"goal": spaces.Box(-1, 1, (1,), np.float32)})
+    policy = new_policy(_Spaces(space, spaces.Box(-1, 1, (1,), np.float32)), "toy", {}, obs,  # type: ignore[arg-type]
+                        features=32, memory=memory)
+    fit(policy, obs, actions, BCConfig(epochs=60, batch_size=48, lr=3e-3, memory=memory),
+        lengths=lengths)
+    # roll the first 8 episodes out step by step, as evaluate() does
+    state, errors = None, []
+    for e in range(8):
+        for t in range(lengths[e]):
+            i = e * lengths[e] + t
+            action, state = policy.predict({"goal": obs["goal"][i]}, state, np.array([t == 0]))
+            errors.append(abs(float(action[0]) - float(actions[i, 0])))
+    if memory:
+        assert max(errors) < 0.1 and state.shape == (1, memory)
+    else:  # without memory the later steps are a coin flip: the mean action, 0
+        assert np.mean(errors) > 0.5 and state is None
+
+
 def test_bc_checkpoint_round_trip_and_corrupt(tmp_path: Path) -> None:
     policy, obs, actions = _toy(64)
     fit(policy, obs, actions, BCConfig(epochs=1))
