@@ -369,6 +369,6 @@ def train_affordance(env_id: str, env_kwargs: dict[str, Any], cfg: AffordanceCon
     (out_dir / "config.yaml").write_text(yaml.safe_dump(
         {"algo": "affordance", "env_id": env_id, "env_kwargs": env_kwargs,
          "affordance": asdict(cfg)}, sort_keys=False))
-    plot_bc_history(history, out_dir / "learning_curve.png")
+    plot_bc_history(history, out_dir / "learning_curve.png", "affordance")
     assert policy is not None
     return policy

@@ -550,7 +550,7 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
     return policy
 
 
-def plot_bc_history(history: list[dict[str, Any]], path: Path) -> None:
+def plot_bc_history(history: list[dict[str, Any]], path: Path, learner: str = "BC") -> None:
     """Training loss per epoch (every round) and rollout success per round."""
     import matplotlib
 
@@ -560,7 +560,7 @@ def plot_bc_history(history: list[dict[str, Any]], path: Path) -> None:
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
     for h in history:
         a.plot(range(1, len(h["loss"]) + 1), h["loss"], label=f"round {h['round']}")
-    a.set(xlabel="epoch", ylabel="loss", yscale="log", title="BC training loss")
+    a.set(xlabel="epoch", ylabel="loss", yscale="log", title=f"{learner} training loss")
     a.legend(fontsize=7)
     b.plot([h["round"] for h in history], [h["rollout_success"] for h in history], "o-")
     b.set(xlabel="DAgger round", ylabel="success of the rollouts", ylim=(-0.05, 1.05),
