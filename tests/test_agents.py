@@ -144,6 +144,31 @@ def test_bc_end_to_end_with_the_expert(tmp_path: Path) -> None:
     assert {"success", "attempts", "return", "length"} <= set(result.metrics)
 
 
+def test_bc_with_memory_end_to_end_with_dagger(tmp_path: Path) -> None:
+    run = train("simenv/IndoorNav-v0", "bc", tmp_path / "run",
+                overrides={**TINY_BC, "bc.memory": 8, "bc.dagger_rounds": 1,
+                           "bc.dagger_episodes": 1},
+                env_kwargs={"obs_mode": "depth+state", "camera_size": [24, 24],
+                            "max_episode_steps": 30}, progress=False)
+    policy = load_policy(run)
+    assert isinstance(policy, BCPolicy) and policy.memory == 8
+    history = (run / "history.json").read_text()
+    assert '"round": 1' in history
+    env = gym.make("simenv/IndoorNav-v0", **policy.env_kwargs)
+    obs, _ = env.reset(seed=0)
+    again = BCPolicy.load(run / "policy.pt")
+    state_a = state_b = None
+    for t in range(5):  # the reloaded policy steps through the same states
+        act_a, state_a = policy.predict(obs, state_a, np.array([t == 0]))
+        act_b, state_b = again.predict(obs, state_b, np.array([t == 0]))
+        assert np.array_equal(act_a, act_b) and np.array_equal(state_a, state_b)
+        obs = env.step(act_a)[0]
+    env.close()
+    assert np.abs(state_a).sum() > 0
+    result = evaluate(run, episodes=1, progress=False)
+    assert result.episodes[0]["length"] <= 30
+
+
 def test_expert_evaluation_is_reproducible() -> None:
     a = evaluate("expert", GRASP, episodes=3, env_kwargs=TINY_GRASP, progress=False)
     b = evaluate("expert", GRASP, episodes=3, env_kwargs=TINY_GRASP, progress=False)
