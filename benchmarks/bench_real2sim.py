@@ -62,6 +62,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=300, help="paired test frames")
     parser.add_argument("--episodes", type=int, default=40, help="policy test episodes")
     parser.add_argument("--seed", type=int, default=200_000, help="first test seed")
+    parser.add_argument("--translators", default="",
+                        help="comma-separated subset of none,stats,stats-moments,fda,cyclegan "
+                             "(default: all; cyclegan with --cyclegan)")
+    parser.add_argument("--tag", default="",
+                        help="suffix of the results file and figure, e.g. an ablation's name")
     parser.add_argument("--split", default="test",
                         help="split of the paired frames and test episodes (TransparentGrasp: "
                              "train, since its test split holds out the texture patterns the "
@@ -100,15 +105,23 @@ def main() -> None:
         sim = np.load(sim_cache)["frames"]
     else:
         sim = look_frames(args.env_id, "nominal", 600, seed=0, every=3, env_kwargs=env_kwargs)
-    translators: dict[str, Any] = {"none": IdentityTranslator()}
+    makers = {"none": IdentityTranslator,
+              "stats": lambda: StatsTranslator("histogram").fit(real, sim),
+              "stats-moments": lambda: StatsTranslator("moments").fit(real, sim),
+              "fda": lambda: FDATranslator().fit(sim)}
+    wanted = (args.translators.split(",") if args.translators
+              else [*makers, *(["cyclegan"] if args.cyclegan else [])])
+    bad = sorted(set(wanted) - {*makers, "cyclegan"})
+    if bad or ("cyclegan" in wanted and not args.cyclegan):
+        parser.error(f"--translators: {bad or 'cyclegan needs --cyclegan'}; valid: "
+                     f"{', '.join([*makers, 'cyclegan'])}")
+    translators: dict[str, Any] = {}
     fit_s: dict[str, float] = {}
-    for name, make in (("stats", lambda: StatsTranslator("histogram").fit(real, sim)),
-                       ("stats-moments", lambda: StatsTranslator("moments").fit(real, sim)),
-                       ("fda", lambda: FDATranslator().fit(sim))):
+    for name in (n for n in makers if n in wanted):
         start = time.perf_counter()
-        translators[name] = make()
+        translators[name] = makers[name]()
         fit_s[name] = time.perf_counter() - start
-    if args.cyclegan:
+    if "cyclegan" in wanted:
         translators["cyclegan"] = load_translator(args.cyclegan)
         fit_s["cyclegan"] = translators["cyclegan"].info.get("train_seconds_this_run", float("nan"))
 
@@ -134,7 +147,8 @@ def main() -> None:
         speed_84 = {f"batch{b}": throughput(translators["cyclegan"], big, b) for b in (1, 64)}
         print(f"cyclegan at 84x84: {speed_84['batch1']:.0f} frames/s at batch 1, "
               f"{speed_84['batch64']:.0f} at batch 64", flush=True)
-    figure(ROOT / "docs" / "figures" / f"real2sim_{family.lower()}.png",
+    suffix = f"_{args.tag}" if args.tag else ""
+    figure(ROOT / "docs" / "figures" / f"real2sim_{family.lower()}{suffix}.png",
            {"pseudo-real": pseudo, **{k: t.translate(pseudo) for k, t in translators.items()
                                       if k not in ("none", "stats-moments")},
             "nominal (paired)": nominal})
@@ -162,7 +176,7 @@ def main() -> None:
         dr = load_policy(args.dr_policy)
         run("DR policy, simulation (nominal)", dr, {"randomization": "none"})
         run("DR policy, pseudo-real, none", dr, {"randomization": look})
-    out = save_results(ROOT / "benchmarks" / "results" / f"real2sim_{family}.json", {
+    out = save_results(ROOT / "benchmarks" / "results" / f"real2sim_{family}{suffix}.json", {
         "env_id": args.env_id, "size": list(size), "real": args.real, "pairs": len(nominal),
         "episodes": args.episodes, "seed": args.seed, "images": rows, "policies": success,
         "cyclegan": getattr(translators.get("cyclegan"), "info", None),
