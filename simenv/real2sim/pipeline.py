@@ -256,10 +256,10 @@ def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.
     start = time.perf_counter()
     with env:
         obs, _ = env.reset()
-        state, start = None, np.ones(1, bool)  # a policy with memory carries its state
+        state, first = None, np.ones(1, bool)  # a policy with memory carries its state
         while True:
-            action, state = policy.predict(obs, state, start, deterministic=True)
-            start = np.zeros(1, bool)
+            action, state = policy.predict(obs, state, first, deterministic=True)
+            first = np.zeros(1, bool)
             actions.append(np.asarray(action))
             if video is not None:
                 raw = env.last_raw["rgb"]
