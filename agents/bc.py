@@ -62,8 +62,11 @@ class BCConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> BCConfig:
-        return config_from_dict(cls, "bc", data, ("episodes", "epochs", "batch_size",
-                                                  "features"))
+        cfg = config_from_dict(cls, "bc", data, ("episodes", "epochs", "batch_size",
+                                                 "features"))
+        if int(cfg.memory) < 0:
+            raise ValueError(f"bc setting memory must be >= 0 (0 = no GRU), got {cfg.memory!r}")
+        return cfg
 
 
 def config_from_dict(cls: Any, section: str, data: dict[str, Any] | None,
