@@ -172,10 +172,9 @@ class BCNet(nn.Module):
     def sequences(self, image: torch.Tensor | None, vector: torch.Tensor | None,
                   lengths: list[int]) -> torch.Tensor:
         """Outputs for whole episodes laid end to end (``lengths`` steps each), the core
-        starting from zeros at each episode's first step."""
+        starting from zeros at each episode's first step (a net with memory only)."""
+        assert self.core is not None
         x = self.encode(image, vector)
-        if self.core is None:
-            return self.head(x)
         padded = nn.utils.rnn.pad_sequence(list(x.split(lengths)), batch_first=True)
         packed = nn.utils.rnn.pack_padded_sequence(padded, torch.tensor(lengths),
                                                    batch_first=True, enforce_sorted=False)
