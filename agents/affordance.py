@@ -116,11 +116,16 @@ class AffordanceNet(nn.Module):
         self.h0 = nn.Parameter(torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]))
         self.bins = bins
 
-    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def image_features(self, image: torch.Tensor) -> torch.Tensor:
+        """The trunk's feature grid ``(B, width, H/4, W/4)`` for NCHW images scaled like the
+        policy's inputs (what the real→sim policy-consistency loss compares)."""
         b, _, h, w = image.shape
         ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
         xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
-        x = self.trunk(self.stem(torch.cat([image, ys, xs], 1)))
+        return self.trunk(self.stem(torch.cat([image, ys, xs], 1)))
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = self.image_features(image)
         geometry = homography_map(self.h0 + self.camera(x), *x.shape[2:])
         x = x + F.relu(self.context(x.mean((2, 3))))[:, :, None, None]
         out = self.head(x)

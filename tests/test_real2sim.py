@@ -336,6 +336,29 @@ def test_train_stats_and_run_a_policy_through_it(tmp_path) -> None:
         run_on_camera(run, result.path, video, vectors={"speed": [1.0]})
 
 
+def test_cyclegan_policy_consistency_through_a_grasp_affordance_policy(tmp_path) -> None:
+    """An RGB affordance-map policy's trunk is the frozen encoder; an RGB-D one is refused."""
+    from simenv.agents.train import train
+
+    grasp = "simenv/TransparentGrasp-v0"
+    tiny = {"action_mode": "topdown_grasp", "camera_size": [32, 32], "max_attempts": 1,
+            "randomization": "none"}
+    settings = {"affordance.episodes": 2, "affordance.epochs": 1, "affordance.dagger_rounds": 0}
+    rgb = train(grasp, "affordance", tmp_path / "rgb", env_kwargs={**tiny, "obs_mode": "rgb"},
+                overrides=settings, progress=False)
+    frames = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    result = train_translator(grasp, frames, tmp_path / "gan", sim_frames=8, policy=rgb,
+                              config={"iterations": 2, "batch_size": 2}, progress=False)
+    assert result.info["policy_consistency"] and result.path.is_file()
+    history = json.loads((tmp_path / "gan" / "history.json").read_text())
+    assert all(row["policy"] > 0 for row in history)
+    rgbd = train(grasp, "affordance", tmp_path / "rgbd", env_kwargs={**tiny, "obs_mode": "rgbd"},
+                 overrides=settings, progress=False)
+    with pytest.raises(ValueError, match="over 'rgb' images only"):
+        train_translator(grasp, frames, tmp_path / "gan2", sim_frames=8, policy=rgbd,
+                         config={"iterations": 1}, progress=False)
+
+
 def test_flicker_is_zero_for_global_maps_and_positive_for_local_ones(sim_frames) -> None:
     shifted = colour_shift(sim_frames)
     stats = StatsTranslator().fit(shifted, sim_frames)

@@ -25,12 +25,14 @@ from .translators import METHODS, FDATranslator, Frames, StatsTranslator, as_bat
 
 
 def policy_features(policy: Any) -> Callable[[Any], Any]:
-    """The frozen image encoder of a BC policy over RGB only, for the policy-consistency loss."""
+    """The frozen image encoder of a BC or affordance-map policy over RGB only, for the
+    policy-consistency loss."""
+    from simenv.agents.affordance import AffordancePolicy
     from simenv.agents.bc import BCPolicy
 
-    if not isinstance(policy, BCPolicy):
-        raise ValueError("the policy-consistency loss needs a BC policy (policy.pt or a BC run "
-                         f"folder), got {type(policy).__name__}")
+    if not isinstance(policy, (BCPolicy, AffordancePolicy)):
+        raise ValueError("the policy-consistency loss needs a BC or affordance policy (policy.pt "
+                         f"or its run folder), got {type(policy).__name__}")
     if policy.image_keys != ["rgb"]:
         raise ValueError(f"the policy-consistency loss needs a policy over 'rgb' images only; "
                          f"this one sees {policy.image_keys}")
@@ -94,9 +96,9 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
 
     Simulator frames: ``sim_frames`` RGB observations of expert episodes in the nominal look
     (seeds ``seed...``), cached in ``out_dir/sim_frames.npz`` so a resumed run sees the same
-    set. ``policy`` (a BC policy or its path) sets the env kwargs and image size and enables
-    the policy-consistency loss; ``config`` holds :class:`CycleGANConfig` fields, or
-    ``mode`` (stats) / ``beta`` (FDA).
+    set. ``policy`` (a BC or affordance policy, or its path) sets the env kwargs and image
+    size and enables the policy-consistency loss; ``config`` holds :class:`CycleGANConfig`
+    fields, or ``mode`` (stats) / ``beta`` (FDA).
     """
     import gymnasium as gym
 
