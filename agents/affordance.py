@@ -54,6 +54,7 @@ from .bc import (
     read_checkpoint,
     save_checkpoint,
     split_keys,
+    with_coords,
 )
 
 FORMAT = "simenv-affordance-2"
@@ -119,10 +120,7 @@ class AffordanceNet(nn.Module):
     def image_features(self, image: torch.Tensor) -> torch.Tensor:
         """The trunk's feature grid ``(B, width, H/4, W/4)`` for NCHW images scaled like the
         policy's inputs (what the real→sim policy-consistency loss compares)."""
-        b, _, h, w = image.shape
-        ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
-        xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
-        return self.trunk(self.stem(torch.cat([image, ys, xs], 1)))
+        return self.trunk(self.stem(with_coords(image)))
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = self.image_features(image)

@@ -112,6 +112,15 @@ def _image_scale(sub: spaces.Box) -> float:
     return high if np.isfinite(high) and high > 0 else 10.0
 
 
+def with_coords(image: torch.Tensor) -> torch.Tensor:
+    """``image`` (NCHW) with two more channels: the row and column coordinates in [-1, 1]
+    (CoordConv), so convolutions can tell where in the frame they are."""
+    b, _, h, w = image.shape
+    ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
+    xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
+    return torch.cat([image, ys, xs], 1)
+
+
 class BCNet(nn.Module):
     def __init__(self, channels: int, hw: tuple[int, int] | None, vector_dim: int,
                  out_dim: int, features: int = 256, memory: int = 0) -> None:
@@ -145,10 +154,7 @@ class BCNet(nn.Module):
     def image_features(self, image: torch.Tensor) -> torch.Tensor:
         """The image branch's output for NCHW images scaled like the policy's inputs."""
         assert self.cnn is not None
-        b, _, h, w = image.shape
-        ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
-        xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
-        return self.img_fc(self.cnn(torch.cat([image, ys, xs], 1)))
+        return self.img_fc(self.cnn(with_coords(image)))
 
     def encode(self, image: torch.Tensor | None, vector: torch.Tensor | None) -> torch.Tensor:
         """The joint features of a batch of observations (the core's input)."""
