@@ -31,6 +31,7 @@ from simenv.real2sim.cyclegan import (
     CycleGANTranslator,
     PatchDiscriminator,
     ResnetGenerator,
+    lsgan_loss,
     shift_images,
     shift_loss,
     train_cyclegan,
@@ -170,6 +171,39 @@ def test_cyclegan_step_reduces_the_cycle_loss_and_checkpoints_round_trip(tmp_pat
     path.write_bytes(b"garbage")
     with pytest.raises(ValueError, match="not readable"):
         again.load(path)
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_feature_discriminator_trains_on_policy_features_and_checkpoints(tmp_path,
+                                                                        grid: bool) -> None:
+    cfg = CycleGANConfig(iterations=10, batch_size=4, ngf=8, blocks=1, ndf=8, pool_size=0,
+                         lambda_policy=0.0, lambda_feature=1.0)
+    conv = torch.nn.Conv2d(3, 5, 3, 2)  # a grid of features (affordance trunk) or a vector (BC)
+    features = conv if grid else torch.nn.Sequential(conv, torch.nn.Flatten())
+    with pytest.raises(ValueError, match=r"lambda_feature=1\.0 needs a policy"):
+        CycleGANTrainer(cfg)
+    trainer = CycleGANTrainer(cfg, features=features, size=(16, 16))
+    assert trainer.D_feat is not None and trainer.D_feat in trainer.discriminators
+    before = [p.detach().clone() for p in trainer.D_feat.parameters()]
+    gen = torch.Generator().manual_seed(0)
+    real = torch.rand(4, 3, 16, 16, generator=gen) * 2 - 1
+    sim = (torch.rand(4, 3, 16, 16, generator=gen) * 2 - 1) * 0.5
+    row = trainer.train_step(real, sim)
+    assert row["feature"] > 0 and "policy" not in row
+    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.D_feat.parameters()))
+    # the generator is pushed by the feature critic: its loss has a gradient on G
+    trainer.G.zero_grad()
+    lsgan_loss(trainer.D_feat(features((trainer.G(real) + 1) / 2)), True).backward()
+    assert trainer.G.net[1].weight.grad.abs().sum() > 0
+    path = tmp_path / "ckpt.pt"
+    trainer.save(path)
+    again = CycleGANTrainer(cfg, features=features, size=(16, 16))
+    again.load(path)
+    f = features(sim)
+    torch.testing.assert_close(again.D_feat(f), trainer.D_feat(f))
+    without = CycleGANTrainer(CycleGANConfig(**{**cfg.__dict__, "lambda_feature": 0.0}))
+    with pytest.raises(ValueError, match="trained with the feature discriminator"):
+        without.load(path)
 
 
 def test_train_cyclegan_writes_artefacts_and_resumes(sim_frames: np.ndarray, tmp_path) -> None:

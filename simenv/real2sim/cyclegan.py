@@ -103,6 +103,22 @@ class PatchDiscriminator(nn.Module):
         return self.net(x)
 
 
+class FeatureDiscriminator(nn.Module):
+    """A critic over a frozen policy's features: vectors ``(B, C)`` get one score, feature grids
+    ``(B, C, h, w)`` one per cell (1x1 convolutions, an MLP per feature vector)."""
+
+    def __init__(self, channels: int, width: int = 128) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, width, 1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width, width, 1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width, 1, 1),
+        )
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net(features if features.ndim == 4 else features.flatten(1)[:, :, None, None])
+
+
 # -------------------------------------------------------------------------------------- losses
 def lsgan_loss(scores: torch.Tensor, real: bool) -> torch.Tensor:
     """Least-squares GAN loss (Mao et al. 2017): ``(D(x) - 1)^2`` for real, ``D(x)^2`` for fake."""
@@ -190,6 +206,7 @@ class CycleGANConfig:
     lambda_shift: float = 5.0
     shift_max: int = 3
     lambda_policy: float = 1.0  # used when a feature function is given
+    lambda_feature: float = 0.0  # GAN on the policy's features of G(real) vs sim; needs one too
     pool_size: int = 50
     sample_every: int = 500
     checkpoint_every: int = 500
@@ -218,7 +235,7 @@ class _Pool:
 
     def query(self, images: torch.Tensor) -> torch.Tensor:
         if self.size == 0:
-            return images
+            return images.detach()
         out = []
         for img in images.detach():
             if len(self.items) < self.size:
@@ -251,11 +268,15 @@ class CycleGANTrainer:
     """Owns the four networks, optimizers and the step counter; checkpoint round trips.
 
     ``features`` is an optional frozen feature function over NCHW images in [0, 1] (a policy's
-    image encoder) for the policy-consistency loss.
+    image encoder) for the policy-consistency loss and, with ``lambda_feature > 0``, for a
+    feature-level discriminator that tells the policy's features of translated real frames from
+    those of simulator frames (adversarial feature alignment, as in ADDA); that one also needs
+    the image ``size`` (H, W) to size its input.
     """
 
     def __init__(self, cfg: CycleGANConfig,
-                 features: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+                 features: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 size: tuple[int, int] | None = None) -> None:
         torch.manual_seed(cfg.seed)
         self.cfg = cfg
         self.features = features
@@ -263,10 +284,20 @@ class CycleGANTrainer:
         self.F = ResnetGenerator(cfg.ngf, cfg.blocks)  # sim -> real
         self.D_sim = PatchDiscriminator(cfg.ndf)
         self.D_real = PatchDiscriminator(cfg.ndf)
+        self.discriminators: list[nn.Module] = [self.D_sim, self.D_real]
+        self.D_feat: FeatureDiscriminator | None = None
+        if cfg.lambda_feature > 0:
+            if features is None or size is None:
+                raise ValueError(f"lambda_feature={cfg.lambda_feature} needs a policy's features "
+                                 "(--policy) and the image size; set lambda_feature=0 without one")
+            with torch.no_grad():
+                channels = features(torch.zeros(1, 3, *size)).shape[1]
+            self.D_feat = FeatureDiscriminator(channels)
+            self.discriminators.append(self.D_feat)
         betas = (0.5, 0.999)
         self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], cfg.lr,
                                       betas=betas)
-        self.opt_d = torch.optim.Adam([*self.D_sim.parameters(), *self.D_real.parameters()],
+        self.opt_d = torch.optim.Adam([p for d in self.discriminators for p in d.parameters()],
                                       cfg.lr, betas=betas)
         self.rng = torch.Generator().manual_seed(cfg.seed)
         self.pool_sim = _Pool(cfg.pool_size, self.rng)
@@ -287,7 +318,7 @@ class CycleGANTrainer:
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] = self._lr()
-        for d in (self.D_sim, self.D_real):
+        for d in self.discriminators:
             d.requires_grad_(False)
         fake_sim, fake_real = self.G(real), self.F(sim)
         losses = {
@@ -308,19 +339,27 @@ class CycleGANTrainer:
             target = self.features((sim + 1) / 2).detach()
             got = self.features((round_trip + 1) / 2)
             losses["policy"] = F.mse_loss(got, target) / (target.pow(2).mean() + 1e-6)
+        if self.D_feat is not None:
+            losses["feature"] = lsgan_loss(self.D_feat(self.features((fake_sim + 1) / 2)), True)
         weights = {"gan": 1.0, "cycle": cfg.lambda_cycle, "identity": cfg.lambda_identity,
-                   "shift": cfg.lambda_shift, "policy": cfg.lambda_policy}
+                   "shift": cfg.lambda_shift, "policy": cfg.lambda_policy,
+                   "feature": cfg.lambda_feature}
         total = sum(weights[k] * v for k, v in losses.items())
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
         self.opt_g.step()
 
-        for d in (self.D_sim, self.D_real):
+        for d in self.discriminators:
             d.requires_grad_(True)
         old_sim, old_real = self.pool_sim.query(fake_sim), self.pool_real.query(fake_real)
         d_loss = 0.5 * (lsgan_loss(self.D_sim(sim), True) + lsgan_loss(self.D_sim(old_sim), False)
                         + lsgan_loss(self.D_real(real), True)
                         + lsgan_loss(self.D_real(old_real), False))
+        if self.D_feat is not None:
+            with torch.no_grad():
+                f_sim, f_fake = self.features((sim + 1) / 2), self.features((old_sim + 1) / 2)
+            d_loss = d_loss + 0.5 * (lsgan_loss(self.D_feat(f_sim), True)
+                                     + lsgan_loss(self.D_feat(f_fake), False))
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -344,6 +383,8 @@ class CycleGANTrainer:
             "D_sim": self.D_sim.state_dict(), "D_real": self.D_real.state_dict(),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
         }
+        if self.D_feat is not None:
+            state["D_feat"] = self.D_feat.state_dict()
         tmp = path.with_suffix(".tmp")
         torch.save(state, tmp)
         os.replace(tmp, path)
@@ -367,7 +408,12 @@ class CycleGANTrainer:
             raise ValueError(f"checkpoint {str(path)!r} has architecture "
                              f"{ {k: saved[k] for k in arch} }, the config asks for "
                              f"{ {k: getattr(self.cfg, k) for k in arch} }")
-        for name in ("G", "F", "D_sim", "D_real", "opt_g", "opt_d"):
+        if ("D_feat" in state) != (self.D_feat is not None):
+            raise ValueError(f"checkpoint {str(path)!r} was trained with"
+                             f"{'' if 'D_feat' in state else 'out'} the feature discriminator; "
+                             f"the config asks for lambda_feature={self.cfg.lambda_feature}")
+        names = ["G", "F", "D_sim", "D_real", "opt_g", "opt_d"]
+        for name in names + (["D_feat"] if self.D_feat is not None else []):
             getattr(self, name).load_state_dict(state[name])
         self.rng.set_state(state["rng"])
         self.step = int(state["step"])
@@ -406,7 +452,7 @@ def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
     out = Path(out_dir)
     (out / "samples").mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint.pt"
-    trainer = CycleGANTrainer(cfg, features)
+    trainer = CycleGANTrainer(cfg, features, size=real.shape[1:3])
     if resume and ckpt.is_file():
         trainer.load(ckpt)
     real_t, sim_t = to_tensor(real), to_tensor(sim)
@@ -463,5 +509,5 @@ def plot_losses(history: list[dict[str, float]], path: Path) -> None:
 
 
 __all__ = ["FORMAT", "CycleGANConfig", "CycleGANTrainer", "CycleGANTranslator",
-           "PatchDiscriminator", "ResnetGenerator", "lsgan_loss", "shift_images", "shift_loss",
-           "train_cyclegan"]
+           "FeatureDiscriminator", "PatchDiscriminator", "ResnetGenerator", "lsgan_loss",
+           "shift_images", "shift_loss", "train_cyclegan"]

@@ -147,9 +147,10 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
         from .cyclegan import CycleGANConfig, train_cyclegan
 
         cfg = CycleGANConfig.from_dict({"seed": seed, **config})
-        features = policy_features(policy) if policy is not None and cfg.lambda_policy > 0 \
-            else None
-        info["policy_consistency"] = features is not None
+        uses_policy = cfg.lambda_policy > 0 or cfg.lambda_feature > 0
+        features = policy_features(policy) if policy is not None and uses_policy else None
+        info["policy_consistency"] = features is not None and cfg.lambda_policy > 0
+        info["feature_discriminator"] = features is not None and cfg.lambda_feature > 0
         translator = train_cyclegan(real_set, sim_set, out, cfg, features=features, info=info,
                                     progress=progress)
     else:
