@@ -286,8 +286,8 @@ def real2sim_train(
     out: Annotated[Path | None, typer.Option(help="output folder (default runs/real2sim-ENV-"
                                                    "METHOD)")] = None,
     policy: Annotated[str | None, typer.Option(
-        help="BC or affordance policy: its env kwargs and image size, and the "
-             "policy-consistency loss")
+        help="BC or affordance policy: its env kwargs and image size, the "
+             "policy-consistency loss and the feature discriminator (--set lambda_feature=1)")
     ] = None,
     sim_frames: Annotated[int, typer.Option(help="simulator frames to collect")] = 600,
     real_frames: Annotated[int | None, typer.Option(help="at most this many real frames")
