@@ -386,6 +386,16 @@ def test_cyclegan_policy_consistency_through_a_grasp_affordance_policy(tmp_path)
     assert result.info["policy_consistency"] and result.path.is_file()
     history = json.loads((tmp_path / "gan" / "history.json").read_text())
     assert all(row["policy"] > 0 for row in history)
+    # the feature discriminator runs through the same trunk (a grid of features)
+    feat = train_translator(grasp, frames, tmp_path / "gan3", sim_frames=8, policy=rgb,
+                            config={"iterations": 2, "batch_size": 2, "lambda_policy": 0,
+                                    "lambda_feature": 1}, progress=False)
+    assert feat.info["feature_discriminator"] and not feat.info["policy_consistency"]
+    history = json.loads((tmp_path / "gan3" / "history.json").read_text())
+    assert all(row["feature"] > 0 and "policy" not in row for row in history)
+    with pytest.raises(ValueError, match="lambda_feature=1 needs a policy"):
+        train_translator(grasp, frames, tmp_path / "gan4", sim_frames=8,
+                         config={"iterations": 1, "lambda_feature": 1}, progress=False)
     rgbd = train(grasp, "affordance", tmp_path / "rgbd", env_kwargs={**tiny, "obs_mode": "rgbd"},
                  overrides=settings, progress=False)
     with pytest.raises(ValueError, match="over 'rgb' images only"):
