@@ -334,11 +334,14 @@ class CycleGANTrainer:
             if dy == 0 and dx == 0:
                 dx = 1
             losses["shift"] = shift_loss(self.G, real, dy, dx, fake_sim)
-        if self.features is not None and cfg.lambda_policy > 0:
-            round_trip = self.G(fake_real)
-            target = self.features((sim + 1) / 2).detach()
-            got = self.features((round_trip + 1) / 2)
-            losses["policy"] = F.mse_loss(got, target) / (target.pow(2).mean() + 1e-6)
+        sim_features = None  # the frozen policy's view of the simulator batch, shared below
+        if self.features is not None and (cfg.lambda_policy > 0 or self.D_feat is not None):
+            with torch.no_grad():
+                sim_features = self.features((sim + 1) / 2)
+        if sim_features is not None and cfg.lambda_policy > 0:
+            got = self.features((self.G(fake_real) + 1) / 2)
+            losses["policy"] = (F.mse_loss(got, sim_features)
+                                / (sim_features.pow(2).mean() + 1e-6))
         if self.D_feat is not None:
             losses["feature"] = lsgan_loss(self.D_feat(self.features((fake_sim + 1) / 2)), True)
         weights = {"gan": 1.0, "cycle": cfg.lambda_cycle, "identity": cfg.lambda_identity,
@@ -357,8 +360,8 @@ class CycleGANTrainer:
                         + lsgan_loss(self.D_real(old_real), False))
         if self.D_feat is not None:
             with torch.no_grad():
-                f_sim, f_fake = self.features((sim + 1) / 2), self.features((old_sim + 1) / 2)
-            d_loss = d_loss + 0.5 * (lsgan_loss(self.D_feat(f_sim), True)
+                f_fake = self.features((old_sim + 1) / 2)
+            d_loss = d_loss + 0.5 * (lsgan_loss(self.D_feat(sim_features), True)
                                      + lsgan_loss(self.D_feat(f_fake), False))
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
@@ -375,16 +378,18 @@ class CycleGANTrainer:
                                                           "blocks": self.cfg.blocks}, info)
 
     # -- checkpoints (tensors and plain values only: torch.load(weights_only=True))
+    def _parts(self) -> dict[str, Any]:
+        """The networks and optimizers a checkpoint holds, by name."""
+        parts = {"G": self.G, "F": self.F, "D_sim": self.D_sim, "D_real": self.D_real,
+                 "opt_g": self.opt_g, "opt_d": self.opt_d}
+        return parts if self.D_feat is None else {**parts, "D_feat": self.D_feat}
+
     def save(self, path: Path) -> None:
         state = {
             "format": CHECKPOINT_FORMAT, "step": self.step, "config": json.dumps(asdict(self.cfg)),
             "history": json.dumps(self.history), "rng": self.rng.get_state(),
-            "G": self.G.state_dict(), "F": self.F.state_dict(),
-            "D_sim": self.D_sim.state_dict(), "D_real": self.D_real.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            **{name: part.state_dict() for name, part in self._parts().items()},
         }
-        if self.D_feat is not None:
-            state["D_feat"] = self.D_feat.state_dict()
         tmp = path.with_suffix(".tmp")
         torch.save(state, tmp)
         os.replace(tmp, path)
@@ -412,9 +417,8 @@ class CycleGANTrainer:
             raise ValueError(f"checkpoint {str(path)!r} was trained with"
                              f"{'' if 'D_feat' in state else 'out'} the feature discriminator; "
                              f"the config asks for lambda_feature={self.cfg.lambda_feature}")
-        names = ["G", "F", "D_sim", "D_real", "opt_g", "opt_d"]
-        for name in names + (["D_feat"] if self.D_feat is not None else []):
-            getattr(self, name).load_state_dict(state[name])
+        for name, part in self._parts().items():
+            part.load_state_dict(state[name])
         self.rng.set_state(state["rng"])
         self.step = int(state["step"])
         self.history = json.loads(state["history"])
