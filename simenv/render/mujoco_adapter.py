@@ -1,0 +1,417 @@
+"""Fill a :class:`~simenv.render.scene.Scene` from a compiled ``mujoco.MjModel`` and keep it
+in step with ``MjData``.
+
+Built once per compiled model, :class:`MujocoScene` maps every geom of a drawable type
+(plane, sphere, capsule, ellipsoid, cylinder, box, mesh) to one instance (a capsule to three:
+an open cylinder and two hemispheres), with segment id = geom id, and reproduces what MuJoCo's
+classic renderer (``mjr_render``) draws by default:
+
+- materials: ``geom_rgba`` unless the geom has a material and the default grey rgba; the
+  material's specular, shininess and emission; its RGB texture with ``texrepeat`` and
+  ``texuniform`` (explicit uvs on primitives and on meshes with texture coordinates, object-
+  linear coordinates on other meshes, the local position into a cube texture);
+- lights: the headlight (``model.vis.headlight``) then the active model lights, at most 8 in
+  all (OpenGL's fixed-function limit, which ``mjr_render`` inherits); point and image lights
+  are skipped like ``mjr_render`` skips them (``point_lights=True`` keeps point lights);
+  a global ambient of 0.3 only when no light is left;
+- geom groups filtered like ``MjvOption.geomgroup``; geoms whose alpha is 0 are not drawn;
+- planes tessellated like MuJoCo's (grid spacing ``size[2]``), infinite planes re-centred
+  under the camera every frame;
+- the camera: a fixed model camera (name or id; ``cam_fovy`` read every frame) or a free
+  :class:`~simenv.render.scene.Camera`; near and far are ``vis.map.znear/zfar * stat.extent``.
+
+Not reproduced: shadows, reflections, skybox, fog, haze, height fields, flex and skin
+geoms, orthographic cameras and cameras with ``sensorsize`` intrinsics (a ``ValueError``),
+the classic renderer's 30 % alpha on a plane seen from below.
+
+Per frame, :meth:`MujocoScene.update` reads ``geom_xpos``/``geom_xmat``, ``cam_xpos``/
+``cam_xmat``, ``light_xpos``/``light_xdir`` and the model fields domain randomization writes in
+place (``geom_rgba``, ``mat_rgba``, ``mat_specular``, ``mat_shininess``, ``mat_emission``,
+``mat_texrepeat``, ``light_*`` colours and cone, ``cam_fovy``, ``vis.headlight``). After writing
+``model.tex_data`` call :meth:`MujocoScene.upload_texture`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mujoco
+import numpy as np
+
+from . import primitives
+from .scene import Camera, Instance, Light, MeshData, Scene, Texture
+
+_G = mujoco.mjtGeom
+_GL_MAX_LIGHTS = 8
+_MAX_PLANE_GRID = 200
+_DEFAULT_RGBA = np.array([0.5, 0.5, 0.5, 1.0], np.float32)
+_RGB_ROLE = int(mujoco.mjtTextureRole.mjTEXROLE_RGB)
+# part kinds: how a geom's size becomes an instance's scale and offset
+_PLANE, _SPHERE, _ELLIPSOID, _BOX, _CYLINDER, _TUBE, _CAP_TOP, _CAP_BOTTOM, _MESH = range(9)
+_UV_TYPES = {int(_G.mjGEOM_PLANE), int(_G.mjGEOM_SPHERE), int(_G.mjGEOM_ELLIPSOID),
+             int(_G.mjGEOM_BOX), int(_G.mjGEOM_CYLINDER), int(_G.mjGEOM_CAPSULE)}
+
+
+@dataclass
+class _Parts:
+    """Static per-instance facts, as arrays over instances."""
+
+    geom: np.ndarray  # geom id
+    kind: np.ndarray  # part kind
+    uv: np.ndarray  # explicit texture coordinates (primitive or textured mesh)
+
+
+class MujocoScene:
+    """A renderer scene for one compiled MuJoCo model.
+
+    Args:
+        model: the compiled model. Rebuilt models (``MjSpec``) need a new ``MujocoScene``.
+        camera: a fixed camera's name or id, or a :class:`Camera` (a free camera; change it
+            with :meth:`set_camera`).
+        geomgroup: six 0/1 flags, which geom groups are drawn (``MjvOption.geomgroup``).
+        point_lights: draw point lights (``mjr_render`` ignores them).
+
+    Attributes:
+        scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
+    """
+
+    def __init__(self, model: Any, camera: int | str | Camera = 0, *,
+                 geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
+                 point_lights: bool = False) -> None:
+        self.model = model
+        self.geomgroup = _check_geomgroup(geomgroup)
+        self.point_lights = bool(point_lights)
+        self._near = float(model.vis.map.znear * model.stat.extent)
+        self._far = float(model.vis.map.zfar * model.stat.extent)
+        self._camera_id, free = self._resolve_camera(camera)
+        meshes, instances, parts = self._instances()
+        self._parts = parts
+        self._textures, self._tex_index = _textures(model)
+        self._light_ids = self._light_list()
+        self.scene = Scene(meshes, instances, self._lights(), free or Camera(near=self._near,
+                                                                             far=self._far),
+                           [t for t in self._textures if t is not None])
+        self._infinite = self._infinite_planes()
+
+    # ------------------------------------------------------------------ construction
+    def _resolve_camera(self, camera: int | str | Camera) -> tuple[int, Camera | None]:
+        model = self.model
+        if isinstance(camera, Camera):
+            return -1, camera
+        if isinstance(camera, str):
+            cid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, camera)
+            if cid < 0:
+                raise ValueError(f"no camera named {camera!r} in the model")
+        elif isinstance(camera, (int, np.integer)) and not isinstance(camera, bool) \
+                and 0 <= camera < model.ncam:
+            cid = int(camera)
+        else:
+            raise ValueError(f"camera must be a camera name, an id in 0..{model.ncam - 1} or a "
+                             f"Camera, got {camera!r}")
+        if model.cam_projection[cid] != mujoco.mjtProjection.mjPROJ_PERSPECTIVE or \
+                model.cam_sensorsize[cid, 1] > 0:
+            raise ValueError(f"camera {camera!r}: only perspective cameras given by fovy are "
+                             "supported")
+        return cid, None
+
+    def _instances(self) -> tuple[list[MeshData], list[Instance], _Parts]:
+        model, q = self.model, self.model.vis.quality
+        slices, stacks, quads = int(q.numslices), int(q.numstacks), int(q.numquads)
+        meshes: list[MeshData] = []
+        index: dict[int, int] = {}
+
+        def mesh_id(mesh: MeshData) -> int:
+            if id(mesh) not in index:
+                index[id(mesh)] = len(meshes)
+                meshes.append(mesh)
+            return index[id(mesh)]
+
+        shared = {
+            _SPHERE: primitives.sphere(slices, stacks),
+            _ELLIPSOID: primitives.sphere(slices, stacks),
+            _BOX: primitives.box(quads),
+            _CYLINDER: primitives.cylinder(slices, stacks),
+            _TUBE: primitives.cylinder(slices, stacks, closed=False),
+            _CAP_TOP: primitives.hemisphere(1, slices, stacks // 2),
+            _CAP_BOTTOM: primitives.hemisphere(-1, slices, stacks // 2),
+        }
+        kinds = {int(_G.mjGEOM_SPHERE): [_SPHERE], int(_G.mjGEOM_ELLIPSOID): [_ELLIPSOID],
+                 int(_G.mjGEOM_BOX): [_BOX], int(_G.mjGEOM_CYLINDER): [_CYLINDER],
+                 int(_G.mjGEOM_CAPSULE): [_TUBE, _CAP_TOP, _CAP_BOTTOM],
+                 int(_G.mjGEOM_PLANE): [_PLANE], int(_G.mjGEOM_MESH): [_MESH]}
+        instances, geom, kind, uv = [], [], [], []
+        for g in range(model.ngeom):
+            gtype = int(model.geom_type[g])
+            if gtype not in kinds or (gtype == _G.mjGEOM_MESH and model.geom_dataid[g] < 0):
+                continue
+            for k in kinds[gtype]:
+                if k == _PLANE:
+                    mesh = self._plane_mesh(g)
+                elif k == _MESH:
+                    mesh = _model_mesh(model, int(model.geom_dataid[g]))
+                else:
+                    mesh = shared[k]
+                instances.append(Instance(mesh_id(mesh), segment=g,
+                                          radius=float(model.geom_rbound[g])))
+                geom.append(g)
+                kind.append(k)
+                has_uv = gtype in _UV_TYPES or (
+                    gtype == _G.mjGEOM_MESH
+                    and model.mesh_texcoordadr[model.geom_dataid[g]] >= 0)
+                uv.append(has_uv)
+        parts = _Parts(np.array(geom, np.int64), np.array(kind, np.int64), np.array(uv, bool))
+        return meshes, instances, parts
+
+    def _plane_mesh(self, g: int) -> MeshData:
+        model = self.model
+        size = model.geom_size[g]
+        mat = model.geom_matid[g]
+        repeat = tuple(float(r) for r in model.mat_texrepeat[mat]) if mat >= 0 else (0.0, 0.0)
+        return primitives.grid_plane(float(size[0]), float(size[1]), float(size[2]),
+                                     self._far, (repeat[0], repeat[1]))
+
+    def _light_list(self) -> list[int]:
+        """Model light ids in MuJoCo's scene order (-1: the headlight), kept if drawable."""
+        model = self.model
+        order = ([-1] if model.vis.headlight.active else []) + [
+            i for i in range(model.nlight) if model.light_active[i]]
+        drawable = {int(mujoco.mjtLightType.mjLIGHT_SPOT),
+                    int(mujoco.mjtLightType.mjLIGHT_DIRECTIONAL)}
+        if self.point_lights:
+            drawable.add(int(mujoco.mjtLightType.mjLIGHT_POINT))
+        return [i for i in order[:_GL_MAX_LIGHTS]
+                if i < 0 or int(model.light_type[i]) in drawable]
+
+    def _lights(self) -> list[Light]:
+        kinds = {int(mujoco.mjtLightType.mjLIGHT_SPOT): "spot",
+                 int(mujoco.mjtLightType.mjLIGHT_DIRECTIONAL): "directional",
+                 int(mujoco.mjtLightType.mjLIGHT_POINT): "point"}
+        return [Light("directional", headlight=True) if i < 0 else
+                Light(kinds[int(self.model.light_type[i])])  # type: ignore[arg-type]
+                for i in self._light_ids]
+
+    def _infinite_planes(self) -> np.ndarray:
+        parts, size = self._parts, self.model.geom_size
+        return np.flatnonzero((parts.kind == _PLANE) & (
+            (size[parts.geom, 0] <= 0) | (size[parts.geom, 1] <= 0)))
+
+    # ------------------------------------------------------------------ per frame
+    @property
+    def texture_layers(self) -> int:
+        """Texture-array layers the scene needs (``BatchRenderer(texture_layers=...)``)."""
+        return self.scene.texture_layers
+
+    @property
+    def texture_size(self) -> int:
+        """The largest texture edge in the model, rounded up to a power of two."""
+        edges = [max(t.image.shape[-3:-1]) for t in self.scene.textures] or [1]
+        return 1 << (max(edges) - 1).bit_length()
+
+    def set_camera(self, camera: int | str | Camera) -> None:
+        """Switch to another fixed camera, or to a free camera pose."""
+        self._camera_id, free = self._resolve_camera(camera)
+        if free is not None:
+            self.scene.camera = free
+
+    def upload_texture(self, texid: int) -> None:
+        """Re-read texture ``texid`` from ``model.tex_data`` (after writing it in place)."""
+        if not 0 <= texid < self.model.ntex:
+            raise ValueError(f"texid must be in 0..{self.model.ntex - 1}, got {texid!r}")
+        k = self._tex_index[texid]
+        if k >= 0:
+            self.scene.set_texture(k, _texture(self.model, texid))
+
+    def update(self, data: Any) -> Scene:
+        """Copy poses and appearance from ``data`` and the model into :attr:`scene`."""
+        self._update_camera(data)
+        self._update_geoms(data)
+        self._update_materials()
+        self._update_lights(data)
+        return self.scene
+
+    def _update_camera(self, data: Any) -> None:
+        cam = self.scene.camera
+        if self._camera_id >= 0:
+            c = self._camera_id
+            cam.position = data.cam_xpos[c].copy()
+            cam.rotation = data.cam_xmat[c].reshape(3, 3).copy()
+            cam.fovy = float(self.model.cam_fovy[c])
+            cam.near, cam.far = self._near, self._far
+
+    def _update_geoms(self, data: Any) -> None:
+        model, parts, scene = self.model, self._parts, self.scene
+        g = parts.geom
+        size = model.geom_size[g]
+        rot = data.geom_xmat[g].reshape(-1, 3, 3)
+        r, h = size[:, 0], size[:, 1]
+        scale = size.copy()
+        offset = np.zeros(len(g))
+        k = parts.kind
+        for kinds in ((_SPHERE,), (_CYLINDER, _TUBE)):
+            sel = np.isin(k, kinds)
+            scale[sel] = np.stack([r[sel], r[sel], r[sel] if kinds == (_SPHERE,) else h[sel]],
+                                  axis=1)
+        caps = np.isin(k, (_CAP_TOP, _CAP_BOTTOM))
+        scale[caps] = r[caps, None]
+        offset[caps] = np.where(k[caps] == _CAP_TOP, 1.0, -1.0) * (h[caps] - r[caps])
+        scale[np.isin(k, (_PLANE, _MESH))] = 1.0
+        scene.position[:] = data.geom_xpos[g] + offset[:, None] * rot[:, :, 2]
+        scene.rotation[:] = rot
+        scene.scale[:] = scale
+        self._recentre_planes(data)
+
+    def _recentre_planes(self, data: Any) -> None:
+        """Move infinite planes under the camera in whole grid steps, as MuJoCo does."""
+        model, scene = self.model, self.scene
+        for i in self._infinite:
+            g = self._parts.geom[i]
+            axes = data.geom_xmat[g].reshape(3, 3)
+            to_camera = scene.camera.position - data.geom_xpos[g]
+            mat = model.geom_matid[g]
+            for k in range(2):
+                if model.geom_size[g, k] > 0:
+                    continue
+                rep = model.mat_texrepeat[mat, k] if mat >= 0 else 0.0
+                step = 2.0 / rep if rep > 0 else 2.1 * self._far / (_MAX_PLANE_GRID - 2)
+                shift = 2 * step * np.floor(0.5 * (to_camera @ axes[:, k]) / step + 0.5)
+                scene.position[i] = scene.position[i] + shift * axes[:, k]
+
+    def _update_materials(self) -> None:
+        model, parts, scene = self.model, self._parts, self.scene
+        g = parts.geom
+        mat = model.geom_matid[g]
+        has_mat = mat >= 0
+        m = np.maximum(mat, 0)
+        geom_rgba = model.geom_rgba[g]
+        custom = np.any(geom_rgba != _DEFAULT_RGBA, axis=1)
+        scene.rgba[:] = np.where((has_mat & ~custom)[:, None], model.mat_rgba[m], geom_rgba)
+        scene.specular[:] = np.where(has_mat, model.mat_specular[m], 0.5)
+        scene.shininess[:] = np.where(has_mat, model.mat_shininess[m], 0.5)
+        scene.emission[:] = np.where(has_mat, model.mat_emission[m], 0.0)
+        scene.visible[:] = np.asarray(self.geomgroup)[np.clip(model.geom_group[g], 0, 5)] > 0
+        self._update_texture_mapping(has_mat, m)
+
+    def _update_texture_mapping(self, has_mat: np.ndarray, m: np.ndarray) -> None:
+        model, parts, scene = self.model, self._parts, self.scene
+        g = parts.geom
+        texid = np.where(has_mat, model.mat_texid[m, _RGB_ROLE], -1)
+        index = np.where(texid >= 0, self._tex_index[np.maximum(texid, 0)], -1)
+        scene.texture[:] = index
+        cube = np.zeros(len(g), bool)
+        if len(self._textures):
+            kinds = np.array([t is not None and t.cube for t in self._textures])
+            cube = (index >= 0) & kinds[np.maximum(texid, 0)]
+        size = _visual_size(model.geom_type[g], model.geom_size[g])
+        repeat = model.mat_texrepeat[m].astype(np.float64)
+        uniform = model.mat_texuniform[m].astype(bool)[:, None]
+        positive = size[:, :2] > 0
+        # explicit uvs: scale by texrepeat (1 where unset), times size when uniform
+        uv_scale = np.where(repeat > 0, repeat, 1.0)
+        uv_scale = np.where(uniform & positive, uv_scale * size[:, :2], uv_scale)
+        infinite = (parts.kind == _PLANE) & ~np.all(positive, axis=1)
+        # object-linear on meshes without uvs: texrepeat / size, times size when uniform
+        lin = np.where(positive, repeat / np.maximum(size[:, :2], mujoco.mjMINVAL), repeat)
+        lin = np.where(uniform & positive, lin * size[:, :2], lin)
+        planar = ~parts.uv & ~cube
+        scene.mapping[:] = np.where(cube, 2, np.where(planar, 1, 0))
+        scene.texture_repeat[:] = 1.0
+        scene.texture_repeat[:, :2] = np.where(planar[:, None], lin * [0.5, -0.5], uv_scale)
+        scene.texture_repeat[cube] = np.where(uniform[cube], size[cube], 1.0)
+        scene.texture_offset[:] = np.where((planar | infinite)[:, None], -0.5, 0.0)
+
+    def _update_lights(self, data: Any) -> None:
+        model, scene = self.model, self.scene
+        head = model.vis.headlight
+        spot = int(mujoco.mjtLightType.mjLIGHT_SPOT)
+        for j, i in enumerate(self._light_ids):
+            if i < 0:
+                scene.light_ambient[j] = head.ambient
+                scene.light_diffuse[j] = head.diffuse
+                scene.light_specular[j] = head.specular
+                continue
+            scene.light_position[j] = data.light_xpos[i]
+            scene.light_direction[j] = data.light_xdir[i]
+            on = 1.0 if model.light_active[i] else 0.0
+            scene.light_ambient[j] = on * model.light_ambient[i]
+            scene.light_diffuse[j] = on * model.light_diffuse[i]
+            scene.light_specular[j] = on * model.light_specular[i]
+            is_spot = int(model.light_type[i]) == spot
+            scene.light_attenuation[j] = model.light_attenuation[i] if is_spot else (1, 0, 0)
+            scene.light_cutoff[j] = model.light_cutoff[i] if is_spot else 180.0
+            scene.light_exponent[j] = model.light_exponent[i] if is_spot else 0.0
+        scene.ambient[:] = 0.0 if self._light_ids else 0.3
+
+
+def _check_geomgroup(geomgroup: Sequence[int]) -> tuple[int, ...]:
+    flags = tuple(int(v) for v in np.asarray(geomgroup).reshape(-1))
+    if len(flags) != 6 or any(v not in (0, 1) for v in flags):
+        raise ValueError(f"geomgroup must be six 0/1 flags, got {geomgroup!r}")
+    return flags
+
+
+def _visual_size(gtype: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``mjvGeom.size``: spheres (r, r, r), capsules and cylinders (r, r, half-length)."""
+    out = size.astype(np.float64).copy()
+    round_ = np.isin(gtype, (_G.mjGEOM_SPHERE, _G.mjGEOM_CAPSULE, _G.mjGEOM_CYLINDER))
+    out[round_, 1] = size[round_, 0]
+    out[round_, 2] = np.where(gtype[round_] == _G.mjGEOM_SPHERE, size[round_, 0],
+                              size[round_, 1])
+    return out
+
+
+def _textures(model: Any) -> tuple[list[Texture | None], np.ndarray]:
+    """Scene textures for the model's 2D and cube textures (skyboxes and textures the
+    classic renderer cannot upload become ``None``) and texid → scene index (-1)."""
+    out: list[Texture | None] = []
+    index = np.full(model.ntex, -1, np.int64)
+    count = 0
+    for t in range(model.ntex):
+        tex = _texture(model, t) if _drawable_texture(model, t) else None
+        out.append(tex)
+        if tex is not None:
+            index[t] = count
+            count += 1
+    return out, index
+
+
+def _drawable_texture(model: Any, t: int) -> bool:
+    return int(model.tex_type[t]) != mujoco.mjtTexture.mjTEXTURE_SKYBOX and \
+        int(model.tex_nchannel[t]) in (3, 4)
+
+
+def _texture(model: Any, t: int) -> Texture:
+    w, h, nc = int(model.tex_width[t]), int(model.tex_height[t]), int(model.tex_nchannel[t])
+    adr = int(model.tex_adr[t])
+    data = np.asarray(model.tex_data[adr:adr + w * h * nc], np.uint8)
+    srgb = int(model.tex_colorspace[t]) == mujoco.mjtColorSpace.mjCOLORSPACE_SRGB
+    if int(model.tex_type[t]) == mujoco.mjtTexture.mjTEXTURE_2D:
+        return Texture(data.reshape(h, w, nc).copy(), srgb)
+    if w == h:  # one image on all six faces
+        face = data.reshape(w, w, nc)
+        return Texture(np.repeat(face[None], 6, axis=0), srgb)
+    return Texture(data.reshape(6, w, w, nc).copy(), srgb)
+
+
+def _model_mesh(model: Any, m: int) -> MeshData:
+    """Mesh ``m`` as ``mjr_uploadMesh`` draws it: per-face vertices; the vertex normal unless
+    the mesh has no texture coordinates and it deviates from the face normal (dot < 0.8)."""
+    faces = model.mesh_face[model.mesh_faceadr[m]:model.mesh_faceadr[m] + model.mesh_facenum[m]]
+    fn = model.mesh_facenormal[model.mesh_faceadr[m]:model.mesh_faceadr[m]
+                               + model.mesh_facenum[m]]
+    pos = model.mesh_vert[model.mesh_vertadr[m] + faces]  # (F, 3, 3)
+    nrm = model.mesh_normal[model.mesh_normaladr[m] + fn]
+    face_n = np.cross(pos[:, 1] - pos[:, 0], pos[:, 2] - pos[:, 0])
+    face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-30)
+    tadr = model.mesh_texcoordadr[m]
+    uvs = None
+    if tadr >= 0:
+        ft = model.mesh_facetexcoord[model.mesh_faceadr[m]:model.mesh_faceadr[m]
+                                     + model.mesh_facenum[m]]
+        uvs = model.mesh_texcoord[tadr + ft].reshape(-1, 2)
+    else:
+        off = np.einsum("fvk,fk->fv", nrm, face_n) < 0.8
+        nrm = np.where(off[:, :, None], face_n[:, None, :], nrm)
+    return MeshData(pos.reshape(-1, 3), nrm.reshape(-1, 3), uvs,
+                    name=mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m) or f"mesh{m}")

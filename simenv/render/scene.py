@@ -1,0 +1,341 @@
+"""A neutral scene description: meshes, instances, materials, lights, textures, one camera.
+
+Engine adapters (``simenv.render.mujoco_adapter``) fill a :class:`Scene` once per model and
+update its arrays in place every frame; :class:`~simenv.render.renderer.BatchRenderer` draws
+many scenes at once. Nothing here touches OpenGL.
+
+Conventions:
+
+- World units are metres. A rotation is a 3×3 matrix whose columns are the local axes in
+  world coordinates (MuJoCo's ``xmat`` reshaped to 3×3).
+- An instance places one mesh: ``world = position + rotation @ (scale * local)``.
+- The camera looks along its local -z with +y up and +x to the right (OpenGL's and MuJoCo's
+  camera frame); ``fovy`` is the vertical field of view in degrees.
+- Lighting is MuJoCo's (OpenGL's fixed-function model evaluated per vertex): a material's
+  ``rgba`` is its ambient and diffuse colour, ``specular`` a grey level, ``shininess`` in
+  [0, 1] the Phong exponent / 128, ``emission`` a fraction of ``rgba`` added unlit. The
+  lit colour is clamped to [0, 1] per vertex, interpolated, then multiplied by the texture.
+- An instance with ``rgba[3] < 0.995`` is transparent: it is blended after the opaque ones
+  and does not hide what lies behind it in ``depth``. Alpha 0 hides it everywhere.
+- Segment ids are any int32 >= 0 (engines use their own object ids); -1 is background.
+
+A :class:`Scene` stores instances and lights as NumPy arrays (struct of arrays) so that a
+per-frame update is a few vectorised writes; the :class:`Instance`, :class:`Material` and
+:class:`Light` dataclasses are the typed way to build one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+
+TextureMapping = Literal["uv", "planar", "cube"]
+LightKind = Literal["directional", "point", "spot"]
+MAPPINGS: tuple[TextureMapping, ...] = ("uv", "planar", "cube")
+LIGHT_KINDS: tuple[LightKind, ...] = ("directional", "point", "spot")
+MAX_LIGHTS = 8  # lights evaluated per scene (OpenGL fixed function's GL_MAX_LIGHTS)
+TRANSPARENT_ALPHA = 0.995  # below this an instance is blended (MuJoCo's threshold)
+
+
+def _vec(value: Sequence[float] | np.ndarray, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(value, np.float64).reshape(-1)
+    if arr.shape != (n,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be {n} finite numbers, got {value!r}")
+    return arr
+
+
+@dataclass(eq=False)
+class MeshData:
+    """A triangle mesh in its local frame, uploaded once and shared by instances.
+
+    Args:
+        positions: ``(V, 3)`` vertex positions.
+        normals: ``(V, 3)`` vertex normals (normalised by the renderer after transforming).
+        uvs: ``(V, 2)`` texture coordinates, or ``None`` (zeros).
+        indices: ``(F, 3)`` vertex indices per triangle, counter-clockwise seen from outside;
+            ``None`` means consecutive vertex triples.
+        name: for messages only.
+    """
+
+    positions: np.ndarray
+    normals: np.ndarray
+    uvs: np.ndarray | None = None
+    indices: np.ndarray | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.positions = np.ascontiguousarray(self.positions, np.float32).reshape(-1, 3)
+        self.normals = np.ascontiguousarray(self.normals, np.float32).reshape(-1, 3)
+        n = len(self.positions)
+        if self.normals.shape != (n, 3):
+            raise ValueError(f"mesh {self.name!r}: {n} positions but {len(self.normals)} normals")
+        uvs = np.zeros((n, 2), np.float32) if self.uvs is None else self.uvs
+        self.uvs = np.ascontiguousarray(uvs, np.float32).reshape(-1, 2)
+        if self.uvs.shape != (n, 2):
+            raise ValueError(f"mesh {self.name!r}: {n} positions but {len(self.uvs)} uvs")
+        idx = np.arange(n - n % 3) if self.indices is None else self.indices
+        self.indices = np.ascontiguousarray(idx, np.uint32).reshape(-1, 3)
+        if len(self.indices) and int(self.indices.max()) >= n:
+            raise ValueError(f"mesh {self.name!r}: an index points past its {n} vertices")
+
+    @cached_property
+    def key(self) -> bytes:
+        """Content digest: equal meshes share one upload."""
+        h = hashlib.blake2b(digest_size=16)
+        for arr in (self.positions, self.normals, self.uvs, self.indices):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.digest()
+
+    @cached_property
+    def radius(self) -> float:
+        """Largest distance of a vertex from the local origin."""
+        return float(np.linalg.norm(self.positions, axis=1).max()) if len(self.positions) else 0.0
+
+
+@dataclass
+class Material:
+    """Surface appearance of an instance.
+
+    ``texture`` indexes :attr:`Scene.textures` (-1: none). ``mapping`` says where texture
+    coordinates come from: ``"uv"`` the mesh's uvs, ``"planar"`` the local x/y coordinates
+    (OpenGL's object-linear generation), ``"cube"`` the local position as a direction into a
+    cube texture. The coordinates are then ``coord * texture_repeat + texture_offset`` (the
+    third repeat component scales z for ``"cube"``). Engines fold size-relative ("uniform")
+    mappings into ``texture_repeat``.
+    """
+
+    rgba: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    specular: float = 0.5
+    shininess: float = 0.5
+    emission: float = 0.0
+    texture: int = -1
+    mapping: TextureMapping = "uv"
+    texture_repeat: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    texture_offset: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass
+class Instance:
+    """One mesh placed in the world with a material and a segment id."""
+
+    mesh: int
+    position: Sequence[float] = (0.0, 0.0, 0.0)
+    rotation: Sequence[Sequence[float]] | np.ndarray = ((1, 0, 0), (0, 1, 0), (0, 0, 1))
+    scale: Sequence[float] = (1.0, 1.0, 1.0)
+    material: Material = field(default_factory=Material)
+    segment: int = -1
+    visible: bool = True
+    radius: float | None = None  # bounding radius for transparency sorting; None: from mesh
+
+
+@dataclass
+class Light:
+    """A light. ``cutoff`` is a spot's half angle in degrees, ``exponent`` its falloff;
+    ``attenuation`` = (constant, linear, quadratic) for point and spot lights. A
+    ``headlight`` sits at the camera and shines along its view direction (its position and
+    direction are set by the renderer every frame)."""
+
+    kind: LightKind = "directional"
+    position: Sequence[float] = (0.0, 0.0, 0.0)
+    direction: Sequence[float] = (0.0, 0.0, -1.0)
+    ambient: Sequence[float] = (0.0, 0.0, 0.0)
+    diffuse: Sequence[float] = (0.7, 0.7, 0.7)
+    specular: Sequence[float] = (0.3, 0.3, 0.3)
+    attenuation: Sequence[float] = (1.0, 0.0, 0.0)
+    cutoff: float = 180.0
+    exponent: float = 0.0
+    headlight: bool = False
+
+
+@dataclass
+class Camera:
+    """A pinhole camera: pose (columns of ``rotation`` = right, up, backward), vertical field
+    of view in degrees, clip distances in metres."""
+
+    position: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    rotation: np.ndarray = field(default_factory=lambda: np.eye(3))
+    fovy: float = 45.0
+    near: float = 0.01
+    far: float = 50.0
+
+    def __post_init__(self) -> None:
+        self.position = _vec(self.position, 3, "camera position")
+        self.rotation = np.asarray(self.rotation, np.float64).reshape(3, 3)
+        self.check()
+
+    def check(self) -> None:
+        """Raise ``ValueError`` unless 0 < fovy < 180 and 0 < near < far."""
+        if not (0.0 < self.fovy < 180.0) or not (0.0 < self.near < self.far):
+            raise ValueError(f"camera needs 0 < fovy < 180 and 0 < near < far, got fovy="
+                             f"{self.fovy}, near={self.near}, far={self.far}")
+
+    @classmethod
+    def look_at(cls, eye: Sequence[float], target: Sequence[float],
+                up: Sequence[float] = (0.0, 0.0, 1.0), **kwargs: float) -> Camera:
+        """A camera at ``eye`` looking at ``target`` (``fovy``, ``near``, ``far`` as kwargs)."""
+        eye_, tgt = _vec(eye, 3, "eye"), _vec(target, 3, "target")
+        back = eye_ - tgt
+        back /= np.linalg.norm(back)
+        right = np.cross(_vec(up, 3, "up"), back)
+        right /= np.linalg.norm(right)
+        return cls(eye_, np.stack([right, np.cross(back, right), back], axis=1), **kwargs)
+
+    def view_matrix(self) -> np.ndarray:
+        """World → camera 4×4."""
+        view = np.eye(4)
+        view[:3, :3] = self.rotation.T
+        view[:3, 3] = -self.rotation.T @ self.position
+        return view
+
+    def projection_matrix(self, aspect: float) -> np.ndarray:
+        """OpenGL perspective for ``aspect`` = width / height."""
+        f = 1.0 / np.tan(np.radians(self.fovy) / 2)
+        n, fa = self.near, self.far
+        return np.array([[f / aspect, 0, 0, 0], [0, f, 0, 0],
+                         [0, 0, (fa + n) / (n - fa), 2 * fa * n / (n - fa)], [0, 0, -1, 0]])
+
+
+@dataclass(eq=False)
+class Texture:
+    """An RGB(A) uint8 image: ``(H, W, C)`` for a 2D texture, ``(6, S, S, C)`` for a cube
+    (faces +x, -x, +y, -y, +z, -z). Row 0 is texture coordinate t = 0. ``srgb`` marks
+    sRGB-encoded colours (decoded to linear when sampled)."""
+
+    image: np.ndarray
+    srgb: bool = False
+
+    def __post_init__(self) -> None:
+        img = np.asarray(self.image)
+        cube = img.ndim == 4
+        if img.dtype != np.uint8 or img.ndim not in (3, 4) or img.shape[-1] not in (3, 4) or (
+                cube and (img.shape[0] != 6 or img.shape[1] != img.shape[2])):
+            raise ValueError("a texture is a uint8 (H, W, 3|4) image or (6, S, S, 3|4) cube, "
+                             f"got {img.dtype} {img.shape}")
+        self.image = img
+
+    @property
+    def cube(self) -> bool:
+        return self.image.ndim == 4
+
+    @property
+    def layers(self) -> int:
+        """Texture-array layers it occupies (6 for a cube)."""
+        return 6 if self.cube else 1
+
+
+class Scene:
+    """Everything one camera sees: shared meshes, instances, lights, textures and the camera.
+
+    The per-instance and per-light fields are NumPy arrays that callers update in place
+    (e.g. ``scene.position[:] = ...``) between renders. The number of instances and lights
+    is fixed at construction; hide instances with :attr:`visible`. Change a texture with
+    :meth:`set_texture` so the renderer knows to upload it again.
+    """
+
+    def __init__(
+        self,
+        meshes: Sequence[MeshData],
+        instances: Sequence[Instance],
+        lights: Sequence[Light] = (),
+        camera: Camera | None = None,
+        textures: Sequence[Texture] = (),
+        ambient: Sequence[float] = (0.0, 0.0, 0.0),
+        background: Sequence[float] = (0.0, 0.0, 0.0),
+    ) -> None:
+        if len(lights) > MAX_LIGHTS:
+            raise ValueError(f"a scene has at most {MAX_LIGHTS} lights, got {len(lights)}")
+        self.meshes = list(meshes)
+        self.textures = list(textures)
+        self.texture_versions = np.zeros(len(self.textures), np.int64)
+        self.camera = camera if camera is not None else Camera()
+        self.ambient = _vec(ambient, 3, "ambient")
+        self.background = _vec(background, 3, "background")
+        self._init_instances(instances)
+        self._init_lights(lights)
+
+    # ------------------------------------------------------------------ construction
+    def _init_instances(self, instances: Sequence[Instance]) -> None:
+        m = len(instances)
+        self.mesh = np.array([i.mesh for i in instances], np.int32).reshape(m)
+        if m and (self.mesh.min() < 0 or self.mesh.max() >= len(self.meshes)):
+            raise ValueError(f"an instance names a mesh outside 0..{len(self.meshes) - 1}")
+        self.position = np.array([_vec(i.position, 3, "position") for i in instances]
+                                 ).reshape(m, 3)
+        self.rotation = np.array([np.asarray(i.rotation, np.float64).reshape(3, 3)
+                                  for i in instances]).reshape(m, 3, 3)
+        self.scale = np.array([_vec(i.scale, 3, "scale") for i in instances]).reshape(m, 3)
+        mats = [i.material for i in instances]
+        self.rgba = np.array([_vec(t.rgba, 4, "rgba") for t in mats]).reshape(m, 4)
+        self.specular = np.array([t.specular for t in mats], np.float64).reshape(m)
+        self.shininess = np.array([t.shininess for t in mats], np.float64).reshape(m)
+        self.emission = np.array([t.emission for t in mats], np.float64).reshape(m)
+        self.texture = np.array([t.texture for t in mats], np.int32).reshape(m)
+        if m and self.texture.max() >= len(self.textures):
+            raise ValueError(f"a material names a texture outside 0..{len(self.textures) - 1}")
+        for t in mats:
+            if t.mapping not in MAPPINGS:
+                raise ValueError(f"unknown texture mapping {t.mapping!r}; valid: "
+                                 f"{', '.join(MAPPINGS)}")
+        self.mapping = np.array([MAPPINGS.index(t.mapping) for t in mats], np.int32).reshape(m)
+        self.texture_repeat = np.array([_vec(t.texture_repeat, 3, "texture_repeat")
+                                        for t in mats]).reshape(m, 3)
+        self.texture_offset = np.array([_vec(t.texture_offset, 2, "texture_offset")
+                                        for t in mats]).reshape(m, 2)
+        self.segment = np.array([i.segment for i in instances], np.int32).reshape(m)
+        self.visible = np.array([i.visible for i in instances], bool).reshape(m)
+        mesh_radius = np.array([self.meshes[k].radius for k in self.mesh]).reshape(m)
+        self.radius = np.array([r if (r := i.radius) is not None
+                                else mesh_radius[k] * float(np.max(np.abs(i.scale)))
+                                for k, i in enumerate(instances)], np.float64).reshape(m)
+
+    def _init_lights(self, lights: Sequence[Light]) -> None:
+        n = len(lights)
+        for light in lights:
+            if light.kind not in LIGHT_KINDS:
+                raise ValueError(f"unknown light kind {light.kind!r}; valid: "
+                                 f"{', '.join(LIGHT_KINDS)}")
+        self.light_kind = np.array([LIGHT_KINDS.index(li.kind) for li in lights], np.int32)
+        self.light_position = np.array([_vec(li.position, 3, "light position")
+                                        for li in lights]).reshape(n, 3)
+        self.light_direction = np.array([_vec(li.direction, 3, "light direction")
+                                         for li in lights]).reshape(n, 3)
+        self.light_ambient = np.array([_vec(li.ambient, 3, "ambient") for li in lights]
+                                      ).reshape(n, 3)
+        self.light_diffuse = np.array([_vec(li.diffuse, 3, "diffuse") for li in lights]
+                                      ).reshape(n, 3)
+        self.light_specular = np.array([_vec(li.specular, 3, "specular") for li in lights]
+                                       ).reshape(n, 3)
+        self.light_attenuation = np.array([_vec(li.attenuation, 3, "attenuation")
+                                           for li in lights]).reshape(n, 3)
+        self.light_cutoff = np.array([li.cutoff for li in lights], np.float64).reshape(n)
+        self.light_exponent = np.array([li.exponent for li in lights], np.float64).reshape(n)
+        self.light_headlight = np.array([li.headlight for li in lights], bool).reshape(n)
+
+    # ------------------------------------------------------------------ updates
+    @property
+    def num_instances(self) -> int:
+        return len(self.mesh)
+
+    @property
+    def num_lights(self) -> int:
+        return len(self.light_kind)
+
+    @property
+    def texture_layers(self) -> int:
+        """Texture-array layers this scene's textures need."""
+        return sum(t.layers for t in self.textures)
+
+    def set_texture(self, index: int, texture: Texture | np.ndarray) -> None:
+        """Replace texture ``index`` (same kind: 2D or cube); the next render uploads it."""
+        new = texture if isinstance(texture, Texture) else Texture(
+            texture, self.textures[index].srgb)
+        if new.cube != self.textures[index].cube:
+            raise ValueError(f"texture {index} is a {'cube' if new.cube else '2D'} texture "
+                             "now; a scene's texture kinds are fixed")
+        self.textures[index] = new
+        self.texture_versions[index] += 1
