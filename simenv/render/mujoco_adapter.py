@@ -16,7 +16,8 @@ classic renderer (``mjr_render``) draws by default:
   a global ambient of 0.3 only when no light is left;
 - geom groups filtered like ``MjvOption.geomgroup``; geoms whose alpha is 0 are not drawn;
 - planes tessellated like MuJoCo's (grid spacing ``size[2]``), infinite planes re-centred
-  under the camera every frame;
+  in whole grid steps under the camera position of the previous update (``mjv_updateScene``
+  adds geoms before it moves its camera, so MuJoCo lags one frame the same way);
 - the camera: a fixed model camera (name or id; ``cam_fovy`` read every frame) or a free
   :class:`~simenv.render.scene.Camera`; near and far are ``vis.map.znear/zfar * stat.extent``.
 
@@ -94,6 +95,7 @@ class MujocoScene:
                                                                              far=self._far),
                            [t for t in self._textures if t is not None])
         self._infinite = self._infinite_planes()
+        self._head = np.zeros(3)  # camera position of the previous update
 
     # ------------------------------------------------------------------ construction
     def _resolve_camera(self, camera: int | str | Camera) -> tuple[int, Camera | None]:
@@ -225,8 +227,9 @@ class MujocoScene:
 
     def update(self, data: Any) -> Scene:
         """Copy poses and appearance from ``data`` and the model into :attr:`scene`."""
-        self._update_camera(data)
         self._update_geoms(data)
+        self._head = self.scene.camera.position.copy()
+        self._update_camera(data)
         self._update_materials()
         self._update_lights(data)
         return self.scene
@@ -268,7 +271,7 @@ class MujocoScene:
         for i in self._infinite:
             g = self._parts.geom[i]
             axes = data.geom_xmat[g].reshape(3, 3)
-            to_camera = scene.camera.position - data.geom_xpos[g]
+            to_camera = self._head - data.geom_xpos[g]
             mat = model.geom_matid[g]
             for k in range(2):
                 if model.geom_size[g, k] > 0:

@@ -114,6 +114,8 @@ class _GLState:
         self.scenes = ctx.texture((SCENE_WIDTH, n), 4, dtype="f4")
         self.scenes.filter = (ctx.NEAREST, ctx.NEAREST)
         self.arrays = [self._texture_array(texture_size, layers) for layers in array_layers]
+        self.clamped = ctx.sampler(repeat_x=False, repeat_y=False,
+                                   filter=(ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR))
         h, w = size
         fb = (grid[0] * w, grid[1] * h)
         self.color = ctx.texture(fb, 4)
@@ -132,6 +134,7 @@ class _GLState:
             program["u_scenes"] = 1
             program["u_grid"] = grid
         self.shade["u_textures"] = 0
+        self.shade["u_cube"] = 2
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.depth_func = "<="
         ctx.front_face = "ccw"
@@ -161,7 +164,7 @@ class _GLState:
         for name in ("vao_shade", "vao_depth", "shade", "depth", "vbo", "ibo", "inst_f",
                      "inst_i", "commands", "scenes", "fbo_main", "fbo_blend", "fbo_glass",
                      "color", "lin_depth", "segment", "glass_depth", "glass_segment",
-                     "depth_buffer"):
+                     "depth_buffer", "clamped"):
             getattr(self, name).release()
         for array in self.arrays:
             array.release()
@@ -477,6 +480,8 @@ class BatchRenderer:
         for array, first, count in runs:
             if count:
                 gl.arrays[array].use(0)
+                gl.arrays[array].use(2)
+                gl.clamped.use(2)
                 vao.render_indirect(gl.commands, mode=gl.ctx.TRIANGLES, count=count, first=first)
 
     def _read(self, gl: _GLState, wanted: frozenset[str]) -> BatchFrame:

@@ -115,7 +115,7 @@ def texture_layers(texture: Texture, size: int) -> np.ndarray:
     out = np.empty((len(faces), size, size, 4), np.uint8)
     for k, face in enumerate(faces):
         rgba = face if face.shape[2] == 4 else np.concatenate(
-            [face, np.full(face.shape[:2] + (1,), 255, np.uint8)], axis=2)
+            [face, np.full((*face.shape[:2], 1), 255, np.uint8)], axis=2)
         out[k] = _resample(rgba, size)
     return out
 

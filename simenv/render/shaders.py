@@ -132,25 +132,38 @@ flat in ivec3 v_ids;
 """
 
 SHADE = _FRAGMENT_COMMON + """
-uniform sampler2DArray u_textures;
+uniform sampler2DArray u_textures;  // repeating, for 2D textures
+uniform sampler2DArray u_cube;      // the same layers clamped to their edges, for cube faces
 
 layout(location = 0) out vec4 f_color;
 layout(location = 1) out float f_depth;
 layout(location = 2) out int f_segment;
 
-// OpenGL's cube-map face selection (major axis) and face coordinates
-vec3 cube_coords(vec3 r, float size) {
+// OpenGL's cube-map face selection: the face's s, t and major axes (sc = S.r, tc = T.r,
+// ma = M.r); the caller divides and takes derivatives on that one face, as GL does
+mat3 cube_face(vec3 r, out float face) {
     vec3 a = abs(r);
-    float face, sc, tc, ma;
     if (a.x >= a.y && a.x >= a.z) {
-        ma = a.x; face = r.x > 0.0 ? 0.0 : 1.0; sc = r.x > 0.0 ? -r.z : r.z; tc = -r.y;
-    } else if (a.y >= a.z) {
-        ma = a.y; face = r.y > 0.0 ? 2.0 : 3.0; sc = r.x; tc = r.y > 0.0 ? r.z : -r.z;
-    } else {
-        ma = a.z; face = r.z > 0.0 ? 4.0 : 5.0; sc = r.z > 0.0 ? r.x : -r.x; tc = -r.y;
+        face = r.x > 0.0 ? 0.0 : 1.0;
+        float sx = r.x > 0.0 ? 1.0 : -1.0;
+        return mat3(vec3(0.0, 0.0, -sx), vec3(0.0, -1.0, 0.0), vec3(sx, 0.0, 0.0));
     }
-    vec2 st = clamp(0.5 * (vec2(sc, tc) / max(ma, 1e-12) + 1.0), 0.5 / size, 1.0 - 0.5 / size);
-    return vec3(st, face);
+    if (a.y >= a.z) {
+        face = r.y > 0.0 ? 2.0 : 3.0;
+        float sy = r.y > 0.0 ? 1.0 : -1.0;
+        return mat3(vec3(1.0, 0.0, 0.0), vec3(0.0, 0.0, sy), vec3(0.0, sy, 0.0));
+    }
+    face = r.z > 0.0 ? 4.0 : 5.0;
+    float sz = r.z > 0.0 ? 1.0 : -1.0;
+    return mat3(vec3(sz, 0.0, 0.0), vec3(0.0, -1.0, 0.0), vec3(0.0, 0.0, sz));
+}
+
+vec2 face_st(mat3 f, vec3 r) { return 0.5 * vec2(dot(f[0], r), dot(f[1], r)) / dot(f[2], r) + 0.5; }
+
+vec2 face_grad(mat3 f, vec3 r, vec3 dr) {
+    float ma = dot(f[2], r);
+    vec2 sc = vec2(dot(f[0], r), dot(f[1], r));
+    return 0.5 * (vec2(dot(f[0], dr), dot(f[1], dr)) * ma - sc * dot(f[2], dr)) / (ma * ma);
 }
 
 vec3 srgb_to_linear(vec3 c) {
@@ -159,12 +172,17 @@ vec3 srgb_to_linear(vec3 c) {
 
 void main() {
     int mapping = v_ids.z & 15;
-    vec3 coord = vec3(v_tex.xy, float(max(v_ids.y, 0)));
-    if (mapping == 3) {
-        vec3 st = cube_coords(v_tex, float(textureSize(u_textures, 0).x));
-        coord = vec3(st.xy, float(v_ids.y) + st.z);
+    vec3 dx = dFdx(v_tex);
+    vec3 dy = dFdy(v_tex);
+    vec4 texel;
+    if (mapping == 3) {  // a cube texture: six layers
+        float face;
+        mat3 f = cube_face(v_tex, face);
+        texel = textureGrad(u_cube, vec3(face_st(f, v_tex), float(v_ids.y) + face),
+                            face_grad(f, v_tex, dx), face_grad(f, v_tex, dy));
+    } else {
+        texel = textureGrad(u_textures, vec3(v_tex.xy, float(max(v_ids.y, 0))), dx.xy, dy.xy);
     }
-    vec4 texel = texture(u_textures, coord);
     if ((v_ids.z & 16) != 0) texel.rgb = srgb_to_linear(texel.rgb);
     f_color = mapping == 0 ? v_color : v_color * texel;
     f_depth = v_depth;
