@@ -44,18 +44,13 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .bc import (
-    Buffer,
-    _image_scale,
-    checkpoint_meta,
-    collect,
-    config_from_dict,
-    load_weights,
-    read_checkpoint,
-    save_checkpoint,
-    split_keys,
-    with_coords,
-)
+from simenv.torchutil import init_weights, seeded
+
+from .checkpoints import checkpoint_meta, load_weights, read_checkpoint, save_checkpoint
+from .data import Buffer, collect, config_from_dict, image_scale, split_keys
+from .experts import make_expert
+from .nets import with_coords
+from .plots import plot_rounds
 
 FORMAT = "simenv-affordance-2"
 
@@ -112,10 +107,16 @@ class AffordanceNet(nn.Module):
         self.camera = nn.Sequential(nn.Conv2d(width, 16, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(6),
                                     nn.Flatten(), nn.Linear(16 * 36, 128), nn.ReLU(),
                                     nn.Linear(128, 8))
-        nn.init.zeros_(self.camera[-1].weight)
-        nn.init.zeros_(self.camera[-1].bias)
         self.h0 = nn.Parameter(torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]))
         self.bins = bins
+
+    def reset_parameters(self, generator: torch.Generator) -> AffordanceNet:
+        """Seeded initialisation; the camera head starts at zero (the nominal homography)."""
+        init_weights(self, generator)
+        with torch.no_grad():
+            self.camera[-1].weight.zero_()
+            self.camera[-1].bias.zero_()
+        return self
 
     def image_features(self, image: torch.Tensor) -> torch.Tensor:
         """The trunk's feature grid ``(B, width, H/4, W/4)`` for NCHW images scaled like the
@@ -214,10 +215,11 @@ class AffordancePolicy:
         return policy
 
 
-def new_policy_from_meta(meta: dict[str, Any]) -> AffordancePolicy:
+def new_policy_from_meta(meta: dict[str, Any], seed: int = 0) -> AffordancePolicy:
+    """An untrained policy for ``meta``, initialised from a generator seeded with ``seed``."""
     channels = sum(meta["obs_shapes"][k][2] for k in meta["image_keys"])
-    torch.manual_seed(0)
-    return AffordancePolicy(AffordanceNet(channels, int(meta["bins"]), int(meta["width"])), meta)
+    net = AffordanceNet(channels, int(meta["bins"]), int(meta["width"]))
+    return AffordancePolicy(net.reset_parameters(seeded(seed)), meta)
 
 
 def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
@@ -229,8 +231,8 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
     assert isinstance(space, spaces.Dict)
     meta = {"env_id": env_id, "env_kwargs": env_kwargs, "bins": cfg.bins, "width": cfg.width,
             "image_keys": images, "obs_shapes": {k: list(space[k].shape) for k in images},
-            "image_scales": {k: _image_scale(space[k]) for k in images}}  # type: ignore[arg-type]
-    return new_policy_from_meta(meta)
+            "image_scales": {k: image_scale(space[k]) for k in images}}  # type: ignore[arg-type]
+    return new_policy_from_meta(meta, cfg.seed)
 
 
 def check_env(env: gym.Env[Any, Any], env_id: str) -> None:
@@ -336,9 +338,6 @@ def train_affordance(env_id: str, env_kwargs: dict[str, Any], cfg: AffordanceCon
                      out_dir: Path, expert: Any = None, progress: bool = True
                      ) -> AffordancePolicy:
     """Collect expert data (plus DAgger rounds), fit, checkpoint each round to ``out_dir``."""
-    from .bc import plot_bc_history
-    from .policy import make_expert
-
     out_dir.mkdir(parents=True, exist_ok=True)
     env = gym.make(env_id, **env_kwargs)
     labeller = _PixelLabels(expert or make_expert(env_id))
@@ -372,6 +371,6 @@ def train_affordance(env_id: str, env_kwargs: dict[str, Any], cfg: AffordanceCon
     (out_dir / "config.yaml").write_text(yaml.safe_dump(
         {"algo": "affordance", "env_id": env_id, "env_kwargs": env_kwargs,
          "affordance": asdict(cfg)}, sort_keys=False))
-    plot_bc_history(history, out_dir / "learning_curve.png", "affordance")
+    plot_rounds(history, out_dir / "learning_curve.png", "affordance")
     assert policy is not None
     return policy

@@ -25,8 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,14 @@ from gymnasium import spaces
 from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
+
+from simenv.torchutil import init_weights, seeded
+
+from .checkpoints import checkpoint_meta, load_weights, read_checkpoint, save_checkpoint
+from .data import Buffer, collect, config_from_dict, image_scale, split_keys
+from .experts import make_expert
+from .nets import random_shift, with_coords
+from .plots import plot_rounds
 
 FORMAT = "simenv-bc-1"
 
@@ -67,58 +74,6 @@ class BCConfig:
         if int(cfg.memory) < 0:
             raise ValueError(f"bc setting memory must be >= 0 (0 = no GRU), got {cfg.memory!r}")
         return cfg
-
-
-def config_from_dict(cls: Any, section: str, data: dict[str, Any] | None,
-                     positive: tuple[str, ...]) -> Any:
-    """``cls(**data)`` for a learner config dataclass with a ``beta`` field, one-line errors
-    for unknown keys, non-positive ``positive`` fields and ``beta`` outside [0, 1]."""
-    data = dict(data or {})
-    valid = {f.name for f in fields(cls)}
-    bad = sorted(set(data) - valid)
-    if bad:
-        raise ValueError(f"unknown {section} setting {bad[0]!r}; valid: "
-                         f"{', '.join(sorted(valid))}")
-    cfg = cls(**data)
-    for name in positive:
-        if int(getattr(cfg, name)) < 1:
-            raise ValueError(f"{section} setting {name} must be >= 1, "
-                             f"got {getattr(cfg, name)!r}")
-    if not 0.0 <= cfg.beta <= 1.0:
-        raise ValueError(f"{section} setting beta must be in [0, 1], got {cfg.beta!r}")
-    return cfg
-
-
-# ----------------------------------------------------------------------------- observations
-def split_keys(space: spaces.Space[Any]) -> tuple[list[str], list[str]]:
-    """The image keys (H×W×C boxes) and vector keys of a Dict observation space."""
-    if not isinstance(space, spaces.Dict):
-        raise ValueError(f"BC needs a Dict observation space, got {space}")
-    images, vectors = [], []
-    for key, sub in space.spaces.items():
-        if not isinstance(sub, spaces.Box):
-            raise ValueError(f"BC supports Box observations only; {key!r} is {sub}")
-        (images if len(sub.shape) == 3 else vectors).append(key)
-    shapes = {space[k].shape[:2] for k in images}
-    if len(shapes) > 1:
-        raise ValueError(f"image keys {images} have different sizes {sorted(shapes)}")
-    return images, vectors
-
-
-def _image_scale(sub: spaces.Box) -> float:
-    if sub.dtype == np.uint8:
-        return 255.0
-    high = float(np.max(sub.high))
-    return high if np.isfinite(high) and high > 0 else 10.0
-
-
-def with_coords(image: torch.Tensor) -> torch.Tensor:
-    """``image`` (NCHW) with two more channels: the row and column coordinates in [-1, 1]
-    (CoordConv), so convolutions can tell where in the frame they are."""
-    b, _, h, w = image.shape
-    ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
-    xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
-    return torch.cat([image, ys, xs], 1)
 
 
 class BCNet(nn.Module):
@@ -186,19 +141,6 @@ class BCNet(nn.Module):
                                                    batch_first=True, enforce_sorted=False)
         y, _ = nn.utils.rnn.pad_packed_sequence(self.core(packed)[0], batch_first=True)
         return self.head(torch.cat([y[i, :n] for i, n in enumerate(lengths)]))
-
-
-def random_shift(images: torch.Tensor, pad: int, generator: torch.Generator) -> torch.Tensor:
-    """Shift each image by a random integer offset in [-pad, pad] (edge pixels repeat)."""
-    if pad <= 0:
-        return images
-    b, c, h, w = images.shape
-    padded = F.pad(images, (pad, pad, pad, pad), mode="replicate")
-    dx = torch.randint(0, 2 * pad + 1, (b, 1), generator=generator)
-    dy = torch.randint(0, 2 * pad + 1, (b, 1), generator=generator)
-    cols = (dx + torch.arange(w))[:, None, None, :].expand(b, c, h + 2 * pad, w)
-    rows = (dy + torch.arange(h))[:, None, :, None].expand(b, c, h, w)
-    return padded.gather(3, cols).gather(2, rows)
 
 
 class BCPolicy:
@@ -282,43 +224,6 @@ class BCPolicy:
         return cls(load_weights(_build_net(meta), data, path), meta)
 
 
-def save_checkpoint(path: str | os.PathLike[str], fmt: str, meta: dict[str, Any],
-                    net: nn.Module, history: list[dict[str, Any]] | None = None) -> Path:
-    """A policy checkpoint: a plain dict of tensors and lists (``weights_only`` loadable)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"format": fmt, "meta": meta, "history": history or [],
-                "state_dict": net.state_dict()}, path)
-    return path
-
-
-def read_checkpoint(path: str | os.PathLike[str], kind: str) -> Any:
-    """``torch.load(weights_only=True)``; a file that is not one is a one-line error."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # truncated zip, pickle of other objects, not a file
-        raise ValueError(f"{path}: not a readable {kind} checkpoint ({err})".splitlines()[0]
-                         ) from None
-
-
-def checkpoint_meta(data: Any, fmt: str, kind: str, path: str | os.PathLike[str]
-                    ) -> dict[str, Any]:
-    """The ``meta`` of a checkpoint read by :func:`read_checkpoint`, if its format is ``fmt``."""
-    if not isinstance(data, dict) or data.get("format") != fmt:
-        raise ValueError(f"{path}: not a simenv {kind} checkpoint (format {fmt!r} expected)")
-    return data["meta"]
-
-
-def load_weights(net: nn.Module, data: dict[str, Any], path: str | os.PathLike[str]) -> Any:
-    """``net`` with the checkpoint's weights (a one-line error if they do not fit)."""
-    try:
-        net.load_state_dict(data["state_dict"])
-    except RuntimeError as err:
-        raise ValueError(f"{path}: weights do not match the network ({err})".splitlines()[0]
-                         ) from None
-    return net
-
-
 def _build_net(meta: dict[str, Any]) -> BCNet:
     shapes = meta["obs_shapes"]
     channels = sum(shapes[k][2] for k in meta["image_keys"])
@@ -341,8 +246,9 @@ def _action_meta(space: spaces.Space[Any]) -> dict[str, Any]:
 
 def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
                data: dict[str, np.ndarray] | None, features: int = 256,
-               memory: int = 0) -> BCPolicy:
-    """An untrained policy for ``env``'s spaces, vector normalisation fitted on ``data``."""
+               memory: int = 0, seed: int = 0) -> BCPolicy:
+    """An untrained policy for ``env``'s spaces, vector normalisation fitted on ``data``,
+    weights initialised from a generator seeded with ``seed``."""
     images, vectors = split_keys(env.observation_space)
     space = env.observation_space
     assert isinstance(space, spaces.Dict)
@@ -357,97 +263,13 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
         "env_id": env_id, "env_kwargs": env_kwargs, "features": features, "memory": memory,
         "image_keys": images, "vector_keys": vectors,
         "obs_shapes": {k: list(space[k].shape) for k in images + vectors},
-        "image_scales": {k: _image_scale(space[k]) for k in images},  # type: ignore[arg-type]
+        "image_scales": {k: image_scale(space[k]) for k in images},  # type: ignore[arg-type]
         "vector_mean": mean.astype(float).tolist(), "vector_std": std.astype(float).tolist(),
         "action": _action_meta(env.action_space),
     }
-    torch.manual_seed(0)
-    return BCPolicy(_build_net(meta), meta)
+    return BCPolicy(init_weights(_build_net(meta), seeded(seed)), meta)
 
 
-# ----------------------------------------------------------------------------- data
-class Buffer:
-    """Observations (per key) and expert actions, appended step by step, episode after
-    episode (``starts`` marks each episode's first step)."""
-
-    def __init__(self) -> None:
-        self.obs: dict[str, list[np.ndarray]] = {}
-        self.actions: list[Any] = []
-        self.starts: list[bool] = []
-
-    def add(self, obs: dict[str, np.ndarray], action: Any, start: bool = False) -> None:
-        for k, v in obs.items():
-            self.obs.setdefault(k, []).append(np.asarray(v))
-        self.actions.append(np.asarray(action))
-        self.starts.append(bool(start) or not self.starts)
-
-    def lengths(self) -> list[int]:
-        """The number of steps of each episode, in order."""
-        first = np.flatnonzero(self.starts)
-        return np.diff(np.r_[first, len(self.starts)]).tolist()
-
-    def __len__(self) -> int:
-        return len(self.actions)
-
-    def arrays(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        return {k: np.stack(v) for k, v in self.obs.items()}, np.stack(self.actions)
-
-
-@contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Batch-1 inference beside a renderer: extra torch threads only spin against it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, seeds: list[int],
-            policy: BCPolicy | None = None, beta: float = 1.0, noise: float = 0.0,
-            rng: np.random.Generator | None = None, desc: str = "collect",
-            progress: bool = True) -> dict[str, float]:
-    """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps."""
-    rng = rng or np.random.default_rng(0)
-    successes, steps = [], 0
-    with one_torch_thread():
-        bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
-        for ep in range(episodes):
-            obs, _ = env.reset(seed=seeds[ep])
-            done, start, state = False, True, None
-            while not done:
-                label = expert.act(env)
-                buffer.add(obs, label, start)
-                if policy is not None:  # a policy with memory sees every step
-                    own, state = policy.predict(obs, state, np.array([start]))
-                start = False
-                if policy is None or rng.random() < beta:
-                    action = _perturb(env.action_space, label, noise, rng)
-                else:
-                    action = own
-                obs, _, terminated, truncated, info = env.step(action)
-                done = terminated or truncated
-                steps += 1
-            successes.append(float(info.get("success", 0.0)))
-            bar.update()
-            bar.set_postfix(success=f"{np.mean(successes):.2f}", steps=steps)
-        bar.close()
-    return {"episodes": episodes, "steps": steps, "success": float(np.mean(successes))}
-
-
-def _perturb(space: spaces.Space[Any], action: Any, noise: float,
-             rng: np.random.Generator) -> Any:
-    if noise <= 0:
-        return action
-    if isinstance(space, spaces.Discrete):
-        return int(rng.integers(space.n)) if rng.random() < noise else action
-    assert isinstance(space, spaces.Box)
-    noisy = np.asarray(action) + rng.normal(0.0, noise, np.shape(action))
-    return np.clip(noisy, space.low, space.high).astype(space.dtype)
-
-
-# ----------------------------------------------------------------------------- training
 def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: BCConfig,
         desc: str = "fit", progress: bool = True, lengths: list[int] | None = None
         ) -> list[float]:
@@ -518,8 +340,6 @@ def _targets(policy: BCPolicy, actions: np.ndarray) -> torch.Tensor:
 def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Path,
              expert: Any = None, progress: bool = True) -> BCPolicy:
     """Collect expert data (plus DAgger rounds), fit, checkpoint each round to ``out_dir``."""
-    from .policy import make_expert
-
     out_dir.mkdir(parents=True, exist_ok=True)
     env = gym.make(env_id, **env_kwargs)
     expert = expert or make_expert(env_id)
@@ -537,7 +357,7 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
                             beta=cfg.beta ** rnd, noise=cfg.noise if rnd == 0 else 0.0,
                             rng=rng, desc=f"round {rnd}: rollouts", progress=progress)
             obs, actions = buffer.arrays()
-            policy = new_policy(env, env_id, env_kwargs, obs, cfg.features, cfg.memory)
+            policy = new_policy(env, env_id, env_kwargs, obs, cfg.features, cfg.memory, cfg.seed)
             losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit", progress=progress,
                          lengths=buffer.lengths())
             history.append({"round": rnd, "beta": cfg.beta ** rnd, "samples": len(buffer),
@@ -553,26 +373,6 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
     (out_dir / "config.yaml").write_text(yaml.safe_dump(
         {"algo": "bc", "env_id": env_id, "env_kwargs": env_kwargs, "bc": asdict(cfg)},
         sort_keys=False))
-    plot_bc_history(history, out_dir / "learning_curve.png")
+    plot_rounds(history, out_dir / "learning_curve.png")
     assert policy is not None
     return policy
-
-
-def plot_bc_history(history: list[dict[str, Any]], path: Path, learner: str = "BC") -> None:
-    """Training loss per epoch (every round) and rollout success per round."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
-    for h in history:
-        a.plot(range(1, len(h["loss"]) + 1), h["loss"], label=f"round {h['round']}")
-    a.set(xlabel="epoch", ylabel="loss", yscale="log", title=f"{learner} training loss")
-    a.legend(fontsize=7)
-    b.plot([h["round"] for h in history], [h["rollout_success"] for h in history], "o-")
-    b.set(xlabel="DAgger round", ylabel="success of the rollouts", ylim=(-0.05, 1.05),
-          title="rollouts (round k: policy with p=1-beta^k)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

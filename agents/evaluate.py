@@ -22,6 +22,13 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
+import simenv  # noqa: F401  (registers the ids)
+from simenv.viz import side_by_side, write_video
+
+from .data import one_torch_thread
+from .experts import ExpertPolicy
+from .policy import load_policy
+
 Z95 = 1.959963984540054
 BINARY = frozenset({"success"})  # metrics summarised with the Wilson interval
 
@@ -111,12 +118,6 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
     ``video_episodes`` episodes (render view | observation). ``wrap`` wraps the env before
     the policy sees it (e.g. ``lambda env: RealToSimWrapper(env, translator)``).
     """
-    import simenv  # noqa: F401  (registers the ids)
-    from simenv.viz import write_video
-
-    from .bc import one_torch_thread
-    from .policy import ExpertPolicy, load_policy
-
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     expert = isinstance(policy, str) and policy == "expert"
@@ -172,8 +173,6 @@ def _episode(env: gym.Env[Any, Any], policy: Any, seed: int, keys: list[str],
 
 
 def _frame(env: gym.Env[Any, Any], obs: Any) -> np.ndarray:
-    from simenv.viz import side_by_side
-
     views = [env.render()]
     if isinstance(obs, dict):
         views += [obs[k] for k in ("rgb", "depth") if k in obs]

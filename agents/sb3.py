@@ -28,18 +28,22 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
-from stable_baselines3.common.monitor import load_results
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 from tqdm.auto import tqdm
+
+import simenv  # noqa: F401  (registers the ids, also in forkserver subprocesses)
+
+from .adr import ADRCallback, ADRConfig, ADRState, ADRWrapper
+from .data import Buffer, collect
+from .experts import make_expert
+from .plots import plot_adr, plot_learning_curve
 
 ALGOS: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "sac": SAC}
 
 
 def make_env_fn(env_id: str, env_kwargs: dict[str, Any]) -> Callable[[], gym.Env[Any, Any]]:
     def make() -> gym.Env[Any, Any]:
-        import simenv  # noqa: F401  (registers the ids in subprocesses)
-
         return gym.make(env_id, **env_kwargs)
 
     return make
@@ -92,9 +96,6 @@ def warm_start(model: BaseAlgorithm, env_id: str, env_kwargs: dict[str, Any], ep
                ) -> list[float]:
     """Pre-train ``model.policy`` on expert episodes by maximising the log-likelihood of the
     expert's actions (SAC: the actor); returns the loss per epoch."""
-    from .bc import Buffer, collect
-    from .policy import make_expert
-
     env = gym.make(env_id, **env_kwargs)
     buffer = Buffer()
     try:
@@ -147,8 +148,6 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
     n_envs = int(cfg.get("n_envs", 1))
     callbacks = list(callbacks or [])
     if cfg.get("adr") is not None:
-        from .adr import ADRCallback, ADRConfig, ADRWrapper
-
         adr_config = ADRConfig.from_dict(cfg["adr"] or {})
         if wrapper is not None:
             raise ValueError("an adr section and a custom wrapper cannot be combined")
@@ -187,78 +186,10 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
     plot_learning_curve(out_dir / "monitor", out_dir / "learning_curve.png",
                         f"{algo.upper()} on {env_id}")
     if cfg.get("adr") is not None:
-        from .adr import ADRState
-
         ADRState.load(out_dir / "adr_state.json").write_randomization(
             out_dir / "adr_randomization.yaml")  # the frozen ranges, for `simenv eval`
         plot_adr(out_dir / "progress.csv", out_dir / "adr_ranges.png", f"ADR on {env_id}")
     return model
 
 
-def plot_learning_curve(monitor_dir: Path, path: Path, title: str) -> Path | None:
-    """Episode return and success (moving average) against environment steps."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    try:
-        df = load_results(str(monitor_dir))
-    except Exception:  # no finished episode yet
-        return None
-    if len(df) == 0:
-        return None
-    df = df.sort_values("t")
-    x = df["l"].cumsum().to_numpy()
-    window = max(1, len(df) // 20)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for ax, key, label in ((axes[0], "r", "episode return"), (axes[1], "success", "success")):
-        if key not in df:
-            continue
-        y = df[key].astype(float).rolling(window, min_periods=1).mean().to_numpy()
-        ax.plot(x, y)
-        ax.set(xlabel="environment steps", ylabel=label)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
-def plot_adr(progress: Path, path: Path, title: str) -> Path | None:
-    """Each ADR parameter's range (low/high, relative to its final extent) and the mean extent
-    in ``dr_scale`` units against environment steps, from SB3's ``progress.csv``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
-    if not progress.is_file():
-        return None
-    df = pd.read_csv(progress)
-    if "adr/mean_scale" not in df or "time/total_timesteps" not in df:
-        return None
-    df = df.dropna(subset=["adr/mean_scale"])
-    x = df["time/total_timesteps"].to_numpy()
-    names = sorted({c[4:-4] for c in df.columns if c.startswith("adr/") and c.endswith("_low")})
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    axes[0].plot(x, df["adr/mean_scale"], "k-")
-    axes[0].set(xlabel="environment steps", ylabel="mean extent (dr_scale units)",
-                title="ADR: mean range extent (1 = default ranges)")
-    for name in names:
-        lo, hi = df[f"adr/{name}_low"].to_numpy(), df[f"adr/{name}_high"].to_numpy()
-        span = max(float(hi.max() - lo.min()), 1e-9)
-        line, = axes[1].plot(x, (hi - lo.min()) / span, label=name)
-        axes[1].plot(x, (lo - lo.min()) / span, color=line.get_color())
-    axes[1].set(xlabel="environment steps", ylabel="range (normalised to its final span)",
-                title="ADR ranges per parameter")
-    axes[1].legend(fontsize=6, loc="center right")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
-__all__ = ["ALGOS", "build_vec_env", "plot_learning_curve", "train_sb3", "warm_start"]
+__all__ = ["ALGOS", "build_vec_env", "train_sb3", "warm_start"]

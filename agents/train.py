@@ -16,7 +16,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import yaml
+
+import simenv  # noqa: F401  (registers the ids)
+
+from .affordance import AffordanceConfig, train_affordance
+from .bc import BCConfig, train_bc
+from .sb3 import train_sb3
 
 ALGOS = ("bc", "affordance", "ppo", "sac")
 
@@ -74,10 +81,6 @@ def train(env_id: str, algo: str, out_dir: str | os.PathLike[str], *,
     ``steps`` is the number of environment steps for PPO/SAC; BC's data size is set by
     ``bc.episodes`` / ``bc.dagger_*`` (``overrides``). ``env_kwargs`` update the config's.
     """
-    import gymnasium as gym
-
-    import simenv  # noqa: F401  (registers the ids)
-
     if env_id not in gym.registry:
         raise ValueError(f"unknown environment {env_id!r}; registered simenv ids: "
                          f"{', '.join(k for k in gym.registry if k.startswith('simenv/'))}")
@@ -91,18 +94,12 @@ def train(env_id: str, algo: str, out_dir: str | os.PathLike[str], *,
                              f"number of expert episodes with --set {algo}.episodes=N")
         section = {**(cfg.get(algo) or {}), "seed": seed}
         if algo == "bc":
-            from .bc import BCConfig, train_bc
-
             train_bc(env_id, cfg["env_kwargs"], BCConfig.from_dict(section), out,
                      progress=progress)
         else:
-            from .affordance import AffordanceConfig, train_affordance
-
             train_affordance(env_id, cfg["env_kwargs"], AffordanceConfig.from_dict(section),
                              out, progress=progress)
         return out
-    from .sb3 import train_sb3
-
     if steps is not None:
         if steps < 1:
             raise ValueError(f"--steps must be >= 1, got {steps}")

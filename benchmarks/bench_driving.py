@@ -62,12 +62,13 @@ def breakdown(size: int, steps: int = 300) -> dict:
 def expert(episodes: int) -> list[dict]:
     import gymnasium as gym
 
-    from simenv.agents.driving_expert import DrivingExpert, run_expert_episode
+    from simenv.envs.driving.expert import DrivingExpert
+    from simenv.rollout import run_episode
 
     rows = []
     for mode in ("continuous",):
         env = gym.make(ENV_ID, obs_mode="state", action_mode=mode, split="test")
-        res = [run_expert_episode(env, DrivingExpert(), seed=s)
+        res = [run_episode(env, DrivingExpert().act, seed=s)
                for s in tqdm(range(episodes), desc=f"expert {mode}", leave=False)]
         env.close()
         rows.append({

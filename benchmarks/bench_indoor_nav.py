@@ -64,13 +64,13 @@ def expert(episodes: int) -> list[dict]:
     import gymnasium as gym
 
     from simenv.agents import IndoorNavExpert
-    from simenv.agents.indoor_nav_expert import run_expert_episode
+    from simenv.rollout import run_episode
 
     rows = []
     for task in ("pointgoal", "objectgoal"):
         for mode in ("continuous", "discrete"):
             env = gym.make(ENV_ID, task=task, action_mode=mode, obs_mode="state", split="test")
-            res = [run_expert_episode(env, IndoorNavExpert(), seed=100_000 + s)
+            res = [run_episode(env, IndoorNavExpert().act, seed=100_000 + s)
                    for s in tqdm(range(episodes), desc=f"expert {task}/{mode}", leave=False)]
             env.close()
             rows.append({

@@ -66,7 +66,7 @@ def breakdown(steps: int = 300) -> dict:
     data, size = base.data, base.camera_size
     t = time.perf_counter()
     for _ in range(steps):
-        base._advance(base.episode["target"], 0.0, False, 1)
+        base._advance(base.episode.target, 0.0, False, 1)
     physics = (time.perf_counter() - t) / steps * 1e3
     t = time.perf_counter()
     for _ in range(steps):
@@ -100,12 +100,13 @@ def breakdown(steps: int = 300) -> dict:
 def expert(episodes: int) -> list[dict]:
     import gymnasium as gym
 
-    from simenv.agents.transparent_grasp_expert import TransparentGraspExpert, run_expert_episode
+    from simenv.envs.transparent_grasp.expert import TransparentGraspExpert
+    from simenv.rollout import run_episode
 
     rows = []
     for mode in ("ee_delta", "topdown_grasp"):
         env = gym.make(ENV_ID, obs_mode="rgb", action_mode=mode, split="test")
-        res = [run_expert_episode(env, TransparentGraspExpert(), seed=s)
+        res = [run_episode(env, TransparentGraspExpert().act, seed=s)
                for s in tqdm(range(episodes), desc=f"expert {mode}", leave=False)]
         env.close()
         row = {"action_mode": mode, "episodes": episodes,

@@ -2,6 +2,8 @@
 doctor, demo.
 
 User errors print one line (what, where, how to fix) and exit with status 2, no traceback.
+Subcommands import what they run on first use (torch and the agents only for train, eval,
+sweep and real2sim), so ``simenv list`` starts fast.
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import gymnasium as gym
 import numpy as np
 import typer
 import yaml
+from tqdm.auto import tqdm
+
+from simenv.registration import ENV_IDS
+
+from .rendering import probe_backend
+from .viz import mosaic, save_png
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="simenv: Gymnasium environments with domain randomization.")
@@ -43,16 +52,12 @@ def _kwargs(kw: list[str] | None, flag: str = "--kw") -> dict[str, Any]:
 
 
 def _check_id(env_id: str) -> None:
-    import simenv
-
-    if env_id not in simenv.ENV_IDS:
-        _fail(f"unknown environment {env_id!r}; valid: {', '.join(simenv.ENV_IDS)} "
+    if env_id not in ENV_IDS:
+        _fail(f"unknown environment {env_id!r}; valid: {', '.join(ENV_IDS)} "
               "(see `simenv list`)")
 
 
 def _make(env_id: str, **kwargs: Any) -> Any:
-    import gymnasium as gym
-
     _check_id(env_id)
     try:
         return gym.make(env_id, **kwargs)
@@ -63,10 +68,8 @@ def _make(env_id: str, **kwargs: Any) -> Any:
 @app.command("list")
 def list_envs() -> None:
     """List the registered environment ids with one-line descriptions."""
-    import simenv
-
-    for env_id, (_, steps, text) in simenv.ENV_IDS.items():
-        typer.echo(f"{env_id:28s} {text} (max {steps} steps)")
+    for f in ENV_IDS.values():
+        typer.echo(f"{f.env_id:28s} {f.description} (max {f.max_episode_steps} steps)")
 
 
 @app.command()
@@ -82,10 +85,6 @@ def preview(
     kw: Kw = None,
 ) -> None:
     """A PNG mosaic of first observations under domain randomization."""
-    from tqdm import tqdm
-
-    from .viz import mosaic, save_png
-
     if n < 1:
         _fail(f"--n must be >= 1, got {n}")
     if view not in ("ego", "overview"):
@@ -377,7 +376,6 @@ def doctor() -> None:
     """Which GL backends work, package versions, and a one-frame render test."""
     import importlib.metadata as md
 
-    from .rendering import probe_backend
 
     typer.echo(f"python {platform.python_version()} on {platform.platform()}")
     for pkg in ("simenv", "mujoco", "gymnasium", "pybullet", "numpy", "opencv-python",

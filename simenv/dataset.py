@@ -57,7 +57,11 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import gymnasium as gym
 import numpy as np
+from tqdm.auto import tqdm
+
+import simenv
 
 from .viz import label_colors, titled_grid
 
@@ -91,7 +95,6 @@ def _quiet_stderr() -> Iterator[None]:
 
 def _observed_keys(env_id: str, obs_mode: str) -> set[str]:
     """The observation keys of ``env_id`` built with ``obs_mode`` (empty if it refuses it)."""
-    import gymnasium as gym
 
     try:
         with _quiet_stderr():
@@ -106,7 +109,6 @@ def _observed_keys(env_id: str, obs_mode: str) -> set[str]:
 
 def supported_env_ids() -> list[str]:
     """Registered simenv ids whose ``obs_mode="all"`` observes every key in ``REQUIRED_KEYS``."""
-    import simenv
 
     return [i for i in simenv.ENV_IDS if set(REQUIRED_KEYS) <= _observed_keys(i, "all")]
 
@@ -121,9 +123,7 @@ def _unsupported(env_id: str, missing: list[str] | None = None) -> ValueError:
 
 
 def _make_env(env_id: str, kwargs: dict[str, Any]) -> Any:
-    import gymnasium as gym
 
-    import simenv  # noqa: F401  (registers the ids)
 
     try:
         with _quiet_stderr():  # only engine banners: errors come back as exceptions
@@ -177,8 +177,9 @@ def _objects(env: Any, inst: np.ndarray, mask: np.ndarray) -> list[dict[str, Any
                  "is_transparent": bool(mask[inst == k].mean() > 0.5)}
                 for k in np.flatnonzero(counts[1:]) + 1]
     positions, rotations = env.object_poses()
-    episode = getattr(env, "episode", {}) or {}
-    shapes, distractors = episode.get("shapes", []), episode.get("distractors", [])
+    episode = env.episode
+    shapes = getattr(episode, "shapes", ())
+    distractors = getattr(episode, "distractors", ())
     out = []
     for k, (pos, rot) in enumerate(zip(positions, rotations)):
         rec: dict[str, Any] = {"instance": k + 1}
@@ -310,9 +311,7 @@ def export_dataset(
     Returns the output folder. Raises ``ValueError`` (one line) for bad arguments or an
     environment without ground truth, ``OSError`` when ``out`` cannot be written.
     """
-    from tqdm import tqdm
 
-    import simenv
 
     for name, value, lo in (("n", n, 1), ("size", size, 8), ("steps_per_scene", steps_per_scene, 0),
                             ("sheet", sheet, 0)):

@@ -23,11 +23,19 @@
 from __future__ import annotations
 
 import csv
+from importlib.resources import files
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 from tqdm import tqdm
+
+from simenv.agents import DrivingExpert, IndoorNavExpert, TransparentGraspExpert
+from simenv.agents.evaluate import evaluate
+from simenv.agents.train import train
+from simenv.real2sim import RealToSimWrapper, load_translator, pseudo_real_look
+from simenv.real2sim.pipeline import run_on_camera
+from simenv.real2sim.pseudo_real import record_video, vectors_path
 
 from .viz import markdown_table, mosaic, save_png, side_by_side, to_rgb8, write_video
 
@@ -35,8 +43,6 @@ ENV_ID = "simenv/IndoorNav-v0"
 
 
 def run_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
-    from simenv.agents import IndoorNavExpert
-
     out.mkdir(parents=True, exist_ok=True)
     env = gym.make(ENV_ID, camera_size=(128, 128))
     frames = [env.reset(seed=i)[0]["rgb"] for i in tqdm(range(16), desc="preview", unit="scene")]
@@ -101,8 +107,6 @@ def _preview_pairs(env_id: str, path: Path, scenes: int = 8) -> None:
 
 
 def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
-    from simenv.agents import DrivingExpert
-
     _preview_pairs("simenv/Driving-v0", out / "driving_preview.png")
     env = gym.make("simenv/Driving-v0", split="test", camera_size=(128, 128),
                    render_mode="rgb_array", render_size=(256, 256))
@@ -127,8 +131,6 @@ def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
 
 
 def run_grasp_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
-    from simenv.agents import TransparentGraspExpert
-
     _preview_pairs("simenv/TransparentGrasp-v0", out / "grasp_preview.png")
     env = gym.make("simenv/TransparentGrasp-v0", split="test", camera_size=(128, 128),
                    render_mode="rgb_array", render_size=(256, 256))
@@ -159,9 +161,6 @@ BC_DEMO = ("simenv/IndoorNav-v0", {"bc.episodes": 40, "bc.dagger_rounds": 1,
 
 def run_bc_demo(out: Path, episodes: int = 20) -> list[dict[str, object]]:
     """Train a short BC baseline and evaluate it under no DR and under default DR."""
-    from simenv.agents.evaluate import evaluate
-    from simenv.agents.train import train
-
     env_id, overrides = BC_DEMO
     print(f"\nbehaviour cloning on {env_id} ({overrides['bc.episodes']} expert episodes)")
     run = train(env_id, "bc", out / "bc", overrides=overrides)
@@ -177,13 +176,6 @@ def run_bc_demo(out: Path, episodes: int = 20) -> list[dict[str, object]]:
 
 def run_real2sim_demo(out: Path, episodes: int = 10) -> list[dict[str, object]]:
     """Run the shipped nominal-trained RGB policy on a recorded pseudo-real feed."""
-    from importlib.resources import files
-
-    from simenv.agents.evaluate import evaluate
-    from simenv.real2sim import RealToSimWrapper, load_translator, pseudo_real_look
-    from simenv.real2sim.pipeline import run_on_camera
-    from simenv.real2sim.pseudo_real import record_video, vectors_path
-
     assets = Path(str(files("simenv.assets"))) / "real2sim"
     policy, translator = assets / "indoor_nav_rgb_bc.pt", load_translator(
         assets / "indoor_nav_cyclegan.pt")

@@ -1,55 +1,49 @@
-"""Thin base for MuJoCo environments: model swap, stepping, cameras, render modes, close.
+"""MuJoCo engine base: the compiled model, its data, a renderer and named read-outs.
 
-A task subclasses :class:`MujocoEnv` and implements ``reset``/``step`` with its own scene
-builder; this class owns only the engine boilerplate (STYLE.md: "one base class owns the
-engine boilerplate"). Physics is read by name through :meth:`body`, :meth:`geom`, ….
+A family subclasses :class:`MujocoEnv` (the episode lifecycle comes from
+:class:`simenv.env.SimEnv`), builds its model with ``mujoco.MjSpec`` in ``_build`` and hands
+it to :meth:`set_model`. Physics is read by name through :meth:`body`, :meth:`geom`, ….
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
-import gymnasium as gym
 import mujoco
-import numpy as np
 
-from .core import (
-    RENDER_MODES,
-    check_camera_size,
-    check_render_mode,
-    close_windows,
-    render_output,
-)
+from .env import SimEnv
+from .randomization import Param
 from .rendering import Frame, MujocoRenderer
 
+EpisodeT = TypeVar("EpisodeT")
 
-class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
-    """Engine base: holds ``model``/``data``, a lazily created renderer and the render mode.
 
-    Args:
-        render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (an OpenCV window; needs a
-            display).
-        camera_size: observation image ``(height, width)``.
-        render_size: ``render()`` image ``(height, width)``.
+class MujocoEnv(SimEnv[EpisodeT]):
+    """Engine base: ``model``/``data``, a lazily created renderer, name look-ups.
+
+    Arguments are :class:`~simenv.env.SimEnv`'s.
     """
-
-    metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES), "render_fps": 5}
 
     def __init__(
         self,
+        params: Sequence[Param],
+        randomization: Any,
+        dr_scale: float,
         render_mode: str | None,
         camera_size: tuple[int, int],
         render_size: tuple[int, int],
+        dt: float,
     ) -> None:
-        self.render_mode = check_render_mode(render_mode)
-        self.camera_size = check_camera_size(camera_size)
-        self.render_size = check_camera_size(render_size)
+        super().__init__(params, randomization, dr_scale, render_mode, camera_size, render_size,
+                         dt)
         self.model: mujoco.MjModel | None = None
         self.data: mujoco.MjData | None = None
         self._renderer: MujocoRenderer | None = None
 
     # ------------------------------------------------------------------ model handling
-    def _set_model(self, model: mujoco.MjModel) -> None:
+    def set_model(self, model: mujoco.MjModel) -> None:
+        """Use a newly compiled model (new geometry, textures, lights) with fresh data."""
         self.model = model
         self.data = mujoco.MjData(model)
         if self._renderer is not None:
@@ -62,11 +56,17 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
             self._renderer = MujocoRenderer(self.model)
         return self._renderer
 
+    def upload_textures(self, texture_ids: Sequence[int]) -> None:
+        """Push textures whose ``model.tex_data`` changed in place to the renderer."""
+        if self._renderer is not None:
+            for texid in texture_ids:
+                self._renderer.upload_texture(texid)
+
     def _id(self, obj: mujoco.mjtObj, name: str) -> int:
         idx = mujoco.mj_name2id(self.model, obj, name)
         if idx < 0:
             raise KeyError(f"no {obj.name[6:].lower()} named {name!r} in the model")
-        return idx
+        return int(idx)
 
     def body(self, name: str) -> int:
         return self._id(mujoco.mjtObj.mjOBJ_BODY, name)
@@ -83,23 +83,26 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], Any]):
     def camera(self, name: str) -> int:
         return self._id(mujoco.mjtObj.mjOBJ_CAMERA, name)
 
-    def _render_camera(
-        self, camera: str, size: tuple[int, int], option: Any = None, **kinds: bool
+    def site(self, name: str) -> int:
+        return self._id(mujoco.mjtObj.mjOBJ_SITE, name)
+
+    def texture(self, name: str) -> int:
+        return self._id(mujoco.mjtObj.mjOBJ_TEXTURE, name)
+
+    def material(self, name: str) -> int:
+        return self._id(mujoco.mjtObj.mjOBJ_MATERIAL, name)
+
+    def light(self, name: str) -> int:
+        return self._id(mujoco.mjtObj.mjOBJ_LIGHT, name)
+
+    def render_camera(
+        self, camera: str | int, size: tuple[int, int], option: Any = None, **kinds: bool
     ) -> Frame:
-        return self.renderer.render(self.data, self.camera(camera), size, option=option, **kinds)
+        """One camera's frame (``rgb``/``depth``/``segmentation`` keywords choose what)."""
+        cam = self.camera(camera) if isinstance(camera, str) else camera
+        return self.renderer.render(self.data, cam, size, option=option, **kinds)
 
-    # ------------------------------------------------------------------ gymnasium API
-    def _render_frame(self) -> np.ndarray:
-        """The ``render()`` image; tasks override to choose their view."""
-        raise NotImplementedError
-
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
-        return render_output(self.render_mode, self._render_frame)
-
-    def close(self) -> None:
+    def _release(self) -> None:
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
-        if self.render_mode == "human":
-            close_windows()
-        super().close()

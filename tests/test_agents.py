@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 
 import simenv
 from simenv.agents import load_policy
-from simenv.agents.bc import BCConfig, BCPolicy, fit, new_policy, random_shift
+from simenv.agents.bc import BCConfig, BCPolicy, fit, new_policy
 from simenv.agents.evaluate import evaluate, summarize, wilson
+from simenv.agents.nets import random_shift
 from simenv.agents.train import load_config, train
 from simenv.cli import app
+from simenv.registration import FAMILIES
 
 GRASP = "simenv/TransparentGrasp-v0"
 TINY_GRASP = {"action_mode": "topdown_grasp", "camera_size": [32, 32], "max_attempts": 1}
@@ -27,12 +29,7 @@ TINY_PPO = {"n_envs": 1, "vec_env": "dummy",
             "hyperparams": {"n_steps": 32, "batch_size": 32, "n_epochs": 1},
             "policy_kwargs": {"net_arch": [16],
                               "features_extractor_kwargs": {"cnn_output_dim": 16}}}
-TINY_ENV = {
-    "simenv/IndoorNav-v0": {"obs_mode": "rgb", "camera_size": [36, 36],
-                            "max_episode_steps": 40},
-    "simenv/Driving-v0": {"obs_mode": "rgb", "camera_size": [36, 36], "max_episode_steps": 40},
-    GRASP: {"obs_mode": "rgb", "camera_size": [36, 36], "max_episode_steps": 10},
-}
+TINY_ENV = {f.env_id: {"obs_mode": "rgb", **f.test_kwargs} for f in FAMILIES}
 
 
 class _Spaces:
@@ -176,7 +173,7 @@ def test_expert_evaluation_is_reproducible() -> None:
     assert a.summary()["success"]["mean"] >= 2 / 3
 
 
-@pytest.mark.parametrize("env_id", list(simenv.ENV_IDS))
+@pytest.mark.parametrize("env_id", list(TINY_ENV))
 def test_ppo_smoke_trains_saves_and_evaluates(env_id: str, tmp_path: Path) -> None:
     run = train(env_id, "ppo", tmp_path / "ppo", steps=64, overrides=TINY_PPO,
                 env_kwargs=TINY_ENV[env_id], progress=False)

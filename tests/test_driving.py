@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import simenv  # noqa: F401
-from simenv.agents.driving_expert import DrivingExpert, run_expert_episode
 from simenv.envs.driving import constants as C
+from simenv.envs.driving.expert import DrivingExpert
 from simenv.envs.driving.roads import generate_road, pieces, place_scenery, road_id_range
+from simenv.rollout import run_episode
 
 ENV = "simenv/Driving-v0"
 
@@ -44,7 +45,7 @@ def test_road_splits_are_disjoint_and_scenery_stays_off_the_road() -> None:
 
 def test_expert_completes_short_test_routes() -> None:
     env = gym.make(ENV, obs_mode="state", split="test")
-    results = [run_expert_episode(env, DrivingExpert(), seed=s) for s in range(3)]
+    results = [run_episode(env, DrivingExpert().act, seed=s) for s in range(3)]
     env.close()
     for r in results:
         assert r["success"] and r["route_completion"] == 1.0 and r["termination"] == "success"

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from simenv.agents import IndoorNavExpert
-from simenv.agents.indoor_nav_expert import run_expert_episode
 from simenv.envs.indoor_nav import SEG_CLASSES
 from simenv.envs.indoor_nav.constants import CLEARANCE, LAYOUT_SPLITS
 from simenv.envs.indoor_nav.layout import OccupancyGrid, furnish, generate_floorplan
+from simenv.rollout import run_episode
 
 
 def _digest(layout_id: int) -> str:
@@ -93,7 +93,7 @@ def test_walls_are_physical_and_collisions_counted() -> None:
     env = gym.make("simenv/IndoorNav-v0", obs_mode="state", randomization="none")
     env.reset(seed=3)
     base = env.unwrapped
-    grid = base.episode["grid"]
+    grid = base.episode.grid
     xy0, _ = base.robot_pose()
     info = {}
     for _ in range(120):  # drive straight ahead, whatever is in front
@@ -124,7 +124,7 @@ def test_segmentation_matches_classes_and_depth_is_metric() -> None:
 @pytest.mark.parametrize("task", ["pointgoal", "objectgoal"])
 def test_expert_solves_test_episodes(task: str) -> None:
     env = gym.make("simenv/IndoorNav-v0", task=task, obs_mode="state", split="test")
-    results = [run_expert_episode(env, IndoorNavExpert(), seed=500 + s) for s in range(8)]
+    results = [run_episode(env, IndoorNavExpert().act, seed=500 + s) for s in range(8)]
     success = np.mean([r["success"] for r in results])
     spl = np.mean([r["spl"] for r in results])
     assert success >= 0.85 and spl >= 0.75, (success, spl)

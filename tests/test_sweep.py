@@ -193,13 +193,13 @@ def test_bad_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_a_failing_trial_is_reported_and_retried(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import simenv.agents.evaluate
+    import simenv.sweep.run
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("renderer exploded")
 
     spec = _spec(agents=[{"algo": "expert"}], test={"dr_scale": [1.0]})
-    monkeypatch.setattr(simenv.agents.evaluate, "evaluate", broken)
+    monkeypatch.setattr(simenv.sweep.run, "evaluate", broken)
     result = run_sweep(spec, tmp_path, progress=False)
     (trial,) = result.failed
     assert "RuntimeError: renderer exploded" in result.failed[trial]

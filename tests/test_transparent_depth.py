@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simenv.randomization import DomainRandomizer, dr_table
-from simenv.transparent_depth import (
+from simenv.sensors.transparent import (
     BOUNDARY_CONTACT,
     BOUNDARY_NONE,
     BOUNDARY_OCCLUSION,

@@ -9,17 +9,20 @@ import numpy as np
 import pytest
 
 import simenv  # noqa: F401  (registers the ids)
-from simenv.agents.transparent_grasp_expert import TransparentGraspExpert, run_expert_episode
-from simenv.envs.transparent_grasp.env import GRIP_LIMITS
-from simenv.envs.transparent_grasp.glassware import (
+from simenv.envs.transparent_grasp.constants import (
     CATEGORIES,
+    GRIP_LIMITS,
     MAX_GRASP_RADIUS,
+    TEST_TEXTURES,
+)
+from simenv.envs.transparent_grasp.expert import TransparentGraspExpert
+from simenv.envs.transparent_grasp.glassware import (
     collision_pieces,
     mass_properties,
     revolve,
     sample_shape,
 )
-from simenv.envs.transparent_grasp.randomize import TEST_TEXTURES
+from simenv.rollout import run_episode
 
 ID = "simenv/TransparentGrasp-v0"
 
@@ -66,7 +69,7 @@ def test_ground_truth_depth_equals_renderer_depth(gt_env):
 def test_masks_agree_with_instances_and_boundaries(gt_env):
     obs, _ = gt_env.reset(seed=5)
     env = gt_env.unwrapped
-    n_glass = len(env.episode["shapes"])
+    n_glass = len(env.episode.shapes)
     inst = obs["instances"][..., 0]
     glass = (inst >= 1) & (inst <= n_glass)
     mask = obs["mask"][..., 0].astype(bool)
@@ -86,7 +89,7 @@ def test_test_split_holds_out_styles_and_textures():
     try:
         for seed in range(3):
             _, info = env.reset(seed=seed)
-            assert {s.style for s in env.unwrapped.episode["shapes"]} == {2}
+            assert {s.style for s in env.unwrapped.episode.shapes} == {2}
             assert info["randomization"]["texture.table"] in TEST_TEXTURES
     finally:
         env.close()
@@ -96,7 +99,7 @@ def test_test_split_holds_out_styles_and_textures():
 def test_expert_lifts_glassware(mode):
     env = gym.make(ID, obs_mode="rgb", camera_size=(32, 32), action_mode=mode, split="test")
     try:
-        results = [run_expert_episode(env, TransparentGraspExpert(), seed=s) for s in range(3)]
+        results = [run_episode(env, TransparentGraspExpert().act, seed=s) for s in range(3)]
     finally:
         env.close()
     assert sum(r["success"] for r in results) >= 2
@@ -128,7 +131,7 @@ def test_hostile_actions():
         for _ in range(30):  # finite garbage is clipped: the grip stays in its box
             obs, reward, *_ = env.step(rng.uniform(-50, 50, 5).astype(np.float32))
             assert np.isfinite(reward) and np.all(np.isfinite(obs["depth"]))
-        target = env.unwrapped.episode["target"]
+        target = env.unwrapped.episode.target
         assert np.all(target >= GRIP_LIMITS[0] - 1e-9) and np.all(target <= GRIP_LIMITS[1] + 1e-9)
     finally:
         env.close()
@@ -167,7 +170,7 @@ def test_scene_objects_have_real_mass_and_contacts():
         env.reset(seed=2)
         base = env.unwrapped
         model, data = base.model, base.data
-        bodies = base._obj_bodies[: len(base.episode["shapes"])]
+        bodies = base._obj_bodies[: len(base.episode.shapes)]
         assert np.all(model.body_mass[bodies] > 0.02)
         table = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, "table_top")
         touching = {int(model.geom_bodyid[g]) for c in data.contact[: data.ncon]

@@ -18,7 +18,8 @@ def test_wheel_installs_and_runs_in_a_fresh_virtualenv(tmp_path) -> None:
     (wheel,) = dist.glob("simenv-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("simenv/envs/indoor_nav/env.py", "simenv/envs/driving/env.py",
-                     "simenv/agents/indoor_nav_expert.py",
+                     "simenv/envs/indoor_nav/expert.py", "simenv/envs/_template/env.py",
+                     "simenv/sensors/transparent.py", "simenv/sweep/run.py",
                      "simenv/envs/transparent_grasp/env.py", "simenv/assets/panda/panda.urdf",
                      "simenv/assets/panda/panda_meshes.npz", "simenv/agents/configs/ppo.yaml",
                      "simenv/assets/README.md", "simenv/py.typed"):

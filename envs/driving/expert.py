@@ -12,10 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from simenv.envs.driving import constants as C
-from simenv.envs.driving.env import WHEELBASE
-
-from .rollout import run_episode
+from . import constants as C
+from .env import WHEELBASE
 
 
 class DrivingExpert:
@@ -69,9 +67,3 @@ def _discrete(steer: float, throttle: float) -> int:
     if throttle < -0.3:
         return names.index("brake")
     return names.index("gas" if throttle > 0.1 else "coast")
-
-
-def run_expert_episode(env: Any, expert: DrivingExpert | None = None, seed: int | None = None,
-                       frames: bool = False) -> dict[str, Any]:
-    """Roll out one expert episode; returns the final info (plus ``frames`` if asked)."""
-    return run_episode(env, (expert or DrivingExpert()).act, seed, frames)

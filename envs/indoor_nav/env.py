@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -11,14 +13,14 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
-from simenv.core import check_action, check_choice, parse_obs_mode
+from simenv.core import check_choice, parse_obs_mode
 from simenv.mujoco_env import MujocoEnv
-from simenv.randomization import DomainRandomizer, dr_table
+from simenv.randomization import Value, dr_table
 from simenv.sensors import SensorModel
 
 from . import constants as C
 from .layout import Floorplan, Item, OccupancyGrid, furnish, generate_floorplan, layout_id_range
-from .randomize import PARAMS, PSEUDO_REAL, Refs, apply_appearance
+from .randomize import PARAMS, Look, Refs, apply_appearance, sample_look
 from .scene import LOOK_GROUPS, OVERVIEW_CAMERA, build_spec
 
 OBS_PARTS = ("rgb", "depth", "seg", "state")
@@ -33,6 +35,40 @@ def _floorplan(layout_id: int) -> Floorplan:
     return generate_floorplan(layout_id)
 
 
+@dataclass(frozen=True)
+class Rewards:
+    """Reward weights (keyword arguments of the env)."""
+
+    success: float = 2.5
+    slack: float = -0.01
+    collision: float = -0.05
+
+
+@dataclass
+class IndoorNavEpisode:
+    """Privileged state of one episode: the apartment, the task and the running metrics."""
+
+    layout: int
+    plan: Floorplan
+    items: tuple[Item, ...]
+    grid: OccupancyGrid
+    field: np.ndarray  # geodesic distance (m) to the goal region on the grid
+    goal: np.ndarray | None  # pointgoal: the goal (x, y)
+    category: str | None  # objectgoal: the category to reach
+    start: np.ndarray
+    yaw: float
+    light_rooms: tuple[int, ...]
+    look: Look
+    shortest: float  # geodesic start distance (m)
+    distance: float  # current geodesic distance (m)
+    noise: float  # relative wheel-speed noise
+    latency: deque[np.ndarray] = field(default_factory=deque)
+    path: float = 0.0
+    collisions: int = 0
+    success: bool = False
+    steps: int = 0
+
+
 def _point_to_item(xy: np.ndarray, item: Item) -> float:
     """Euclidean distance from a point to an item's footprint rectangle."""
     c, s = np.cos(item.yaw), np.sin(item.yaw)
@@ -42,7 +78,7 @@ def _point_to_item(xy: np.ndarray, item: Item) -> float:
     return float(np.hypot(*out))
 
 
-class IndoorNavEnv(MujocoEnv, EzPickle):
+class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
     """Navigate a wheeled robot to a goal in a procedurally generated apartment.
 
     ## Description
@@ -72,9 +108,9 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
 
     ## Rewards
     ``reward_progress`` (decrease of geodesic distance to the goal, m) + ``reward_success``
-    (2.5 on success) + ``reward_slack`` (-0.01 per step) + ``reward_collision`` (-0.05 per
-    step in contact with walls or furniture); each term is in ``info`` and they sum to the
-    reward.
+    (``success_reward``, 2.5, on success) + ``reward_slack`` (``slack_reward``, -0.01 per
+    step) + ``reward_collision`` (``collision_reward``, -0.05 per step in contact with walls
+    or furniture); each term is in ``info`` and they sum to the reward.
 
     ## Starting State
     A random reachable pose (uniform yaw) at least 1.5 m geodesic from the goal.
@@ -91,7 +127,10 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
     ``default``, ``strong``, dict or YAML path), ``dr_scale``, ``split`` (``train``/``test``),
     ``layout`` (fix one layout id), ``object_category`` (fix the objectgoal category),
     ``success_distance`` (pointgoal, 0.3 m), ``object_success_distance`` (1.0 m),
-    ``render_mode``, ``render_size`` (overview image, 256×256).
+    ``success_reward``, ``slack_reward``, ``collision_reward`` (see Rewards),
+    ``render_mode``, ``render_size`` (overview image, 256×256). Privileged state for experts:
+    ``env.unwrapped.episode`` (an :class:`IndoorNavEpisode`), ``robot_pose()``,
+    ``within_goal(xy)``.
 
     ## Version History
     * v0: initial release.
@@ -105,7 +144,6 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
     metadata: dict[str, Any] = {
         **MujocoEnv.metadata,
         "episode_metrics": ("success", "spl", "distance_to_goal", "collisions", "path_length"),
-        "pseudo_real": PSEUDO_REAL,
     }
 
     def __init__(
@@ -121,15 +159,19 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         object_category: str | None = None,
         success_distance: float = 0.3,
         object_success_distance: float = 1.0,
+        success_reward: float = 2.5,
+        slack_reward: float = -0.01,
+        collision_reward: float = -0.05,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
     ) -> None:
         EzPickle.__init__(
             self, task, obs_mode, camera_size, action_mode, randomization, dr_scale, split,
-            layout, object_category, success_distance, object_success_distance, render_mode,
-            render_size,
+            layout, object_category, success_distance, object_success_distance, success_reward,
+            slack_reward, collision_reward, render_mode, render_size,
         )
-        super().__init__(render_mode, camera_size, render_size)
+        super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
+                         C.CONTROL_DT)
         self.task = check_choice("task", task, TASKS)
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
@@ -143,7 +185,8 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         self.object_category = object_category
         self.success_distance = float(success_distance)
         self.object_success_distance = float(object_success_distance)
-        self.randomizer = DomainRandomizer(PARAMS, randomization, dr_scale)
+        self.rewards = Rewards(float(success_reward), float(slack_reward),
+                               float(collision_reward))
 
         if action_mode == "continuous":
             self.action_space: spaces.Space[Any] = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -172,15 +215,10 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         self._overview_option = mujoco.MjvOption()
         self._overview_option.geomgroup[:] = [1, 1, 1, 0, 1, 0]
         self._structure: tuple[Any, ...] | None = None
-        self._episode: dict[str, Any] = {}
 
-    # ------------------------------------------------------------------ reset
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        super().reset(seed=seed)
-        rng = self.np_random
-        sample = self.randomizer.sample(rng)
+    # ------------------------------------------------------------------ reset pieces
+    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
+                        ) -> IndoorNavEpisode:
         layout = self.fixed_layout
         if layout is None:
             layout = int(rng.integers(self.layouts.start, self.layouts.stop))
@@ -193,42 +231,43 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         start_xy, start_d = self._sample_start(grid, field, rng)
         yaw = float(rng.uniform(-np.pi, np.pi))
         order = np.argsort([-(r.w * r.h) for r in plan.rooms], kind="stable")
-        light_rooms = [int(r) for r in order[: int(sample["lighting.count"])]]
+        light_rooms = tuple(int(r) for r in order[: int(sample["lighting.count"])])
+        return IndoorNavEpisode(
+            layout=layout, plan=plan, items=tuple(items), grid=grid, field=field, goal=goal,
+            category=category, start=start_xy, yaw=yaw, light_rooms=light_rooms,
+            look=sample_look(sample, len(light_rooms), rng), shortest=start_d,
+            distance=start_d, noise=float(sample["dynamics.actuation_noise"]),
+            latency=deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
+        )
 
-        structure = (layout, tuple(items), tuple(light_rooms))
-        if structure != self._structure:
-            spec = build_spec(plan, items, light_rooms, self.camera_size, self.render_size)
-            self._set_model(spec.compile())
-            self._refs = self._lookup_refs(plan, light_rooms)
-            self._seg_lut = self._segmentation_lut()
-            self._root_qpos = int(self.model.jnt_qposadr[self.joint("robot/root")])
-            self._root_dof = int(self.model.jnt_dofadr[self.joint("robot/root")])
-            self._lidar = self._id(mujoco.mjtObj.mjOBJ_SITE, C.RANGEFINDER_SITE)
-            self._structure = structure
+    def _build(self, episode: IndoorNavEpisode, sample: Mapping[str, Value]) -> None:
+        structure = (episode.layout, episode.items, episode.light_rooms)
+        if structure == self._structure:
+            return
+        spec = build_spec(episode.plan, list(episode.items), list(episode.light_rooms),
+                          self.camera_size, self.render_size)
+        self.set_model(spec.compile())
+        self._refs = self._lookup_refs(episode.plan, list(episode.light_rooms))
+        self._seg_lut = self._segmentation_lut()
+        self._root_qpos = int(self.model.jnt_qposadr[self.joint("robot/root")])  # type: ignore[union-attr]
+        self._root_dof = int(self.model.jnt_dofadr[self.joint("robot/root")])  # type: ignore[union-attr]
+        self._lidar = self.site(C.RANGEFINDER_SITE)
+        self._structure = structure
+
+    def _apply(self, episode: IndoorNavEpisode, sample: Mapping[str, Value]) -> None:
+        assert self.model is not None
+        self.upload_textures(apply_appearance(self.model, self._refs, sample, episode.look))
+
+    def _settle(self, episode: IndoorNavEpisode, sample: Mapping[str, Value]) -> None:
         model, data = self.model, self.data
         assert model is not None and data is not None
         mujoco.mj_resetData(model, data)
-        changed = apply_appearance(model, self._refs, sample, rng)
-        if self._renderer is not None:
-            for texid in changed:
-                self._renderer.upload_texture(texid)
-        root = self._root_qpos
-        data.qpos[root:root + 7] = [*start_xy, 0.001, np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
+        root, yaw, goal = self._root_qpos, episode.yaw, episode.goal
+        data.qpos[root:root + 7] = [*episode.start, 0.001, np.cos(yaw / 2), 0, 0,
+                                    np.sin(yaw / 2)]
         data.mocap_pos[0] = [*goal, 0.0] if goal is not None else [0, 0, -1.0]
         mujoco.mj_forward(model, data)
-
         self._sensor = SensorModel.from_sample(sample)
-        self._latency: deque[np.ndarray] = deque(
-            [np.zeros(2)] * int(sample["dynamics.action_latency"]))
-        self._episode = {
-            "plan": plan, "items": items, "grid": grid, "field": field, "goal": goal,
-            "category": category, "shortest": start_d, "distance": start_d, "path": 0.0,
-            "collisions": 0, "success": False, "steps": 0, "sample": sample, "layout": layout,
-            "noise": float(sample["dynamics.actuation_noise"]),
-        }
-        info = self._info()
-        info["randomization"] = sample
-        return self._observation(), info
 
     def _sample_goal(
         self, plan: Floorplan, items: list[Item], grid: OccupancyGrid, rng: np.random.Generator
@@ -277,16 +316,14 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
     def _lookup_refs(self, plan: Floorplan, light_rooms: list[int]) -> Refs:
         model = self.model
         assert model is not None
-        lights = np.array([mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_LIGHT, f"light/{k}")
-                           for k in range(len(light_rooms))], int)
+        lights = np.array([self.light(f"light/{k}") for k in range(len(light_rooms))], int)
         span = np.array([[plan.rooms[r].w / 2 - 0.3, plan.rooms[r].h / 2 - 0.3]
                          for r in light_rooms]).reshape(-1, 2)
         chassis = self.body("robot")
         acts = np.array([self.actuator(a) for a in C.WHEEL_ACTUATORS])
         return Refs(
-            textures={g: self._id(mujoco.mjtObj.mjOBJ_TEXTURE, f"tex/{g}") for g in LOOK_GROUPS},
-            materials={g: self._id(mujoco.mjtObj.mjOBJ_MATERIAL, f"mat/{g}")
-                       for g in LOOK_GROUPS},
+            textures={g: self.texture(f"tex/{g}") for g in LOOK_GROUPS},
+            materials={g: self.material(f"mat/{g}") for g in LOOK_GROUPS},
             lights=lights, light_pos=model.light_pos[lights].copy(), light_span=span,
             camera=self.camera(C.EGO_CAMERA), chassis_body=chassis,
             chassis_mass=float(model.body_mass[chassis]),
@@ -314,71 +351,61 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         return lut
 
     # ------------------------------------------------------------------ step
-    def step(
-        self, action: Any
-    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        if not self._episode:
-            raise RuntimeError("call reset() before step()")
-        act = check_action(self.action_space, action)
-        stop = False
+    def _act(self, action: Any) -> tuple[dict[str, float], bool, bool]:
+        ep, stop = self.episode, False
         if self.action_mode == "discrete":
-            name = C.DISCRETE_ACTIONS[int(act)]
+            name = C.DISCRETE_ACTIONS[int(action)]
             stop = name == "stop"
             command = np.array(C.DISCRETE_COMMANDS[name])
         else:
-            command = np.asarray(act) * (C.MAX_LINEAR, C.MAX_ANGULAR)
-        self._latency.append(command)
-        v, w = self._latency.popleft()
-        rng = self.np_random
+            command = np.asarray(action) * (C.MAX_LINEAR, C.MAX_ANGULAR)
+        ep.latency.append(command)
+        v, w = ep.latency.popleft()
         wheel = np.array([v - w * C.WHEEL_BASE / 2, v + w * C.WHEEL_BASE / 2]) / C.WHEEL_RADIUS
-        if self._episode["noise"] > 0:
-            wheel = wheel * (1.0 + self._episode["noise"] * rng.standard_normal(2))
+        if ep.noise > 0:
+            wheel = wheel * (1.0 + ep.noise * self.np_random.standard_normal(2))
         model, data = self.model, self.data
         assert model is not None and data is not None
         before = data.xpos[self._refs.chassis_body, :2].copy()
         data.ctrl[self._refs.actuators] = wheel
         mujoco.mj_step(model, data, nstep=round(C.CONTROL_DT / C.PHYSICS_DT))
-        ep = self._episode
         xy = data.xpos[self._refs.chassis_body, :2]
-        ep["path"] += float(np.linalg.norm(xy - before))
-        ep["steps"] += 1
+        ep.path += float(np.linalg.norm(xy - before))
+        ep.steps += 1
         contact = data.contact.geom[: data.ncon]
         robot, obstacle = self._robot_geoms[contact], self._obstacle_geoms[contact]
         collided = bool(np.any((robot[:, 0] & obstacle[:, 1]) | (robot[:, 1] & obstacle[:, 0])))
-        ep["collisions"] += int(collided)
+        ep.collisions += int(collided)
 
-        previous = ep["distance"]
-        ep["distance"] = ep["grid"].lookup(ep["field"], xy)
-        within = self._within_goal(xy)
+        previous = ep.distance
+        ep.distance = ep.grid.lookup(ep.field, xy)
+        within = self.within_goal(xy)
         terminated = stop or (self.action_mode == "continuous" and within)
-        ep["success"] = bool(terminated and within)
-        progress = previous - ep["distance"] if np.isfinite(ep["distance"]) else 0.0
+        ep.success = bool(terminated and within)
+        r = self.rewards
         terms = {
-            "reward_progress": float(progress),
-            "reward_success": 2.5 if ep["success"] else 0.0,
-            "reward_slack": -0.01,
-            "reward_collision": -0.05 if collided else 0.0,
+            "reward_progress": float(previous - ep.distance if np.isfinite(ep.distance) else 0.0),
+            "reward_success": r.success if ep.success else 0.0,
+            "reward_slack": r.slack,
+            "reward_collision": r.collision if collided else 0.0,
         }
-        info = self._info()
-        info.update(terms)
-        return self._observation(), float(sum(terms.values())), bool(terminated), False, info
+        return terms, terminated, False
 
-    def _within_goal(self, xy: np.ndarray) -> bool:
-        ep = self._episode
+    def within_goal(self, xy: np.ndarray) -> bool:
+        """Whether the robot at ``xy`` would succeed by stopping there."""
+        ep = self.episode
         if self.task == "pointgoal":
-            return bool(np.linalg.norm(xy - ep["goal"]) < self.success_distance)
+            return bool(np.linalg.norm(xy - ep.goal) < self.success_distance)
         return any(_point_to_item(xy, it) <= self.object_success_distance
-                   for it in ep["items"] if it.category == ep["category"])
+                   for it in ep.items if it.category == ep.category)
 
     def _info(self) -> dict[str, Any]:
-        ep = self._episode
-        shortest, path = ep["shortest"], ep["path"]
-        spl = float(ep["success"]) * shortest / max(path, shortest, 1e-9)
+        ep = self.episode
+        spl = float(ep.success) * ep.shortest / max(ep.path, ep.shortest, 1e-9)
         return {
-            "success": ep["success"], "spl": spl, "distance_to_goal": ep["distance"],
-            "collisions": ep["collisions"], "path_length": path, "layout": ep["layout"],
-            "geodesic_start_distance": shortest,
-            "object_category": ep["category"],
+            "success": ep.success, "spl": spl, "distance_to_goal": ep.distance,
+            "collisions": ep.collisions, "path_length": ep.path, "layout": ep.layout,
+            "geodesic_start_distance": ep.shortest, "object_category": ep.category,
         }
 
     # ------------------------------------------------------------------ observations
@@ -390,8 +417,8 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         mat = data.xmat[b].reshape(3, 3)
         return data.xpos[b, :2].copy(), float(np.arctan2(mat[1, 0], mat[0, 0]))
 
-    def _observation(self) -> dict[str, np.ndarray]:
-        ep, data = self._episode, self.data
+    def _observe(self) -> dict[str, np.ndarray]:
+        ep, data = self.episode, self.data
         assert data is not None
         xy, yaw = self.robot_pose()
         obs: dict[str, np.ndarray] = {}
@@ -410,13 +437,13 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
             if frame.segmentation is not None:
                 obs["seg"] = self._seg_lut[frame.segmentation][..., None]
         if self.task == "pointgoal":
-            d = ep["goal"] - xy
+            d = ep.goal - xy
             heading = np.arctan2(d[1], d[0]) - yaw
             obs["goal"] = np.array([np.linalg.norm(d), np.cos(heading), np.sin(heading)],
                                    np.float32)
         else:
             obs["goal"] = np.zeros(len(C.CATEGORIES), np.float32)
-            obs["goal"][C.CATEGORIES.index(ep["category"])] = 1.0
+            obs["goal"][C.CATEGORIES.index(ep.category)] = 1.0
         vel = data.qvel[self._root_dof:self._root_dof + 6]
         forward = vel[0] * np.cos(yaw) + vel[1] * np.sin(yaw)
         obs["proprio"] = np.clip(np.array([forward, vel[5]], np.float32), -10.0, 10.0)
@@ -438,16 +465,10 @@ class IndoorNavEnv(MujocoEnv, EzPickle):
         return np.minimum(dist, C.MAX_RANGE).astype(np.float32)
 
     def _render_frame(self) -> np.ndarray:
-        frame = self._render_camera(OVERVIEW_CAMERA, self.render_size,
-                                    option=self._overview_option, rgb=True)
+        frame = self.render_camera(OVERVIEW_CAMERA, self.render_size,
+                                   option=self._overview_option, rgb=True)
         assert frame.rgb is not None
         return frame.rgb
-
-    # ------------------------------------------------------------------ expert access
-    @property
-    def episode(self) -> dict[str, Any]:
-        """Privileged episode state (floor plan, occupancy grid, geodesic field, goal)."""
-        return self._episode
 
 
 def _near_item(centres: np.ndarray, item: Item, radius: float) -> np.ndarray:

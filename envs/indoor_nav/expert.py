@@ -12,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simenv.envs.indoor_nav import constants as C
-
-from .rollout import run_episode
+from . import constants as C
 
 _STEPS = [(dr, dc) for dr in (-2, -1, 0, 1, 2) for dc in (-2, -1, 0, 1, 2)
           if (dr, dc) != (0, 0) and (abs(dr), abs(dc)) != (2, 2)
@@ -34,7 +32,7 @@ class IndoorNavExpert:
     def path(self, env: Any, xy: np.ndarray, max_length: float) -> list[np.ndarray]:
         """Points down the geodesic field from ``xy`` (cell centres), up to ``max_length``."""
         ep = env.unwrapped.episode
-        grid, field = ep["grid"], ep["field"]
+        grid, field = ep.grid, ep.field
         r, c = grid.cell(xy)
         if not np.isfinite(field[r, c]):  # pushed off the free grid: start from nearest cell
             r0, c0 = max(r - 4, 0), max(c - 4, 0)
@@ -64,17 +62,17 @@ class IndoorNavExpert:
         base = env.unwrapped
         ep = base.episode
         xy, yaw = base.robot_pose()
-        if base.task == "pointgoal" and np.linalg.norm(ep["goal"] - xy) < 1.0:
-            target = ep["goal"]
+        if base.task == "pointgoal" and np.linalg.norm(ep.goal - xy) < 1.0:
+            target = ep.goal
             remaining = float(np.linalg.norm(target - xy))
         else:
             lookahead = self.lookahead if base.action_mode == "continuous" else 0.35
             pts = self.path(env, xy, lookahead)
             target = pts[-1] if pts else xy
-            remaining = ep["distance"]
+            remaining = ep.distance
         d = target - xy
         err = float(np.angle(np.exp(1j * (np.arctan2(d[1], d[0]) - yaw))))
-        within = base._within_goal(xy)
+        within = base.within_goal(xy)
         if base.action_mode == "discrete":
             if within:
                 return C.DISCRETE_ACTIONS.index("stop")
@@ -86,9 +84,3 @@ class IndoorNavExpert:
         # do not overshoot the goal within one step
         speed = min(speed, max(remaining, 0.1) / (C.MAX_LINEAR * C.CONTROL_DT))
         return np.array([speed, w], np.float32)
-
-
-def run_expert_episode(env: Any, expert: IndoorNavExpert | None = None, seed: int | None = None,
-                       frames: bool = False) -> dict[str, Any]:
-    """Roll out one expert episode; returns the final info (plus ``frames`` if asked)."""
-    return run_episode(env, (expert or IndoorNavExpert()).act, seed, frames)

@@ -3,17 +3,20 @@
 Every range is readable in one screen below (STYLE.md, MuJoCo Playground's habit). Parameters
 marked ``rebuild=True`` change the model's structure and are applied by the scene builder;
 the rest are written into the compiled model by :func:`apply_appearance`, a function of
-(model, references, sample, generator).
+(model, references, sample, look) that draws nothing; :func:`sample_look` draws the
+per-episode values the sample leaves open (the distractor colour, texture patterns, light
+offsets) during reset's sampling step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import mujoco
 import numpy as np
 
-from simenv.randomization import Param, material_params
+from simenv.randomization import Param, Value, material_params
 from simenv.sensors import SENSOR_PARAMS
 from simenv.textures import KINDS, light_tint, make_texture, material_color
 
@@ -108,44 +111,59 @@ def camera_quat(pitch_deg: float) -> np.ndarray:
     return quat
 
 
-def look_colors(sample: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The base colour of every look group under ``sample`` (distractors: random colours)."""
-    out = {}
+@dataclass(frozen=True)
+class Look:
+    """The per-episode appearance values the DR sample leaves open, drawn once in reset."""
+
+    colors: dict[str, np.ndarray]  # base colour of every look group
+    textures: dict[str, np.ndarray]  # painted texture of every look group
+    light_offsets: np.ndarray  # (lights, 2) offset from each room centre, in half sizes
+
+
+def sample_look(sample: Mapping[str, Value], lights: int, rng: np.random.Generator) -> Look:
+    """Draw the episode's look: distractor colour, texture patterns, light offsets."""
+    colors = {}
     for group in LOOK_GROUPS:
         if group == "distractor":
-            out[group] = rng.uniform(0.1, 0.95, 3)
+            colors[group] = rng.uniform(0.1, 0.95, 3)
             continue
         key = "furniture" if group in CATEGORIES else "wall" if group == "ceiling" else group
-        out[group] = material_color(NOMINAL_COLORS[group], sample, key)
-    return out
+        colors[group] = material_color(NOMINAL_COLORS[group], sample, key)
+    textures = {}
+    for group in LOOK_GROUPS:
+        kind_key = "furniture" if group in CATEGORIES else group
+        kind = str(sample.get(f"texture.{kind_key}", "noise" if group == "distractor" else "flat"))
+        textures[group] = make_texture(kind, TEXTURE_SIZE, colors[group], rng,
+                                       float(sample["texture.contrast"]))
+    offsets = np.zeros((lights, 2))
+    if lights:
+        offsets = float(sample["lighting.position"]) * rng.uniform(-1, 1, (lights, 2))
+    return Look(colors, textures, offsets)
 
 
 def apply_appearance(
-    model: mujoco.MjModel, refs: Refs, sample: dict, rng: np.random.Generator
+    model: mujoco.MjModel, refs: Refs, sample: Mapping[str, Value], look: Look
 ) -> list[int]:
-    """Write textures, materials, lights, camera and dynamics; return the changed texture ids."""
-    colors = look_colors(sample, rng)
+    """Write textures, materials, lights, camera and dynamics; return the changed texture ids.
+
+    A function of the sample and the episode's look alone: it draws no random numbers."""
     n = TEXTURE_SIZE * TEXTURE_SIZE * 3
     for group, texid in refs.textures.items():
-        kind_key = "furniture" if group in CATEGORIES else group
-        kind = str(sample.get(f"texture.{kind_key}", "noise" if group == "distractor" else "flat"))
         adr = model.tex_adr[texid]
-        model.tex_data[adr:adr + n] = make_texture(
-            kind, TEXTURE_SIZE, colors[group], rng, float(sample["texture.contrast"])
-        ).ravel()
+        model.tex_data[adr:adr + n] = look.textures[group].ravel()
     for matid in refs.materials.values():
         model.mat_specular[matid] = sample["material.specular"]
-    tint = light_tint(sample["lighting.temperature"])
+    tint = light_tint(float(sample["lighting.temperature"]))
     level = float(sample["lighting.intensity"])
     if len(refs.lights):
         model.light_diffuse[refs.lights] = level * tint
         model.light_specular[refs.lights] = 0.3 * level * tint
-        offset = float(sample["lighting.position"]) * rng.uniform(-1, 1, (len(refs.lights), 2))
-        model.light_pos[refs.lights, :2] = refs.light_pos[:, :2] + offset * refs.light_span
+        model.light_pos[refs.lights, :2] = refs.light_pos[:, :2] + (
+            look.light_offsets * refs.light_span)
     model.vis.headlight.ambient[:] = float(sample["lighting.ambient"]) * tint
     model.vis.headlight.diffuse[:] = 0.15 * tint
     model.cam_pos[refs.camera, 2] = sample["camera.height"]
-    model.cam_quat[refs.camera] = camera_quat(sample["camera.pitch"])
+    model.cam_quat[refs.camera] = camera_quat(float(sample["camera.pitch"]))
     model.cam_fovy[refs.camera] = sample["camera.fov"]
     model.geom_friction[refs.wheel_geoms, 0] = sample["dynamics.wheel_friction"]
     scale = float(sample["dynamics.mass_scale"])

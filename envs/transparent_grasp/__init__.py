@@ -1,6 +1,6 @@
 """TransparentGrasp: a Panda arm picks procedurally generated glassware (MuJoCo)."""
 
+from .constants import CATEGORIES
 from .env import TransparentGraspEnv
-from .glassware import CATEGORIES
 
 __all__ = ["CATEGORIES", "TransparentGraspEnv"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from .panda import (
+from .constants import (
     ARM_ACTUATORS,
     ARM_JOINTS,
     FINGER_JOINTS,

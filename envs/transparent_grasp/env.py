@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import mujoco
@@ -9,50 +11,88 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
-from simenv.core import check_action, check_choice, parse_obs_mode
+from simenv.core import check_choice, parse_obs_mode
 from simenv.mujoco_env import MujocoEnv
-from simenv.randomization import DomainRandomizer, dr_table
+from simenv.randomization import Value, dr_table
 from simenv.sensors import SensorModel
-from simenv.transparent_depth import (
+from simenv.sensors.transparent import (
     TransparentDepthModel,
     boundary_map,
     camera_intrinsics,
     normals_from_depth,
 )
 
-from .control import ArmController
-from .glassware import CATEGORIES, STYLES, grasp_height, sample_shape
-from .panda import FINGER_BODIES, HAND_BODY, HOME_QPOS
-from .randomize import PARAMS, PSEUDO_REAL, Refs, apply_appearance, params_for_split
-from .scene import (
+from .constants import (
     CAMERA,
+    CATEGORIES,
+    CONTROL_DT,
+    FINGER_BODIES,
+    GRIP_LIMITS,
+    GRIPPER_ACTUATOR,
+    HAND_BODY,
+    HOLD_TIME,
+    HOME_GRIP,
+    HOME_QPOS,
+    LIFT_HEIGHT,
     LOOK_GROUPS,
+    MAX_DEPTH,
+    MAX_OBJECTS,
+    MAX_STEP,
+    MAX_TURN,
+    N_LIGHTS,
     OVERVIEW_CAMERA,
     PHYSICS_DT,
+    PROPRIO,
+    STYLES,
     TABLE_TOP,
+    UP,
     WORKSPACE,
-    Distractor,
-    build_spec,
-    object_name,
 )
+from .control import ArmController
+from .glassware import Shape, grasp_height, sample_shape
+from .randomize import PARAMS, Look, Refs, apply_appearance, params_for_split, sample_look
+from .scene import Distractor, build_spec, object_name
 
 OBS_PARTS = ("rgb", "depth", "true_depth", "mask", "instances", "normals", "boundary", "state")
 GT_PARTS = "true_depth+mask+instances+normals+boundary"
 OBS_ALIASES = {"rgbd": "rgb+depth", "gt": GT_PARTS, "all": f"rgb+depth+{GT_PARTS}+state"}
 ACTION_MODES = ("ee_delta", "topdown_grasp")
-MAX_OBJECTS = 7  # 4 glassware + 3 distractors
-MAX_DEPTH = 5.0
-LIFT_HEIGHT = 0.10  # m above the rest height, held for HOLD_TIME
-HOLD_TIME = 1.0  # s
-MAX_STEP = 0.025  # m of grip motion per ee_delta step at full action
-MAX_TURN = 0.15  # rad of finger-axis rotation per ee_delta step
-HOME_GRIP = np.array([0.0, 0.0, TABLE_TOP + 0.30])
-GRIP_LIMITS = np.array([[-0.35, -0.35, TABLE_TOP + 0.005], [0.3, 0.35, TABLE_TOP + 0.45]])
-PROPRIO = 15
-UP = np.array([0.0, 0.0, 1.0])
 
 
-class TransparentGraspEnv(MujocoEnv, EzPickle):
+@dataclass(frozen=True)
+class Rewards:
+    """Reward weights (keyword arguments of the env)."""
+
+    reach: float = 0.1
+    grasp: float = 0.25
+    lift: float = 0.5
+    success: float = 5.0
+    attempt: float = 1.0  # topdown_grasp: a successful attempt
+
+
+@dataclass
+class GraspEpisode:
+    """Privileged state of one episode: the objects, the grip target, grasp progress."""
+
+    shapes: tuple[Shape, ...]  # glassware, in object order
+    distractors: tuple[Distractor, ...]
+    look: Look
+    poses: tuple[tuple[float, float, float], ...]  # initial (x, y, yaw) of every object
+    rest_z: np.ndarray = field(default_factory=lambda: np.zeros(0))  # settled heights
+    target: np.ndarray = field(default_factory=lambda: np.zeros(3))  # grip target (m)
+    theta: float = 0.0  # finger-axis angle target (rad)
+    close: bool = False  # gripper command
+    attempts: int = 0
+    hold: float = 0.0  # s held at the lift height
+    success: bool = False
+    time_to_grasp: float | None = None
+    lifted: int = -1  # the lifted object (success)
+    held: int = -1  # the object held by both fingers now
+    steps: int = 0
+    unstable: bool = False  # MuJoCo reported a diverging simulation
+
+
+class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
     """Pick up glassware with a Franka Panda from a randomized tabletop.
 
     ## Description
@@ -93,11 +133,12 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
     gripper command, grasp flag). Camera intrinsics: ``info["intrinsics"]``.
 
     ## Rewards
-    ``ee_delta``: ``reward_reach`` (0.1·(1 − tanh(10·d)), d = grip to the nearest glassware
-    grasp point) + ``reward_grasp`` (0.25 while a glass is held by both fingers) +
-    ``reward_lift`` (0.5·min(lift / 10 cm, 1) while held) + ``reward_success`` (5 on
-    success); ``topdown_grasp``: ``reward_success`` (1 for a successful attempt). Each term
-    is in ``info`` and they sum to the reward.
+    ``ee_delta``: ``reward_reach`` (``reach_reward``·(1 − tanh(10·d)), 0.1, d = grip to the
+    nearest glassware grasp point) + ``reward_grasp`` (``grasp_reward``, 0.25, while a glass
+    is held by both fingers) + ``reward_lift`` (``lift_reward``·min(lift / 10 cm, 1), 0.5,
+    while held) + ``reward_success`` (``success_reward``, 5, on success);
+    ``topdown_grasp``: ``reward_success`` (``attempt_reward``, 1, for a successful attempt).
+    Each term is in ``info`` and they sum to the reward.
 
     ## Starting State
     The arm at its home pose (grip 30 cm above the table centre, open), objects settled.
@@ -127,8 +168,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
     """
 
     metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 20,
-                                "episode_metrics": ("success", "attempts", "lift", "time_to_grasp"),
-                                "pseudo_real": PSEUDO_REAL}
+                                "episode_metrics": ("success", "attempts", "lift", "time_to_grasp")}
 
     def __init__(
         self,
@@ -140,15 +180,22 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         split: str = "train",
         categories: tuple[str, ...] | list[str] | None = None,
         max_attempts: int = 3,
+        reach_reward: float = 0.1,
+        grasp_reward: float = 0.25,
+        lift_reward: float = 0.5,
+        success_reward: float = 5.0,
+        attempt_reward: float = 1.0,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
     ) -> None:
         EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
-                          split, categories, max_attempts, render_mode, render_size)
-        super().__init__(render_mode, camera_size, render_size)
+                          split, categories, max_attempts, reach_reward, grasp_reward,
+                          lift_reward, success_reward, attempt_reward, render_mode, render_size)
+        self.split = check_choice("split", split, tuple(STYLES))
+        super().__init__(params_for_split(self.split), randomization, dr_scale, render_mode,
+                         camera_size, render_size, CONTROL_DT)
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
-        self.split = check_choice("split", split, tuple(STYLES))
         cats = tuple(CATEGORIES if categories is None else categories)
         if not cats:
             raise ValueError(f"categories must name at least one of {', '.join(CATEGORIES)}")
@@ -158,7 +205,8 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         if not isinstance(max_attempts, (int, np.integer)) or max_attempts < 1:
             raise ValueError(f"max_attempts must be a positive integer, got {max_attempts!r}")
         self.max_attempts = int(max_attempts)
-        self.randomizer = DomainRandomizer(params_for_split(self.split), randomization, dr_scale)
+        self.rewards = Rewards(float(reach_reward), float(grasp_reward), float(lift_reward),
+                               float(success_reward), float(attempt_reward))
 
         if self.action_mode == "ee_delta":
             self.action_space: spaces.Space[Any] = spaces.Box(-1.0, 1.0, (5,), np.float32)
@@ -169,9 +217,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         self._obs_option.geomgroup[:] = [1, 1, 1, 0, 0, 0]
         self._glass_option = mujoco.MjvOption()
         self._glass_option.geomgroup[:] = [0, 0, 1, 0, 0, 0]
-        self._episode: dict[str, Any] = {}
-        self.control_dt = 0.05
-        self._substeps = round(self.control_dt / PHYSICS_DT)
+        self._substeps = round(CONTROL_DT / PHYSICS_DT)
 
     def _obs_spaces(self) -> dict[str, spaces.Space[Any]]:
         h, w = self.camera_size
@@ -195,37 +241,45 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         obs["proprio"] = spaces.Box(-4.0, 4.0, (PROPRIO,), np.float32)
         return obs
 
-    # ------------------------------------------------------------------ reset
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        super().reset(seed=seed)
-        rng = self.np_random
-        sample = self.randomizer.sample(rng)
+    # ------------------------------------------------------------------ reset pieces
+    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
+                        ) -> GraspEpisode:
         scale = float(sample["scene.object_scale"])
-        shapes = [sample_shape(self.categories[int(rng.integers(len(self.categories)))], rng,
-                               self.split, scale)
-                  for _ in range(int(sample["scene.objects"]))]
-        distractors = [_sample_distractor(rng) for _ in range(int(sample["scene.distractors"]))]
-        model = build_spec(shapes, distractors, self.camera_size, self.render_size).compile()
-        refs = self._lookup_refs(model, len(shapes), len(distractors))
+        shapes = tuple(sample_shape(self.categories[int(rng.integers(len(self.categories)))], rng,
+                                    self.split, scale)
+                       for _ in range(int(sample["scene.objects"])))
+        distractors = tuple(_sample_distractor(rng)
+                            for _ in range(int(sample["scene.distractors"])))
         # Textures draw from their own stream, so a look that paints other patterns (the
         # pseudo-real one) places the same objects as the nominal look under one seed.
-        apply_appearance(model, refs, sample, np.random.default_rng(int(rng.integers(2**63))))
-        self._set_model(model)  # after the appearance writes: the GL context uploads them
-        self._refs = refs
-        self._lookup_ids(len(shapes), len(distractors))
-        data = self.data
-        assert data is not None
-        self.arm = ArmController(model)
+        look = sample_look(sample, len(shapes), len(distractors),
+                           np.random.default_rng(int(rng.integers(2**63))))
+        footprints = [s.max_radius for s in shapes] + [d.footprint for d in distractors]
+        poses = tuple((x, y, float(rng.uniform(-np.pi, np.pi)))
+                      for x, y in _place(footprints, rng))
+        return GraspEpisode(shapes, distractors, look, poses)
+
+    def _build(self, episode: GraspEpisode, sample: Mapping[str, Value]) -> None:
+        n_glass, n_dist = len(episode.shapes), len(episode.distractors)
+        self.set_model(build_spec(list(episode.shapes), list(episode.distractors),
+                                  self.camera_size, self.render_size).compile())
+        self._refs = self._lookup_refs(n_glass, n_dist)
+        self._lookup_ids(n_glass, n_dist)
+        assert self.model is not None
+        self.arm = ArmController(self.model)
+
+    def _apply(self, episode: GraspEpisode, sample: Mapping[str, Value]) -> None:
+        assert self.model is not None
+        apply_appearance(self.model, self._refs, sample, episode.look)
+        self.upload_textures(list(self._refs.textures.values()))
+
+    def _settle(self, episode: GraspEpisode, sample: Mapping[str, Value]) -> None:
+        model, data = self.model, self.data
+        assert model is not None and data is not None
         self.arm.set_arm(data, _home_qpos(self.arm))
         data.ctrl[self.arm.gripper] = model.actuator_ctrlrange[self.arm.gripper, 1]
         data.qpos[self.arm.finger_qadr] = model.actuator_ctrlrange[self.arm.gripper, 1]
-        footprints = [s.max_radius for s in shapes] + [d.footprint for d in distractors]
-        xy = _place(footprints, rng)
-        for i, (x, y) in enumerate(xy):
-            adr = self._obj_qadr[i]
-            yaw = rng.uniform(-np.pi, np.pi)
+        for adr, (x, y, yaw) in zip(self._obj_qadr, episode.poses):
             data.qpos[adr:adr + 7] = [x, y, TABLE_TOP + 0.002, np.cos(yaw / 2), 0, 0,
                                       np.sin(yaw / 2)]
         mujoco.mj_forward(model, data)
@@ -234,40 +288,27 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         self._sensor = SensorModel.from_sample(sample)
         self._transparent = TransparentDepthModel.from_sample(sample)
         self._K = camera_intrinsics(*self.camera_size, float(model.cam_fovy[self._camera]))
-        pos, theta = self.arm.grip_pose(data)
-        self._episode = {
-            "shapes": shapes, "distractors": distractors, "sample": sample,
-            "rest_z": data.xpos[self._obj_bodies, 2].copy(), "target": pos, "theta": theta,
-            "close": False, "attempts": 0, "hold": 0.0, "success": False,
-            "time_to_grasp": None, "lifted": -1, "steps": 0, "held": -1,
-            "unstable": False,
-        }
-        info = self._info()
-        info["randomization"] = sample
-        info["intrinsics"] = self._K.copy()
-        return self._observation(), info
+        episode.rest_z = data.xpos[self._obj_bodies, 2].copy()
+        episode.target, episode.theta = self.arm.grip_pose(data)
 
-    def _lookup_refs(self, model: mujoco.MjModel, n_glass: int, n_dist: int) -> Refs:
-        def ids(kind: mujoco.mjtObj, names: list[str]) -> np.ndarray:
-            return np.array([mujoco.mj_name2id(model, kind, n) for n in names], int)
-
+    def _lookup_refs(self, n_glass: int, n_dist: int) -> Refs:
+        model = self.model
+        assert model is not None
         objs = [object_name(i) for i in range(n_glass + n_dist)]
-        bodies = ids(mujoco.mjtObj.mjOBJ_BODY, objs)
+        bodies = np.array([self.body(o) for o in objs], int)
         geoms = np.flatnonzero(np.isin(model.geom_bodyid, bodies) & (model.geom_contype > 0))
+        lights = np.array([self.light(f"light{k}") for k in range(N_LIGHTS)], int)
         return Refs(
-            textures={g: mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_TEXTURE, f"tex/{g}")
-                      for g in LOOK_GROUPS},
-            lights=ids(mujoco.mjtObj.mjOBJ_LIGHT, [f"light{k}" for k in range(3)]),
-            camera=mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, CAMERA),
-            glass_materials=ids(mujoco.mjtObj.mjOBJ_MATERIAL,
-                                [f"mat/{o}" for o in objs[:n_glass]]),
-            distractor_materials=ids(mujoco.mjtObj.mjOBJ_MATERIAL,
-                                     [f"mat/{o}" for o in objs[n_glass:]]),
+            textures={g: self.texture(f"tex/{g}") for g in LOOK_GROUPS},
+            lights=lights, light_pos=model.light_pos[lights].copy(),
+            camera=self.camera(CAMERA),
+            glass_materials=np.array([self.material(f"mat/{o}") for o in objs[:n_glass]], int),
+            distractor_materials=np.array([self.material(f"mat/{o}") for o in objs[n_glass:]],
+                                          int),
             object_geoms=geoms, object_bodies=bodies,
             object_masses=model.body_mass[bodies].copy(),
             object_inertias=model.body_inertia[bodies].copy(),
-            gripper_actuator=mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_ACTUATOR,
-                                               "panda/gripper"),
+            gripper_actuator=self.actuator(GRIPPER_ACTUATOR),
         )
 
     def _lookup_ids(self, n_glass: int, n_dist: int) -> None:
@@ -283,83 +324,76 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         self._hand_bodies = np.array([self.body(HAND_BODY), *self._fingers])
         glass_mats = self._refs.glass_materials
         self._glass_mats = glass_mats
-        self._glass_alpha = model.mat_rgba[glass_mats, 3].copy()
         lut = np.zeros(model.ngeom + 1, np.uint8)  # geom id -> instance (0 = background)
         for k, b in enumerate(self._obj_bodies):
             lut[:-1][model.geom_bodyid == b] = k + 1
         self._instance_lut = lut
 
     # ------------------------------------------------------------------ step
-    def step(
-        self, action: Any
-    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        if not self._episode:
-            raise RuntimeError("call reset() before step()")
-        act = np.asarray(check_action(self.action_space, action), np.float64)
-        ep = self._episode
-        ep["steps"] += 1
+    def _act(self, action: Any) -> tuple[dict[str, float], bool, bool]:
+        act = np.asarray(action, np.float64)
+        ep, data = self.episode, self.data
+        assert data is not None
+        ep.steps += 1
         if self.action_mode == "ee_delta":
             terms = self._ee_step(act)
         else:
             terms = self._topdown_step(act)
-        fallen = bool(np.all(self.data.xpos[self._obj_bodies[:self._n_glass], 2]  # type: ignore[union-attr]
-                             < TABLE_TOP - 0.05))
-        terminated = ep["success"] or fallen
-        truncated = ep["unstable"] or (self.action_mode == "topdown_grasp" and not terminated
-                                       and ep["attempts"] >= self.max_attempts)
-        info = self._info()
-        info.update(terms)
-        return (self._observation(), float(sum(terms.values())), bool(terminated),
-                bool(truncated), info)
+        fallen = bool(np.all(data.xpos[self._obj_bodies[:self._n_glass], 2] < TABLE_TOP - 0.05))
+        terminated = ep.success or fallen
+        truncated = ep.unstable or (self.action_mode == "topdown_grasp" and not terminated
+                                    and ep.attempts >= self.max_attempts)
+        return terms, terminated, truncated
 
     def _ee_step(self, act: np.ndarray) -> dict[str, float]:
-        ep, data = self._episode, self.data
+        ep, data = self.episode, self.data
         assert data is not None
         close = bool(act[4] > 0)
-        if close and not ep["close"]:
-            ep["attempts"] += 1
-        ep["close"] = close
-        ep["target"] = np.clip(ep["target"] + act[:3] * MAX_STEP, *GRIP_LIMITS)
-        ep["theta"] = float(np.clip(ep["theta"] + act[3] * MAX_TURN, -np.pi / 2, np.pi / 2))
-        self._advance(ep["target"], ep["theta"], close, 1)
-        held = ep["held"]
-        terms = {"reward_reach": 0.1 * (1.0 - np.tanh(10.0 * self._reach_distance())),
-                 "reward_grasp": 0.25 if held >= 0 else 0.0,
-                 "reward_lift": 0.5 * min(max(self._lift(held), 0.0) / LIFT_HEIGHT, 1.0)
+        if close and not ep.close:
+            ep.attempts += 1
+        ep.close = close
+        ep.target = np.clip(ep.target + act[:3] * MAX_STEP, *GRIP_LIMITS)
+        ep.theta = float(np.clip(ep.theta + act[3] * MAX_TURN, -np.pi / 2, np.pi / 2))
+        self._advance(ep.target, ep.theta, close, 1)
+        held = ep.held
+        r = self.rewards
+        terms = {"reward_reach": r.reach * (1.0 - np.tanh(10.0 * self._reach_distance())),
+                 "reward_grasp": r.grasp if held >= 0 else 0.0,
+                 "reward_lift": r.lift * min(max(self._lift(held), 0.0) / LIFT_HEIGHT, 1.0)
                  if held >= 0 else 0.0,
-                 "reward_success": 5.0 if ep["success"] else 0.0}
+                 "reward_success": r.success if ep.success else 0.0}
         return {k: float(v) for k, v in terms.items()}
 
     def _advance(self, target: np.ndarray, theta: float, close: bool, steps: int) -> None:
         """Run ``steps`` control periods towards a grip pose, tracking grasp success."""
         model, data = self.model, self.data
         assert model is not None and data is not None
-        ep = self._episode
+        ep = self.episode
         for _ in range(steps):
             self.arm.command(data, target, theta, close)
             mujoco.mj_step(model, data, nstep=self._substeps)
             if data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number:
-                ep["unstable"] = True  # MuJoCo reset the state: end the episode, say so
+                ep.unstable = True  # MuJoCo reset the state: end the episode, say so
                 return
             held = self._held_glass()
-            ep["held"] = held
+            ep.held = held
             if held >= 0 and self._lift(held) >= LIFT_HEIGHT:
-                ep["hold"] += self.control_dt
+                ep.hold += self.dt
             else:
-                ep["hold"] = 0.0
-            if not ep["success"] and ep["hold"] >= HOLD_TIME - 1e-9:
-                ep["success"], ep["lifted"] = True, held
-                ep["time_to_grasp"] = float(data.time)
+                ep.hold = 0.0
+            if not ep.success and ep.hold >= HOLD_TIME - 1e-9:
+                ep.success, ep.lifted = True, held
+                ep.time_to_grasp = float(data.time)
 
     def _topdown_step(self, act: np.ndarray) -> dict[str, float]:
         """One scripted top-down grasp attempt at the commanded (x, y, θ)."""
-        ep, data = self._episode, self.data
+        ep, data = self.episode, self.data
         assert data is not None
         (x0, x1), (y0, y1) = WORKSPACE
         x = x0 + (act[0] + 1) / 2 * (x1 - x0)
         y = y0 + (act[1] + 1) / 2 * (y1 - y0)
         theta = float(act[2] * np.pi / 2)
-        ep["attempts"] += 1
+        ep.attempts += 1
         above = np.array([x, y, TABLE_TOP + 0.3])
         self._move(above, theta, close=False, speed=0.8)
         self._guarded_descent(x, y, theta)
@@ -367,19 +401,19 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         self._advance(pos, theta, True, 10)  # close (0.5 s)
         lift = pos + 0.2 * UP
         self._move(lift, theta, close=True, speed=0.3)
-        self._advance(lift, theta, True, round(HOLD_TIME / self.control_dt) + 2)
-        success = ep["success"]
+        self._advance(lift, theta, True, round(HOLD_TIME / self.dt) + 2)
+        success = ep.success
         if not success:  # release and go back up for the next attempt
             self._advance(lift, theta, False, 6)
             self._move(HOME_GRIP, 0.0, close=False, speed=0.8)
-        ep["target"], ep["theta"], ep["close"] = self.arm.grip_pose(data)[0], theta, False
-        return {"reward_success": 1.0 if success else 0.0}
+        ep.target, ep.theta, ep.close = self.arm.grip_pose(data)[0], theta, False
+        return {"reward_success": self.rewards.attempt if success else 0.0}
 
     def _move(self, goal: np.ndarray, theta: float, close: bool, speed: float) -> None:
         """Interpolate the grip target to ``goal`` at ``speed`` m/s, then settle briefly."""
         start, theta0 = self.arm.grip_pose(self.data)  # type: ignore[arg-type]
         dist = float(np.linalg.norm(goal - start))
-        n = max(int(np.ceil(dist / (speed * self.control_dt))), 1)
+        n = max(int(np.ceil(dist / (speed * self.dt))), 1)
         for k in range(1, n + 1):
             t = k / n
             self._advance(start + (goal - start) * t, theta0 + (theta - theta0) * t, close, 1)
@@ -392,7 +426,7 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         z = TABLE_TOP + 0.3
         floor = TABLE_TOP + 0.012
         while z > floor:
-            z = max(z - 0.25 * self.control_dt, floor)
+            z = max(z - 0.25 * self.dt, floor)
             self._advance(np.array([x, y, z]), theta, False, 1)
             if self._hand_touches_object():
                 pos, _ = self.arm.grip_pose(data)
@@ -429,14 +463,14 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
     def _lift(self, i: int) -> float:
         data = self.data
         assert data is not None
-        return float(data.xpos[self._obj_bodies[i], 2] - self._episode["rest_z"][i])
+        return float(data.xpos[self._obj_bodies[i], 2] - self.episode.rest_z[i])
 
     def grasp_points(self) -> np.ndarray:
         """World grasp point (grip-site target) of every glassware object, ``(n, 3)``."""
         data = self.data
         assert data is not None
         pts = []
-        for i, shape in enumerate(self._episode["shapes"]):
+        for i, shape in enumerate(self.episode.shapes):
             b = self._obj_bodies[i]
             local = np.array([0.0, 0.0, grasp_height(shape)])
             pts.append(data.xpos[b] + data.xmat[b].reshape(3, 3) @ local)
@@ -448,24 +482,25 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         return float(np.min(np.linalg.norm(pts - pos, axis=1))) if len(pts) else 0.0
 
     def _info(self) -> dict[str, Any]:
-        ep, data = self._episode, self.data
+        ep, data = self.episode, self.data
         assert data is not None
         n = self._n_glass
         lifts = [self._lift(i) for i in range(n)]
-        if ep["lifted"] >= 0:
-            category = ep["shapes"][ep["lifted"]].category
+        if ep.lifted >= 0:
+            category = ep.shapes[ep.lifted].category
         else:
             pos, _ = self.arm.grip_pose(data)
             nearest = int(np.argmin(np.linalg.norm(self.grasp_points() - pos, axis=1)))
-            category = ep["shapes"][nearest].category
+            category = ep.shapes[nearest].category
         return {
-            "success": ep["success"], "attempts": ep["attempts"], "object_category": category,
-            "time_to_grasp": ep["time_to_grasp"], "lift": float(max(lifts)),
-            "objects": [s.category for s in ep["shapes"]], "physics_unstable": ep["unstable"],
+            "success": ep.success, "attempts": ep.attempts, "object_category": category,
+            "time_to_grasp": ep.time_to_grasp, "lift": float(max(lifts)),
+            "objects": [s.category for s in ep.shapes], "physics_unstable": ep.unstable,
+            "intrinsics": self._K.copy(),
         }
 
     # ------------------------------------------------------------------ observations
-    def _observation(self) -> dict[str, np.ndarray]:
+    def _observe(self) -> dict[str, np.ndarray]:
         data, parts = self.data, self.obs_parts
         assert data is not None
         obs: dict[str, np.ndarray] = {}
@@ -508,12 +543,13 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         assert model is not None and data is not None
         if not len(self._glass_mats):
             return behind, np.zeros(behind.shape, bool)
+        alpha = model.mat_rgba[self._glass_mats, 3].copy()
         model.mat_rgba[self._glass_mats, 3] = 1.0
         try:
             glass = self.renderer.render(data, self._camera, self.camera_size, rgb=False,
                                          depth=True, option=self._glass_option).depth
         finally:
-            model.mat_rgba[self._glass_mats, 3] = self._glass_alpha
+            model.mat_rgba[self._glass_mats, 3] = alpha
         assert glass is not None
         mask = glass < behind - 1e-4
         return np.where(mask, glass, behind).astype(np.float32), mask
@@ -539,24 +575,18 @@ class TransparentGraspEnv(MujocoEnv, EzPickle):
         data = self.data
         assert data is not None
         pos, theta = self.arm.grip_pose(data)
-        ep = self._episode
+        ep = self.episode
         vec = np.concatenate([
             data.qpos[self.arm.qadr], [self.arm.finger_width(data)],
             pos - [0.0, 0.0, TABLE_TOP], [np.cos(2 * theta), np.sin(2 * theta)],
-            [1.0 if ep["close"] else 0.0, 1.0 if ep["held"] >= 0 else 0.0],
+            [1.0 if ep.close else 0.0, 1.0 if ep.held >= 0 else 0.0],
         ])
         return np.clip(vec, -4.0, 4.0).astype(np.float32)
 
     def _render_frame(self) -> np.ndarray:
-        frame = self._render_camera(OVERVIEW_CAMERA, self.render_size, option=self._obs_option)
+        frame = self.render_camera(OVERVIEW_CAMERA, self.render_size, option=self._obs_option)
         assert frame.rgb is not None
         return frame.rgb
-
-    # ------------------------------------------------------------------ expert access
-    @property
-    def episode(self) -> dict[str, Any]:
-        """Privileged episode state: shapes, rest heights, targets, grasp progress."""
-        return self._episode
 
     def project(self, points: np.ndarray) -> np.ndarray:
         """Pixel coordinates ``(n, 2)`` (column, row; float) of world points ``(n, 3)`` in the

@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from simenv.envs.transparent_grasp.env import MAX_STEP, MAX_TURN
-from simenv.envs.transparent_grasp.scene import WORKSPACE
-
-from .rollout import run_episode
-
-APPROACH_HEIGHT = 0.10  # m above the grasp point before descending
-DESCEND_SPEED = 0.4  # fraction of the full step while the fingers go down around the object
-UP = np.array([0.0, 0.0, 1.0])
-CLOSE_STEPS = 8  # control steps (0.4 s) to close the fingers before lifting
+from .constants import (
+    APPROACH_HEIGHT,
+    CLOSE_STEPS,
+    DESCEND_SPEED,
+    MAX_STEP,
+    MAX_TURN,
+    UP,
+    WORKSPACE,
+)
 
 
 class TransparentGraspExpert:
@@ -38,7 +38,7 @@ class TransparentGraspExpert:
         """The object to grasp and the finger-axis angle for it."""
         base = env.unwrapped
         pos, _ = base.object_poses()
-        n = len(base.episode["shapes"])
+        n = len(base.episode.shapes)
         if len(pos) < 2:
             return 0, 0.0
         d = np.linalg.norm(pos[:n, None, :2] - pos[None, :, :2], axis=-1)
@@ -68,18 +68,18 @@ class TransparentGraspExpert:
             if _reached(ep, goal, self._theta, tol=0.002) and np.linalg.norm(grip - goal) < 0.004:
                 self._phase, self._count = "close", 0
         if self._phase == "close":
-            goal, close = ep["target"], True
+            goal, close = ep.target, True
             self._count += 1
             if self._count >= CLOSE_STEPS:
-                self._phase, self._count, self._lift_from = "lift", 0, ep["target"].copy()
+                self._phase, self._count, self._lift_from = "lift", 0, ep.target.copy()
         if self._phase == "lift":
             goal, close = self._lift_from + 0.2 * UP, True
-            self._count = 0 if ep["held"] >= 0 else self._count + 1
+            self._count = 0 if ep.held >= 0 else self._count + 1
             if self._count > 6:  # lost it: open and start over
                 self._phase = "approach"
                 self._target, self._theta = self.plan(env)
-        delta = np.clip((goal - ep["target"]) / MAX_STEP, -speed, speed)
-        turn = np.clip((self._theta - ep["theta"]) / MAX_TURN, -1.0, 1.0)
+        delta = np.clip((goal - ep.target) / MAX_STEP, -speed, speed)
+        turn = np.clip((self._theta - ep.theta) / MAX_TURN, -1.0, 1.0)
         return np.array([*delta, turn, 1.0 if close else -1.0], np.float32)
 
     def _topdown(self, base: Any) -> np.ndarray:
@@ -92,10 +92,4 @@ class TransparentGraspExpert:
 
 
 def _reached(ep: dict[str, Any], goal: np.ndarray, theta: float, tol: float = 0.01) -> bool:
-    return bool(np.linalg.norm(ep["target"] - goal) < tol and abs(ep["theta"] - theta) < 0.05)
-
-
-def run_expert_episode(env: Any, expert: TransparentGraspExpert | None = None,
-                       seed: int | None = None, frames: bool = False) -> dict[str, Any]:
-    """Roll out one expert episode; returns the final info (plus ``frames`` if asked)."""
-    return run_episode(env, (expert or TransparentGraspExpert()).act, seed, frames)
+    return bool(np.linalg.norm(ep.target - goal) < tol and abs(ep.theta - theta) < 0.05)

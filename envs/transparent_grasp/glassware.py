@@ -19,10 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CATEGORIES = ("glass", "wine_glass", "bottle", "cup", "bowl", "vase")
-STYLES = {"train": (0, 1), "test": (2,)}
-MAX_GRASP_RADIUS = 0.036
-GLASS_DENSITY = 2500.0  # kg/m^3 (soda-lime glass)
+from .constants import CATEGORIES, GLASS_DENSITY, MAX_GRASP_RADIUS, STYLES
 
 
 @dataclass(frozen=True)

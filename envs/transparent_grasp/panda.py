@@ -27,24 +27,27 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from .constants import (
+    ARM_ACTUATORS,
+    ARM_JOINTS,
+    FINGER_BODIES,
+    FINGER_JOINTS,
+    FINGER_OPEN,
+    GRIP_SITE,
+    GRIPPER_ACTUATOR,
+    GRIPPER_KP,
+    GRIPPER_KV,
+    GROUP_COLLISION,
+    GROUP_ROBOT,
+    KP,
+    KV,
+    ROBOT_CONAFFINITY,
+    ROBOT_CONTYPE,
+)
+
 ASSET_DIR = Path(str(files("simenv.assets"))) / "panda"
-ARM_JOINTS = tuple(f"panda_joint{i}" for i in range(1, 8))
-FINGER_JOINTS = ("panda_finger_joint1", "panda_finger_joint2")
-ARM_ACTUATORS = tuple(f"panda/act{i}" for i in range(1, 8))
-GRIPPER_ACTUATOR = "panda/gripper"
-GRIP_SITE = "panda/grip"
-HAND_BODY = "panda_hand"
-FINGER_BODIES = ("panda_leftfinger", "panda_rightfinger")
 # hand pointing down, fingers along the world y axis, grip about 0.5 m in front of the base
-HOME_QPOS = np.array([0.0, -0.3, 0.0, -2.2, 0.0, 1.9, 0.785398])
-FINGER_OPEN = 0.04
-KP = np.array([4500, 4500, 3500, 3500, 2000, 2000, 2000], float)
-KV = np.array([450, 450, 350, 350, 200, 200, 200], float)
-GRIPPER_KP = 4000.0  # N/m; closing commands -1 cm so the force limit binds
-GRIPPER_KV = 400.0  # N·s/m: the 40 N nominal force closes at 0.1 m/s, like the real hand
-GROUP_ROBOT, GROUP_COLLISION = 1, 3
 HINGE, SLIDE = mujoco.mjtJoint.mjJNT_HINGE, mujoco.mjtJoint.mjJNT_SLIDE
-ROBOT_CONTYPE, ROBOT_CONAFFINITY = 2, 1  # collides with the scene, not with itself
 
 
 @lru_cache(maxsize=1)

@@ -8,23 +8,29 @@ split swaps the texture choices for held-out patterns (:func:`params_for_split`)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import mujoco
 import numpy as np
 
-from simenv.randomization import Param, material_params
+from simenv.randomization import Param, Value, material_params
 from simenv.sensors import SENSOR_PARAMS
+from simenv.sensors.transparent import TRANSPARENT_DEPTH_PARAMS
 from simenv.textures import hsv_shift, light_tint, make_texture, material_color
-from simenv.transparent_depth import TRANSPARENT_DEPTH_PARAMS
 
-from .scene import CAMERA_POS, CAMERA_TARGET, LOOK_GROUPS, TEXTURE_SIZE, look_at_quat
-
-TRAIN_TEXTURES = ("flat", "checker", "stripes", "gradient", "noise", "bricks", "wood")
-TEST_TEXTURES = ("marble", "dots", "tiles")
-NOMINAL_COLORS = {"table": (0.62, 0.5, 0.38), "floor": (0.45, 0.45, 0.48),
-                  "wall": (0.78, 0.78, 0.74)}
-NOMINAL_TEXTURES = {"table": "wood", "floor": "flat", "wall": "flat"}
+from .constants import (
+    CAMERA_POS,
+    CAMERA_TARGET,
+    LOOK_GROUPS,
+    N_LIGHTS,
+    NOMINAL_COLORS,
+    NOMINAL_TEXTURES,
+    TEST_TEXTURES,
+    TEXTURE_SIZE,
+    TRAIN_TEXTURES,
+)
+from .scene import look_at_quat
 
 
 def _look(group: str) -> list[Param]:
@@ -109,10 +115,11 @@ def params_for_split(split: str) -> tuple[Param, ...]:
 
 @dataclass(frozen=True)
 class Refs:
-    """Ids of what appearance DR writes, looked up by name once per build."""
+    """Ids and nominal values of what appearance DR writes, looked up by name once per build."""
 
     textures: dict[str, int]
     lights: np.ndarray
+    light_pos: np.ndarray  # nominal positions
     camera: int
     glass_materials: np.ndarray
     distractor_materials: np.ndarray
@@ -123,41 +130,71 @@ class Refs:
     gripper_actuator: int
 
 
-def apply_appearance(model: mujoco.MjModel, refs: Refs, sample: dict,
-                     rng: np.random.Generator) -> None:
-    """Write textures, glass optics, lights, camera and dynamics for one episode."""
-    n = TEXTURE_SIZE * TEXTURE_SIZE * 3
+@dataclass(frozen=True)
+class Look:
+    """The per-episode appearance values the DR sample leaves open, drawn once in reset."""
+
+    textures: dict[str, np.ndarray]  # painted pattern of every look group
+    glass_rgb: np.ndarray  # (glassware, 3)
+    distractor_rgb: np.ndarray  # (distractors, 3)
+    light_offsets: np.ndarray  # (N_LIGHTS, 2) metres
+    camera_pos: np.ndarray
+    camera_target: np.ndarray
+
+
+def sample_look(sample: Mapping[str, Value], n_glass: int, n_distractors: int,
+                rng: np.random.Generator) -> Look:
+    """Draw the episode's look from ``rng``: texture patterns, per-object glass and distractor
+    colours, light and camera jitter."""
+    textures = {}
     for group in LOOK_GROUPS:
         color = material_color(NOMINAL_COLORS[group], sample, group)
-        adr = model.tex_adr[refs.textures[group]]
-        model.tex_data[adr:adr + n] = make_texture(
-            str(sample[f"texture.{group}"]), TEXTURE_SIZE, color, rng,
-            float(sample["texture.contrast"])).ravel()
+        textures[group] = make_texture(str(sample[f"texture.{group}"]), TEXTURE_SIZE, color, rng,
+                                       float(sample["texture.contrast"]))
     tint = float(sample["material.glass.tint"])
-    for mat in refs.glass_materials:
+    glass = []
+    for _ in range(n_glass):
         hue = rng.uniform()
         rgb = 0.85 * (1 - tint) + tint * hsv_shift(np.array([1.0, 0.2, 0.2]), hue, 1.0, 1.0)
-        model.mat_rgba[mat] = [*np.clip(rgb + 0.1, 0, 1), sample["material.glass.alpha"]]
+        glass.append(np.clip(rgb + 0.1, 0, 1))
+    distractors = [hsv_shift(np.array([0.8, 0.3, 0.2]), rng.uniform(), rng.uniform(0.4, 1.0),
+                             float(sample["material.distractor.value"]) * rng.uniform(0.6, 1.0))
+                   for _ in range(n_distractors)]
+    jitter = float(sample["lighting.position"])
+    lights = rng.uniform(-jitter, jitter, (N_LIGHTS, 2))
+    pos = np.array(CAMERA_POS) + rng.uniform(-1, 1, 3) * float(sample["camera.position"])
+    target = np.array(CAMERA_TARGET) + rng.uniform(-1, 1, 3) * float(sample["camera.target"])
+    return Look(textures, np.array(glass).reshape(-1, 3), np.array(distractors).reshape(-1, 3),
+                lights, pos, target)
+
+
+def apply_appearance(model: mujoco.MjModel, refs: Refs, sample: Mapping[str, Value],
+                     look: Look) -> None:
+    """Write textures, glass optics, lights, camera and dynamics for one episode.
+
+    A function of the sample and the episode's look alone: it draws no random numbers."""
+    n = TEXTURE_SIZE * TEXTURE_SIZE * 3
+    for group in LOOK_GROUPS:
+        adr = model.tex_adr[refs.textures[group]]
+        model.tex_data[adr:adr + n] = look.textures[group].ravel()
+    for mat, rgb in zip(refs.glass_materials, look.glass_rgb):
+        model.mat_rgba[mat] = [*rgb, sample["material.glass.alpha"]]
         model.mat_specular[mat] = sample["material.glass.specular"]
         model.mat_shininess[mat] = sample["material.glass.shininess"]
-    for mat in refs.distractor_materials:
-        rgb = hsv_shift(np.array([0.8, 0.3, 0.2]), rng.uniform(), rng.uniform(0.4, 1.0),
-                        float(sample["material.distractor.value"]) * rng.uniform(0.6, 1.0))
+    for mat, rgb in zip(refs.distractor_materials, look.distractor_rgb):
         model.mat_rgba[mat] = [*rgb, 1.0]
-    light_tint_rgb = light_tint(sample["lighting.temperature"])
+    light_tint_rgb = light_tint(float(sample["lighting.temperature"]))
     level = float(sample["lighting.intensity"])
     count = int(sample["lighting.count"])
     model.light_active[refs.lights] = np.arange(len(refs.lights)) < count
     model.light_diffuse[refs.lights] = level * light_tint_rgb
     model.light_specular[refs.lights] = 0.4 * level * light_tint_rgb
-    jitter = float(sample["lighting.position"])  # the model is fresh: positions are nominal
-    model.light_pos[refs.lights, :2] += rng.uniform(-jitter, jitter, (len(refs.lights), 2))
+    model.light_pos[refs.lights] = refs.light_pos
+    model.light_pos[refs.lights, :2] += look.light_offsets
     model.vis.headlight.ambient[:] = float(sample["lighting.ambient"]) * light_tint_rgb
     model.vis.headlight.diffuse[:] = 0.1 * light_tint_rgb
-    pos = np.array(CAMERA_POS) + rng.uniform(-1, 1, 3) * float(sample["camera.position"])
-    target = np.array(CAMERA_TARGET) + rng.uniform(-1, 1, 3) * float(sample["camera.target"])
-    model.cam_pos[refs.camera] = pos
-    model.cam_quat[refs.camera] = look_at_quat(pos, target)
+    model.cam_pos[refs.camera] = look.camera_pos
+    model.cam_quat[refs.camera] = look_at_quat(look.camera_pos, look.camera_target)
     model.cam_fovy[refs.camera] = sample["camera.fov"]
     model.geom_friction[refs.object_geoms, 0] = sample["dynamics.object_friction"]
     scale = float(sample["dynamics.object_mass"])

@@ -13,25 +13,28 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
+from .constants import (
+    CAMERA,
+    CAMERA_POS,
+    CAMERA_TARGET,
+    GROUP_GLASS,
+    GROUP_SCENE,
+    LOOK_GROUPS,
+    N_LIGHTS,
+    OVERVIEW_CAMERA,
+    PHYSICS_DT,
+    ROBOT_BASE,
+    SCENE_CONAFFINITY,
+    SCENE_CONTYPE,
+    TABLE_HALF,
+    TABLE_TOP,
+    TEXTURE_SIZE,
+)
 from .glassware import Shape, collision_pieces, mass_properties, revolve
-from .panda import ROBOT_CONTYPE, add_panda
+from .panda import add_panda
 
-TABLE_TOP = 0.40  # m, table surface height
-TABLE_HALF = (0.40, 0.55)  # half extents (x, y) of the table top
-ROBOT_BASE = (-0.62, 0.0, TABLE_TOP)
-WORKSPACE = ((-0.18, 0.16), (-0.2, 0.2))  # object spawn area (x, y) on the table
-TEXTURE_SIZE = 128
-LOOK_GROUPS = ("table", "floor", "wall")
-CAMERA = "front"
-OVERVIEW_CAMERA = "overview"
-CAMERA_TARGET = (-0.06, 0.0, TABLE_TOP + 0.03)
-CAMERA_POS = (0.42, 0.0, TABLE_TOP + 0.45)
-N_LIGHTS = 3
 # geom groups: 0 scene, 1 robot visual, 2 glassware (hidden for the see-through depth),
 # 3 collision geoms (never drawn), 4 sites
-GROUP_SCENE, GROUP_GLASS = 0, 2
-SCENE_CONTYPE, SCENE_CONAFFINITY = 1, 1 | ROBOT_CONTYPE
-PHYSICS_DT = 0.002
 G = mujoco.mjtGeom
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from .camera import CameraError, CameraFrame, CameraSource, crop_resize, write_folder
+from .frames import Translator
 from .pseudo_real import (
     look_frames,
     make_pseudo_real,
@@ -27,13 +28,7 @@ from .pseudo_real import (
     pseudo_real_look,
     record_video,
 )
-from .translators import (
-    FDATranslator,
-    IdentityTranslator,
-    StatsTranslator,
-    Translator,
-    load_translator,
-)
+from .translators import FDATranslator, IdentityTranslator, StatsTranslator, load_translator
 from .wrappers import RealToSimWrapper, RealWorldEnv
 
 __all__ = [

@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from simenv.core import check_camera_size
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -81,8 +83,6 @@ class CameraSource:
     def __init__(self, source: int | str | os.PathLike[str], size: tuple[int, int] = (84, 84),
                  *, intrinsics: dict[str, Any] | None = None, retries: int = 3,
                  timeout_s: float = 5.0, fps: float = 10.0) -> None:
-        from simenv.core import check_camera_size
-
         self._cap: Any = None
         self.size = check_camera_size(size)
         if retries < 0 or timeout_s <= 0 or fps <= 0:

@@ -32,8 +32,12 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch import nn
+from tqdm.auto import tqdm
 
-from .translators import FORMAT, Frames, _Saved, as_batch
+from simenv.torchutil import init_weights, seeded
+from simenv.viz import save_png
+
+from .frames import FORMAT, Frames, SavedTranslator, as_batch
 
 CHECKPOINT_FORMAT = "simenv-cyclegan-train-1"
 
@@ -160,7 +164,7 @@ def to_frames(x: torch.Tensor) -> Frames:
     return out.permute(0, 2, 3, 1).contiguous().numpy()
 
 
-class CycleGANTranslator(_Saved):
+class CycleGANTranslator(SavedTranslator):
     """The real→sim generator of a trained CycleGAN; ``translate`` runs in batches of 64."""
 
     method = "cyclegan"
@@ -277,9 +281,9 @@ class CycleGANTrainer:
     def __init__(self, cfg: CycleGANConfig,
                  features: Callable[[torch.Tensor], torch.Tensor] | None = None,
                  size: tuple[int, int] | None = None) -> None:
-        torch.manual_seed(cfg.seed)
         self.cfg = cfg
         self.features = features
+        init = seeded(cfg.seed)  # every network from the run's seed, nothing from torch's global
         self.G = ResnetGenerator(cfg.ngf, cfg.blocks)  # real -> sim
         self.F = ResnetGenerator(cfg.ngf, cfg.blocks)  # sim -> real
         self.D_sim = PatchDiscriminator(cfg.ndf)
@@ -294,6 +298,8 @@ class CycleGANTrainer:
                 channels = features(torch.zeros(1, 3, *size)).shape[1]
             self.D_feat = FeatureDiscriminator(channels)
             self.discriminators.append(self.D_feat)
+        for net in (self.G, self.F, *self.discriminators):
+            init_weights(net, init)
         betas = (0.5, 0.999)
         self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], cfg.lr,
                                       betas=betas)
@@ -443,10 +449,6 @@ def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
 
     A rerun with ``resume=True`` continues from ``checkpoint.pt``.
     """
-    from tqdm import tqdm
-
-    from simenv.viz import save_png
-
     cfg = cfg or CycleGANConfig()
     real = as_batch(real, "real frames")[0]
     sim = as_batch(sim, "simulator frames")[0]
@@ -489,14 +491,12 @@ def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
 
 def plot_losses(history: list[dict[str, float]], path: Path) -> None:
     """Loss curves (moving average over 50 iterations)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     if not history:
         return
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.subplots()
     steps = np.array([h["step"] for h in history])
     k = min(50, len(history))
     for key in (k_ for k_ in history[-1] if k_ != "step"):
@@ -509,7 +509,6 @@ def plot_losses(history: list[dict[str, float]], path: Path) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 __all__ = ["FORMAT", "CycleGANConfig", "CycleGANTrainer", "CycleGANTranslator",

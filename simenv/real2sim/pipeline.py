@@ -18,18 +18,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
+import gymnasium as gym
 import numpy as np
 
-from .camera import CameraSource
-from .translators import METHODS, FDATranslator, Frames, StatsTranslator, as_batch
+from simenv.agents.affordance import AffordancePolicy
+from simenv.agents.bc import BCPolicy
+from simenv.agents.policy import load_policy
+from simenv.registration import ENV_IDS
+from simenv.viz import save_png, side_by_side, write_video
+
+from .camera import CameraSource, crop_resize
+from .cyclegan import CycleGANConfig, nearest, train_cyclegan
+from .frames import Frames, as_batch
+from .pseudo_real import look_frames
+from .translators import METHODS, FDATranslator, StatsTranslator, load_translator
+from .wrappers import RealToSimWrapper, RealWorldEnv
 
 
 def policy_features(policy: Any) -> Callable[[Any], Any]:
     """The frozen image encoder of a BC or affordance-map policy over RGB only, for the
     policy-consistency loss."""
-    from simenv.agents.affordance import AffordancePolicy
-    from simenv.agents.bc import BCPolicy
-
     if not isinstance(policy, (BCPolicy, AffordancePolicy)):
         raise ValueError("the policy-consistency loss needs a BC or affordance policy (policy.pt "
                          f"or its run folder), got {type(policy).__name__}")
@@ -57,8 +66,6 @@ def load_frames(source: Any, size: tuple[int, int], limit: int | None = None,
     if isinstance(source, np.ndarray):
         frames = as_batch(source, "real frames")[0]
         if frames.shape[1:3] != tuple(size):
-            from .camera import crop_resize
-
             frames = np.stack([crop_resize(f, size) for f in frames])
         return frames[:limit]
     with CameraSource(source, size) as cam:
@@ -67,8 +74,6 @@ def load_frames(source: Any, size: tuple[int, int], limit: int | None = None,
 
 def sample_sheet(translator: Any, real: Frames, sim: Frames, n: int = 6) -> np.ndarray:
     """Rows of real | translated | nearest simulator frame."""
-    from .cyclegan import nearest
-
     idx = np.linspace(0, len(real) - 1, min(n, len(real))).astype(int)
     out = translator.translate(real[idx])
     near = sim[nearest(out, sim)]
@@ -100,22 +105,13 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
     size and enables the policy-consistency loss; ``config`` holds :class:`CycleGANConfig`
     fields, or ``mode`` (stats) / ``beta`` (FDA).
     """
-    import gymnasium as gym
-
-    import simenv
-    from simenv.viz import save_png
-
-    from .pseudo_real import look_frames
-
     if method not in METHODS or method == "identity":
         raise ValueError(f"method={method!r} is not valid; valid: stats, fda, cyclegan")
-    if env_id not in simenv.ENV_IDS:
-        raise ValueError(f"unknown environment {env_id!r}; valid: {', '.join(simenv.ENV_IDS)}")
+    if env_id not in ENV_IDS:
+        raise ValueError(f"unknown environment {env_id!r}; valid: {', '.join(ENV_IDS)}")
     if sim_frames < 8:
         raise ValueError(f"sim_frames must be >= 8, got {sim_frames}")
     if isinstance(policy, (str, os.PathLike)):
-        from simenv.agents.policy import load_policy
-
         policy = load_policy(policy)
     if policy is not None:
         env_kwargs = {**getattr(policy, "env_kwargs", {}), **(env_kwargs or {})}
@@ -144,8 +140,6 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
             "real": str(real) if not isinstance(real, np.ndarray) else "array"}
     start = time.perf_counter()
     if method == "cyclegan":
-        from .cyclegan import CycleGANConfig, train_cyclegan
-
         cfg = CycleGANConfig.from_dict({"seed": seed, **config})
         uses_policy = cfg.lambda_policy > 0 or cfg.lambda_feature > 0
         features = policy_features(policy) if policy is not None and uses_policy else None
@@ -167,8 +161,6 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
 
 # ------------------------------------------------------------------------------------- running
 def _label(image: np.ndarray, text: str) -> np.ndarray:
-    import cv2
-
     out = image.copy()
     cv2.putText(out, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
     cv2.putText(out, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1,
@@ -232,12 +224,6 @@ def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.
     with the video (:func:`~simenv.real2sim.pseudo_real.record_video`). ``act`` receives each action
     (default: none; the actions are returned and drawn on the video).
     """
-    from simenv.agents.policy import load_policy
-    from simenv.viz import side_by_side, write_video
-
-    from .translators import load_translator
-    from .wrappers import RealToSimWrapper, RealWorldEnv
-
     if isinstance(policy, (str, os.PathLike)):
         policy = load_policy(policy)
     if isinstance(translator, (str, os.PathLike)):  # (str has a .translate of its own)
@@ -246,8 +232,6 @@ def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.
     if env_id is None:
         raise ValueError("the policy does not say which env it was trained on")
     env_kwargs = dict(getattr(policy, "env_kwargs", {}))
-    import gymnasium as gym
-
     sim = gym.make(env_id, **env_kwargs)
     space, size = sim.observation_space, tuple(sim.unwrapped.camera_size)
     sim.close()

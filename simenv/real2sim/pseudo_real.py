@@ -1,7 +1,7 @@
 """A pseudo-real domain for every family: the same states rendered in another look.
 
 There is no real robot in CI, so real-to-sim translation is scored against a stand-in: each
-environment declares ``metadata["pseudo_real"]``, a ``randomization`` override that fixes the
+family declares a ``randomization`` override that fixes the
 textures, materials, lighting, camera response, lens distortion, vignetting, noise and JPEG
 compression at values far from the nominal scene (see each family's ``randomize.py``). Because
 those are fixed values, the pseudo-real env draws the same random numbers for layout, start,
@@ -9,7 +9,8 @@ goal and traffic as the nominal env: under the same seed and actions both envs v
 states, which gives **paired frames** (pseudo-real input, nominal target) for scoring pixels,
 and a drop-in "reality" env for scoring policies.
 
-New families get all of this by declaring ``metadata["pseudo_real"]``.
+New families get all of this by naming their look in their registration record
+(``simenv.registration.Family.pseudo_real``).
 """
 
 from __future__ import annotations
@@ -22,29 +23,22 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from tqdm.auto import tqdm
 
-from .translators import Frames
+from simenv.agents.experts import make_expert
+from simenv.registration import family
+from simenv.viz import write_video
+
+from .frames import Frames
 
 NOMINAL: dict[str, Any] = {"preset": "none"}
 LOOKS = ("nominal", "pseudo_real")
 
 
 def pseudo_real_look(env_id: str) -> dict[str, Any]:
-    """The env's pseudo-real ``randomization`` override (a dict, YAML-serialisable)."""
-    import simenv
-
-    if env_id not in simenv.ENV_IDS and env_id not in gym.registry:
-        raise ValueError(f"unknown environment {env_id!r}; valid: {', '.join(simenv.ENV_IDS)}")
-    cls = gym.spec(env_id).entry_point
-    if isinstance(cls, str):
-        module, name = cls.split(":")
-        import importlib
-
-        cls = getattr(importlib.import_module(module), name)
-    look = getattr(cls, "metadata", {}).get("pseudo_real")
-    if look is None:
-        raise ValueError(f"{env_id} declares no pseudo-real look (metadata['pseudo_real'])")
-    return dict(look)
+    """The env's pseudo-real ``randomization`` override (a dict, YAML-serialisable), named
+    by its family's registration record."""
+    return family(env_id).pseudo_real_look()
 
 
 def look_kwargs(env_id: str, look: str) -> dict[str, Any]:
@@ -88,10 +82,6 @@ def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
     observations of both are checked equal at every step (a mismatch is a ``RuntimeError``:
     the look changed more than the look).
     """
-    from tqdm import tqdm
-
-    from simenv.agents.policy import make_expert
-
     kwargs = {"obs_mode": "rgb", **(env_kwargs or {})}
     if split is not None:
         kwargs["split"] = split
@@ -140,10 +130,6 @@ def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int =
 
     This is how ``simenv real2sim train`` collects its simulator set (``look="nominal"``).
     """
-    from tqdm import tqdm
-
-    from simenv.agents.policy import make_expert
-
     kwargs = {"obs_mode": "rgb", **(env_kwargs or {}), **look_kwargs(env_id, look)}
     env = gym.make(env_id, **kwargs)
     expert = make_expert(env_id)
@@ -169,9 +155,6 @@ def record_video(env_id: str, path: str | os.PathLike[str], episodes: int = 1, s
     IndoorNav's GPS+compass ``goal``) go to ``<path>.vectors.npz`` beside it, which
     ``simenv real2sim run --vectors`` replays with the video.
     """
-    from simenv.agents.policy import make_expert
-    from simenv.viz import write_video
-
     kwargs = {"obs_mode": "rgb", **(env_kwargs or {}), **look_kwargs(env_id, look)}
     frames: list[np.ndarray] = []
     vectors: dict[str, list[np.ndarray]] = {}

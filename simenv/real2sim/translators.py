@@ -22,60 +22,18 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-Frames = NDArray[np.uint8]
-FORMAT = "simenv-translator-1"
+from .frames import FORMAT, Frames, SavedTranslator, as_batch
+
 METHODS = ("identity", "stats", "fda", "cyclegan")
 
 
-@runtime_checkable
-class Translator(Protocol):
-    """Anything with a batched ``translate``; uint8 RGB in, uint8 RGB of the same shape out."""
-
-    def translate(self, frames: Frames) -> Frames: ...
-
-
-def as_batch(frames: Any, name: str = "frames") -> tuple[Frames, bool]:
-    """``(N, H, W, 3)`` uint8 and whether the input was a single frame; else a ``ValueError``."""
-    arr = np.asarray(frames)
-    single = arr.ndim == 3
-    if single:
-        arr = arr[None]
-    if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8 or 0 in arr.shape:
-        raise ValueError(
-            f"{name} must be uint8 RGB of shape (H, W, 3) or (N, H, W, 3), got "
-            f"{arr.dtype} {tuple(np.asarray(frames).shape)}"
-        )
-    return arr, single
-
-
-class _Saved:
-    """Save/load through one ``torch.save`` dict of tensors and plain values."""
-
-    method: ClassVar[str]
-
-    def state(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        import torch
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"format": FORMAT, "method": self.method, "state": self.state()}, path)
-        return path
-
-
-class IdentityTranslator(_Saved):
+class IdentityTranslator(SavedTranslator):
     """Returns the frames unchanged (the no-translation baseline)."""
 
     method = "identity"
@@ -109,7 +67,7 @@ def _cdf(lab: Frames) -> NDArray[np.float64]:
     return np.cumsum(hist, 1) / hist.sum(1, keepdims=True)
 
 
-class StatsTranslator(_Saved):
+class StatsTranslator(SavedTranslator):
     """Colour statistics matching in CIELAB (Reinhard-style), fitted on unpaired frames.
 
     Args:
@@ -174,7 +132,7 @@ def _low_band(h: int, w: int, beta: float) -> NDArray[np.bool_]:
     return (fy <= band) & (fx <= band)
 
 
-class FDATranslator(_Saved):
+class FDATranslator(SavedTranslator):
     """Fourier domain adaptation: swap the low-frequency amplitude for the simulator's mean.
 
     Args:
@@ -228,7 +186,7 @@ class FDATranslator(_Saved):
 
 # ------------------------------------------------------------------------------------- loading
 def _classes() -> dict[str, Any]:
-    from .cyclegan import CycleGANTranslator
+    from .cyclegan import CycleGANTranslator  # imports torch: only when a file needs it
 
     return {"identity": IdentityTranslator, "stats": StatsTranslator, "fda": FDATranslator,
             "cyclegan": CycleGANTranslator}

@@ -16,8 +16,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from simenv.core import check_action
+
 from .camera import CameraError, CameraSource
-from .translators import Translator
+from .frames import Translator
 
 
 def _rgb_keys(space: spaces.Space[Any]) -> list[str]:
@@ -164,8 +166,6 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
         return obs, info
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        from simenv.core import check_action
-
         action = check_action(self.action_space, action)
         if self._act is not None:
             self._act(action)

@@ -35,7 +35,6 @@ The parameters (``SENSOR_PARAMS``, see ``dr_table(SENSOR_PARAMS)``):
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -47,8 +46,15 @@ from numpy.typing import NDArray
 
 from simenv.randomization import Param
 
-Image = NDArray[np.uint8]
-Depth = NDArray[np.float32]
+from .common import (
+    Depth,
+    Image,
+    check_depth,
+    check_image,
+    number,
+    standard_normal,
+    uniform_u16,
+)
 
 __all__ = [
     "SENSOR_PARAMS",
@@ -69,51 +75,6 @@ __all__ = [
 _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float64)
 
 
-# ----------------------------------------------------------------------------- validation
-def _check_image(img: Any) -> Image:
-    """Return ``img`` if it is a uint8 (H, W, 3) or (N, H, W, 3) array, else raise."""
-    if (
-        not isinstance(img, np.ndarray)
-        or img.dtype != np.uint8
-        or img.ndim not in (3, 4)
-        or img.shape[-1] != 3
-        or 0 in img.shape
-    ):
-        got = (
-            f"{img.dtype} {tuple(img.shape)}" if isinstance(img, np.ndarray) else type(img).__name__
-        )
-        raise ValueError(f"expected uint8 image of shape (H, W, 3) or (N, H, W, 3), got {got}")
-    return img
-
-
-def _check_depth(depth: Any) -> NDArray[np.floating[Any]]:
-    """Return ``depth`` if it is a float (H, W) or (H, W, 1) array, else raise."""
-    if (
-        not isinstance(depth, np.ndarray)
-        or depth.dtype.kind != "f"
-        or not (depth.ndim == 2 or (depth.ndim == 3 and depth.shape[-1] == 1))
-        or 0 in depth.shape
-    ):
-        got = (
-            f"{depth.dtype} {tuple(depth.shape)}"
-            if isinstance(depth, np.ndarray)
-            else type(depth).__name__
-        )
-        raise ValueError(f"expected float32 depth of shape (H, W) or (H, W, 1), got {got}")
-    return depth
-
-
-def _num(name: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -> float:
-    """``value`` as a float if it is a finite number in [lo, hi], else a one-line ValueError."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = math.nan
-    if isinstance(value, (bool, str)) or not math.isfinite(v) or not lo <= v <= hi:
-        raise ValueError(f"{name} must be a finite number in [{lo:g}, {hi:g}], got {value!r}")
-    return v
-
-
 def _rows(img: Image) -> Image:
     """A contiguous 3-D view (N*H, W, 3) of an image or batch, for pixel-wise cv2 calls."""
     return np.ascontiguousarray(img).reshape(-1, img.shape[-2], 3)
@@ -127,40 +88,6 @@ def _per_image(img: Image, fn: Callable[[Image], Image]) -> Image:
 
 
 # ----------------------------------------------------------------------------- noise
-@lru_cache(maxsize=1)
-def _normal_table() -> NDArray[np.float32]:
-    """The standard normal's quantiles at 65536 equiprobable points (unit variance)."""
-    nd = statistics.NormalDist()
-    z = np.array([nd.inv_cdf((i + 0.5) / 65536.0) for i in range(65536)])
-    z /= z.std()  # the table truncates the tails at 4.3 sigma; restore unit variance
-    table = z.astype(np.float32)
-    table.setflags(write=False)
-    return table
-
-
-# Bit generators whose raw output is 64 uniform bits (the default PCG64 among them).
-_RAW64 = (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64)
-
-
-def _uniform_u16(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.uint16]:
-    """Uniform 16-bit integers from ``rng`` (raw 64-bit words split in four when possible)."""
-    n = math.prod(shape)
-    if isinstance(rng.bit_generator, _RAW64):
-        raw = rng.bit_generator.random_raw((n + 3) // 4)
-        return raw.view(np.uint16)[:n].reshape(shape)
-    return rng.integers(0, 65536, size=shape, dtype=np.uint16)
-
-
-def _standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.float32]:
-    """Standard-normal float32 draws from ``rng`` through a 16-bit inverse-CDF table.
-
-    A 65536-point discretisation of the normal (unit variance, tails stop at 4.3 sigma),
-    indistinguishable once the noise is rounded to 8-bit levels, and several times faster
-    than ``rng.standard_normal`` (image noise is one of the pipeline's main costs).
-    """
-    return _normal_table().take(_uniform_u16(rng, shape))
-
-
 @lru_cache(maxsize=32)
 def _noise_std_lut(sigma: float, shot: float) -> NDArray[np.float32]:
     """Per-intensity noise standard deviation ``sqrt(sigma**2 + shot * I)``, 256 entries."""
@@ -171,7 +98,7 @@ def _noise_std_lut(sigma: float, shot: float) -> NDArray[np.float32]:
 
 def _noise(img: Image, sigma: float, shot: float, rng: np.random.Generator) -> Image:
     rows = _rows(img)
-    z = _standard_normal(rng, rows.shape)
+    z = standard_normal(rng, rows.shape)
     if shot > 0.0:
         z *= cv2.LUT(rows, _noise_std_lut(sigma, shot))
     else:
@@ -185,9 +112,9 @@ def noise(img: Image, sigma: float, shot: float, rng: np.random.Generator) -> Im
     One pass: a single standard-normal draw per value scaled by the per-pixel standard
     deviation ``sqrt(sigma**2 + shot * I)``, added, rounded and clipped back to uint8.
     """
-    img = _check_image(img)
-    sigma = _num("sigma", sigma, 0.0, 255.0)
-    shot = _num("shot", shot, 0.0, 255.0)
+    img = check_image(img)
+    sigma = number("sigma", sigma, 0.0, 255.0)
+    shot = number("shot", shot, 0.0, 255.0)
     if sigma == 0.0 and shot == 0.0:
         return img
     return _noise(img, sigma, shot, rng)
@@ -215,8 +142,8 @@ def _blur(img: Image, sigma: float) -> Image:
 
 def blur(img: Image, sigma: float) -> Image:
     """Gaussian blur with standard deviation ``sigma`` pixels (0 = off)."""
-    img = _check_image(img)
-    sigma = _num("blur sigma", sigma, 0.0, 100.0)
+    img = check_image(img)
+    sigma = number("blur sigma", sigma, 0.0, 100.0)
     return img if sigma == 0.0 else _blur(img, sigma)
 
 
@@ -246,8 +173,8 @@ def _vignetting(img: Image, strength: float) -> Image:
 
 def vignetting(img: Image, strength: float) -> Image:
     """Radial darkening: gain ``1 - strength * (r / r_corner)**2`` (0 = off, 1 = black corners)."""
-    img = _check_image(img)
-    strength = _num("vignetting strength", strength, 0.0, 1.0)
+    img = check_image(img)
+    strength = number("vignetting strength", strength, 0.0, 1.0)
     return img if strength == 0.0 else _vignetting(img, strength)
 
 
@@ -299,8 +226,8 @@ def lens_distortion(img: Image, k1: float, k2: float) -> Image:
     Radii are normalised by the half-diagonal; content that would come from outside the
     frame is reflected. The remap tables are cached per (H, W, k1, k2) to 4 decimals.
     """
-    img = _check_image(img)
-    return _lens_distortion(img, _num("lens k1", k1, -1.0, 1.0), _num("lens k2", k2, -1.0, 1.0))
+    img = check_image(img)
+    return _lens_distortion(img, number("lens k1", k1, -1.0, 1.0), number("lens k2", k2, -1.0, 1.0))
 
 
 # ----------------------------------------------------------------------------- colour
@@ -346,13 +273,13 @@ def color_jitter(
     """Colour jitter, in this order: ``brightness`` offset as a fraction of 255 (0 = off),
     ``contrast`` factor around the image's mean luminance (1 = off), ``saturation`` factor
     (Rec. 709 luminance kept; 1 = off, 0 = grey), ``hue`` rotation in degrees (0 = off)."""
-    img = _check_image(img)
+    img = check_image(img)
     return _color_jitter(
         img,
-        _num("brightness", brightness, -1.0, 1.0),
-        _num("contrast", contrast, 0.0, 100.0),
-        _num("saturation", saturation, 0.0, 100.0),
-        _num("hue", hue, -360.0, 360.0),
+        number("brightness", brightness, -1.0, 1.0),
+        number("contrast", contrast, 0.0, 100.0),
+        number("saturation", saturation, 0.0, 100.0),
+        number("hue", hue, -360.0, 360.0),
     )
 
 
@@ -369,8 +296,8 @@ def _gamma(img: Image, g: float) -> Image:
 
 def gamma(img: Image, g: float) -> Image:
     """Gamma curve ``255 * (in / 255) ** g`` through a 256-entry LUT; g < 1 brightens, 1 = off."""
-    img = _check_image(img)
-    g = _num("gamma", g, 0.01, 100.0)
+    img = check_image(img)
+    g = number("gamma", g, 0.01, 100.0)
     return img if g == 1.0 else _gamma(img, g)
 
 
@@ -388,8 +315,8 @@ def _jpeg(img: Image, quality: int) -> Image:
 
 def jpeg(img: Image, quality: int) -> Image:
     """JPEG encode/decode at integer ``quality`` in [0, 100] (100 = off, returned unchanged)."""
-    img = _check_image(img)
-    q = _num("jpeg quality", quality, 0.0, 100.0)
+    img = check_image(img)
+    q = number("jpeg quality", quality, 0.0, 100.0)
     if q != int(q):
         raise ValueError(f"jpeg quality must be an integer in [0, 100], got {quality!r}")
     return img if q >= 100 else _jpeg(img, int(q))
@@ -415,11 +342,11 @@ def depth_noise(
     negative inputs count as missing (0).
     Returns float32 of the input's shape (the input itself when every stage is off).
     """
-    depth = _check_depth(depth)
-    sigma = _num("depth noise sigma", sigma, 0.0, 100.0)
-    edge_holes = _num("edge_holes", edge_holes, 0.0, 1.0)
-    dropout = _num("dropout", dropout, 0.0, 1.0)
-    edge_threshold = _num("edge_threshold", edge_threshold, 0.0)
+    depth = check_depth(depth)
+    sigma = number("depth noise sigma", sigma, 0.0, 100.0)
+    edge_holes = number("edge_holes", edge_holes, 0.0, 1.0)
+    dropout = number("dropout", dropout, 0.0, 1.0)
+    edge_threshold = number("edge_threshold", edge_threshold, 0.0)
     z = depth.astype(np.float32, copy=False)
     valid = np.isfinite(z) & (z >= 0.0)
     if not valid.all():
@@ -428,7 +355,7 @@ def depth_noise(
         return z
     out = z.copy()
     if sigma > 0.0:
-        n = _standard_normal(rng, z.shape)
+        n = standard_normal(rng, z.shape)
         n *= np.float32(sigma) * z * z  # zero where z == 0: missing stays missing
         out += n
         np.maximum(out, 0.0, out=out)
@@ -442,9 +369,9 @@ def depth_noise(
         edge[:-1, :] |= jump_y
         edge[1:, :] |= jump_y
         edge = cv2.dilate(edge, np.ones((3, 3), np.uint8)).view(bool).reshape(z.shape)
-        out[edge & (_uniform_u16(rng, z.shape) < round(edge_holes * 65536))] = 0.0
+        out[edge & (uniform_u16(rng, z.shape) < round(edge_holes * 65536))] = 0.0
     if dropout > 0.0:
-        out[_uniform_u16(rng, z.shape) < round(dropout * 65536)] = 0.0
+        out[uniform_u16(rng, z.shape) < round(dropout * 65536)] = 0.0
     return out
 
 
@@ -549,7 +476,7 @@ class SensorModel:
             "depth_edge_threshold": (0.0, math.inf),
         }
         for f in fields(self):
-            value = _num(f.name, getattr(self, f.name), *bounds[f.name])
+            value = number(f.name, getattr(self, f.name), *bounds[f.name])
             object.__setattr__(self, f.name, value)
         object.__setattr__(self, "jpeg_quality", round(self.jpeg_quality))
 
@@ -593,7 +520,7 @@ class SensorModel:
 
     def apply_rgb(self, img: Image, rng: np.random.Generator) -> Image:
         """Degrade a uint8 RGB image or batch; returns the input itself when nominal."""
-        out = _check_image(img)
+        out = check_image(img)
         if self.rgb_is_identity:
             return out
         out = _lens_distortion(out, self.lens_k1, self.lens_k2)

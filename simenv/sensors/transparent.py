@@ -51,9 +51,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simenv.randomization import Param
-from simenv.sensors import _check_depth, _num, _standard_normal, _uniform_u16
 
-Depth = NDArray[np.float32]
+from .common import Depth, check_depth, number, standard_normal, uniform_u16
+
 FloatArray = NDArray[np.floating[Any]]
 
 __all__ = [
@@ -77,16 +77,16 @@ _MAX_SURFACE_NOISE = 1.0  # metres
 
 # ----------------------------------------------------------------------------- validation
 def _depth_arg(name: str, value: Any) -> FloatArray:
-    """``value`` if it is a float depth map (see ``_check_depth``), the error naming ``name``."""
+    """``value`` if it is a float depth map (see ``check_depth``), the error naming ``name``."""
     try:
-        return _check_depth(value)
+        return check_depth(value)
     except ValueError as err:
         raise ValueError(f"{name}: {err}") from None
 
 
 def _int_arg(name: str, value: Any, lo: int, hi: int) -> int:
     """``value`` as an int if it is an integral number in [lo, hi], else a one-line ValueError."""
-    v = _num(name, value, lo, hi)
+    v = number(name, value, lo, hi)
     if v != int(v):
         raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
     return int(v)
@@ -116,7 +116,7 @@ def _field(shape: tuple[int, int], rng: np.random.Generator, cell: int) -> NDArr
     """
     h, w = shape
     if cell <= 1:
-        return _uniform_u16(rng, shape)
+        return uniform_u16(rng, shape)
     gh, gw = h // cell + 2, w // cell + 2
     grid = rng.standard_normal((gh, gw), dtype=np.float32)
     big = cv2.resize(grid, (gw * cell, gh * cell), interpolation=cv2.INTER_LINEAR)
@@ -173,7 +173,7 @@ def _transparent_depth(
         if surface_noise > 0.0:
             surf = idx[f >= t2]
             zs = flat[surf]
-            noisy = zs + np.float32(surface_noise) * _standard_normal(rng, zs.shape)
+            noisy = zs + np.float32(surface_noise) * standard_normal(rng, zs.shape)
             flat[surf] = np.where(zs > 0.0, np.maximum(noisy, 0.0), np.float32(0.0))
     if edge_width > 0:
         out[_edge_band(mask, edge_width)] = 0.0
@@ -234,10 +234,10 @@ def transparent_depth(
         raise ValueError(f"mask must be a bool array, got {got}")
     if mask.shape not in ((h, w), surface.shape):
         raise ValueError(f"mask shape {mask.shape} does not match surface shape {surface.shape}")
-    missing = _num("missing", missing, 0.0, 1.0)
-    see_through = _num("see_through", see_through, 0.0, 1.0)
-    surface_noise = _num("surface_noise", surface_noise, 0.0, _MAX_SURFACE_NOISE)
-    blob_size = _num("blob_size", blob_size, 0.0, 1.0)
+    missing = number("missing", missing, 0.0, 1.0)
+    see_through = number("see_through", see_through, 0.0, 1.0)
+    surface_noise = number("surface_noise", surface_noise, 0.0, _MAX_SURFACE_NOISE)
+    blob_size = number("blob_size", blob_size, 0.0, 1.0)
     edge_width = _int_arg("edge_width", edge_width, 0, _MAX_EDGE_WIDTH)
     z = _valid_depth(surface)
     m2 = np.ascontiguousarray(mask).reshape(h, w)
@@ -300,7 +300,7 @@ class TransparentDepthModel:
             "blob_size": (0.0, 1.0),
         }
         for name, (lo, hi) in bounds.items():
-            object.__setattr__(self, name, _num(name, getattr(self, name), lo, hi))
+            object.__setattr__(self, name, number(name, getattr(self, name), lo, hi))
         width = _int_arg("edge_width", self.edge_width, 0, _MAX_EDGE_WIDTH)
         object.__setattr__(self, "edge_width", width)
 
@@ -350,7 +350,7 @@ def camera_intrinsics(height: int, width: int, fovy_deg: float) -> NDArray[np.fl
     """
     h = _int_arg("height", height, 1, 1 << 20)
     w = _int_arg("width", width, 1, 1 << 20)
-    fovy = _num("fovy_deg", fovy_deg, 0.0, 180.0)
+    fovy = number("fovy_deg", fovy_deg, 0.0, 180.0)
     if fovy in (0.0, 180.0):
         raise ValueError(f"fovy_deg must be in (0, 180), got {fovy_deg!r}")
     f = 0.5 * h / math.tan(math.radians(fovy) / 2.0)
@@ -426,7 +426,7 @@ def normals_from_depth(
     """
     depth = _depth_arg("depth", depth)
     fx, fy, cx, cy = _check_k(K)
-    max_jump = _num("max_jump", max_jump, 0.0)
+    max_jump = number("max_jump", max_jump, 0.0)
     h, w = depth.shape[:2]
     if h < 2 or w < 2:
         return np.zeros((h, w, 3), np.float32)
@@ -487,7 +487,7 @@ def boundary_map(
             else type(instances).__name__
         )
         raise ValueError(f"instances must be an integer array of shape {(h, w)}, got {got}")
-    threshold = _num("threshold", threshold, 0.0)
+    threshold = number("threshold", threshold, 0.0)
     dilate = _int_arg("dilate", dilate, 0, _MAX_EDGE_WIDTH)
     ids = instances.reshape(h, w)
     z = depth.reshape(h, w).astype(np.float32, copy=False)

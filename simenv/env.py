@@ -1,0 +1,165 @@
+"""The episode lifecycle every simenv environment shares (DESIGN.md §7).
+
+:class:`SimEnv` owns ``reset``, ``step``, ``render`` and ``close``; the engine bases
+(:class:`simenv.mujoco_env.MujocoEnv`, :class:`simenv.pybullet_env.PybulletEnv`) add the
+engine boilerplate and a family's task class supplies the pieces, never the sequence::
+
+    reset(seed)  1. sample      sample = randomizer.sample(np_random)       (the DR core)
+                                episode = _sample_episode(sample, np_random) (layout, goal, ...)
+                 2. build       _build(episode, sample)     rebuild or reuse the scene
+                 3. apply       _apply(episode, sample)     appearance and dynamics, no draws
+                 4. settle      _settle(episode, sample)    initial state, settle the physics
+                 5. observe     _observe(), _info()         info["randomization"] = sample
+
+    step(action) check_action → _act(action) -> (reward terms, terminated, truncated)
+                 → _observe(), _info(); the reward is the sum of the terms, each in ``info``
+
+Every random number comes from ``self.np_random`` in steps 1 and 5 (per-step sensor noise),
+so ``reset(seed=s)`` reproduces everything. A closed env refuses ``reset``, ``step`` and
+``render`` with a one-line ``RuntimeError``; a second ``close()`` is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import gymnasium as gym
+import numpy as np
+
+from .core import (
+    RENDER_MODES,
+    check_action,
+    check_camera_size,
+    check_render_mode,
+    close_windows,
+    render_output,
+)
+from .randomization import DomainRandomizer, Param, Value
+
+Obs = dict[str, np.ndarray]
+Sample = dict[str, Value]
+EpisodeT = TypeVar("EpisodeT")
+
+
+class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
+    """Lifecycle base; ``EpisodeT`` is the family's privileged episode state (a dataclass).
+
+    Args:
+        params: the family's DR parameter declarations.
+        randomization: ``"none"``, ``"default"``, ``"strong"``, a dict or a YAML/JSON path.
+        dr_scale: scales every DR range around its nominal value.
+        render_mode: ``None``, ``"rgb_array"`` or ``"human"``.
+        camera_size: observation image ``(height, width)``.
+        render_size: ``render()`` image ``(height, width)``.
+        dt: seconds of simulated time per ``step``.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES), "render_fps": 5}
+
+    def __init__(
+        self,
+        params: Sequence[Param],
+        randomization: Any,
+        dr_scale: float,
+        render_mode: str | None,
+        camera_size: tuple[int, int],
+        render_size: tuple[int, int],
+        dt: float,
+    ) -> None:
+        self.render_mode = check_render_mode(render_mode)
+        self.camera_size = check_camera_size(camera_size)
+        self.render_size = check_camera_size(render_size)
+        self.randomizer = DomainRandomizer(params, randomization, dr_scale)
+        self.dt = float(dt)
+        self._closed = False
+        self._episode: EpisodeT | None = None
+
+    # ------------------------------------------------------------------ the lifecycle
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Obs, dict[str, Any]]:
+        self._check_open()
+        super().reset(seed=seed)
+        rng = self.np_random
+        sample = self.randomizer.sample(rng)
+        episode = self._sample_episode(sample, rng)
+        self._build(episode, sample)
+        self._apply(episode, sample)
+        self._settle(episode, sample)
+        self._episode = episode
+        info = self._info()
+        info["randomization"] = sample
+        return self._observe(), info
+
+    def step(self, action: Any) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        self._check_open()
+        if self._episode is None:
+            raise RuntimeError("call reset() before step()")
+        terms, terminated, truncated = self._act(check_action(self.action_space, action))
+        info = self._info()
+        info.update(terms)
+        return (self._observe(), float(sum(terms.values())), bool(terminated), bool(truncated),
+                info)
+
+    def render(self) -> np.ndarray | None:  # type: ignore[override]
+        self._check_open()
+        if self._episode is None:
+            raise RuntimeError("call reset() before render()")
+        return render_output(self.render_mode, self._render_frame)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._release()
+        if self.render_mode == "human":
+            close_windows()
+        super().close()
+
+    @property
+    def episode(self) -> EpisodeT:
+        """The privileged state of the current episode (for experts and tests)."""
+        if self._episode is None:
+            raise RuntimeError("call reset() before reading the episode")
+        return self._episode
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(f"{type(self).__name__} is closed; make a new environment")
+
+    # ------------------------------------------------------------------ the family's pieces
+    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
+                        ) -> EpisodeT:
+        """Draw what the DR sample leaves open (layout, objects, goal, start) from ``rng``."""
+        raise NotImplementedError
+
+    def _build(self, episode: EpisodeT, sample: Mapping[str, Value]) -> None:
+        """Build the scene's structure, or keep the current one if it is the same."""
+        raise NotImplementedError
+
+    def _apply(self, episode: EpisodeT, sample: Mapping[str, Value]) -> None:
+        """Write appearance and dynamics into the scene: a function of the sample alone."""
+        raise NotImplementedError
+
+    def _settle(self, episode: EpisodeT, sample: Mapping[str, Value]) -> None:
+        """Put the robot and objects in their initial state and let the physics settle."""
+        raise NotImplementedError
+
+    def _act(self, action: Any) -> tuple[dict[str, float], bool, bool]:
+        """Apply a checked action and advance one step: (reward terms, terminated,
+        truncated). Time limits are the ``TimeLimit`` wrapper's, not this method's."""
+        raise NotImplementedError
+
+    def _observe(self) -> Obs:
+        raise NotImplementedError
+
+    def _info(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _render_frame(self) -> np.ndarray:
+        """The ``render()`` image (a larger third-person or chase view)."""
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Free engine resources (GL contexts, physics clients); called once by close()."""

@@ -1,0 +1,81 @@
+"""Planning: a validated spec becomes trials (agent × train point × seed) with stable ids."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from simenv.agents.train import load_config
+
+from .spec import AgentSpec, Point, SweepSpec, label, plan_points, point_kwargs
+
+
+@dataclass(frozen=True)
+class EvalPoint:
+    key: str  # hash of what defines the evaluation
+    point: Point
+    label: str
+    env_kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One (agent, train point, seed): trains once, then evaluates on every test point."""
+
+    id: str
+    env: str
+    agent: AgentSpec
+    seed: int
+    train_point: Point | None  # None for the expert
+    train_label: str
+    train_kwargs: dict[str, Any] | None
+    tests: tuple[EvalPoint, ...]
+    episodes: int
+    split: str
+
+    @property
+    def eval_seed(self) -> int:
+        return self.seed * self.episodes
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def _varying(points: list[Point]) -> list[str]:
+    """The axes whose value differs between points (all axes if none does)."""
+    axes = list(points[0]) if points else []
+    vary = [a for a in axes if len({json.dumps(p.get(a), sort_keys=True, default=str)
+                                    for p in points}) > 1]
+    return vary or axes
+
+
+def plan(spec: SweepSpec) -> list[Trial]:
+    """Every trial of a validated spec, in order agents × train points × seeds."""
+    points = plan_points(spec)
+    test_axes = _varying([p for p, _ in points["test"]])
+    train_axes = _varying([p for p, _ in points["train"]])
+    tests = []
+    for point, kwargs in points["test"]:
+        key = _hash({"kwargs": kwargs, "episodes": spec.episodes, "split": spec.split})
+        tests.append(EvalPoint(key, point, label(point, test_axes), kwargs))
+    trials = []
+    for agent in spec.agents:
+        if agent.algo == "expert":
+            train: list[tuple[Point | None, dict[str, Any] | None]] = [(None, None)]
+        else:
+            cfg = load_config(spec.env, agent.algo, agent.config, agent.overrides)
+            base = {**cfg["env_kwargs"], **spec.env_kwargs}
+            train = [(p, point_kwargs(base, p)) for p, _ in points["train"]]
+        for (point, kwargs), seed in itertools.product(train, spec.seeds):
+            what = {"env": spec.env, "agent": agent.model_dump(exclude={"name"}),
+                    "train_kwargs": kwargs, "seed": seed}
+            trials.append(Trial(f"{agent.name}-s{seed}-{_hash(what)}", spec.env, agent, seed,
+                                point, label(point, train_axes), kwargs, tuple(tests),
+                                spec.episodes,
+                                spec.split))
+    return trials

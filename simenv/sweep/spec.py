@@ -1,0 +1,306 @@
+"""Sweep specs: the pydantic models, one-line validation, and the points of each axis set."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import simenv
+from simenv.agents.bc import BCConfig
+from simenv.agents.evaluate import make_eval_env
+from simenv.agents.train import load_config
+from simenv.randomization import DomainRandomizer, load_spec
+
+ALGOS = ("bc", "ppo", "sac", "expert")
+
+
+SEARCHES = ("grid", "random")
+
+
+BACKENDS = ("local", "ray")
+
+
+SPLITS = ("test", "train")
+
+
+SPECIAL_AXES = ("dr_scale", "randomization")
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+Point = dict[str, Any]
+
+
+class AgentSpec(BaseModel):
+    """One agent of a sweep: ``algo`` is ``bc``, ``ppo``, ``sac`` or ``expert``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    algo: str
+    name: str = ""
+    steps: int | None = Field(None, ge=1)
+    config: str | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class SweepSpec(BaseModel):
+    """A validated sweep spec (see the module docstring); build with :func:`load_sweep`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    env: str
+    agents: list[AgentSpec] = Field(min_length=1)
+    name: str = "sweep"
+    env_kwargs: dict[str, Any] = Field(default_factory=dict)
+    train: dict[str, Any] = Field(default_factory=dict)
+    test: dict[str, Any] = Field(default_factory=dict)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    episodes: int = Field(20, ge=1)
+    search: str = "grid"
+    samples: int | None = Field(None, ge=1)
+    search_seed: int = 0
+    split: str = "test"
+    metric: str = "success"
+
+
+def _one_line(err: ValidationError, where: str) -> str:
+    parts = []
+    for e in err.errors():
+        loc = where + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in e["loc"])
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        parts.append(f"{loc.lstrip('.')}: {msg} (got {e.get('input')!r})")
+    return "; ".join(parts)
+
+
+def _check_keys(data: Mapping[str, Any], model: type[BaseModel], where: str) -> None:
+    valid = list(model.model_fields)
+    for key in data:
+        if key not in valid:
+            close = difflib.get_close_matches(str(key), valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{where}: unknown key {key!r}{hint}; valid keys: {', '.join(valid)}")
+
+
+def check_value(what: str, value: Any, valid: Iterable[str]) -> None:
+    valid = list(valid)
+    if value not in valid:
+        raise ValueError(f"{what} {value!r} is not valid; valid: {', '.join(valid)}")
+
+
+def load_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
+               base_dir: str | os.PathLike[str] | None = None) -> SweepSpec:
+    """Read and fully validate a sweep spec (a YAML path, a mapping or a SweepSpec).
+
+    Every user error is a one-line ``ValueError`` naming the bad value and the valid ones.
+    Agent ``config`` paths are relative to the spec file's folder (or ``base_dir``).
+    """
+    if isinstance(spec, SweepSpec):
+        data: Any = spec.model_dump(exclude_unset=True)
+    elif isinstance(spec, Mapping):
+        data = copy.deepcopy(dict(spec))
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            raise ValueError(f"sweep spec {os.fspath(spec)!r} does not exist")
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            raise ValueError(f"sweep spec {path}: cannot parse YAML "
+                             f"({str(err).splitlines()[0]})") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"sweep spec {path}: expected a mapping with env, agents, train, "
+                             "test, seeds, ...")
+        data.setdefault("name", path.stem)
+        base_dir = base_dir or path.parent
+    _check_keys(data, SweepSpec, "sweep spec")
+    for i, agent in enumerate(data.get("agents") or []):
+        if isinstance(agent, Mapping):
+            _check_keys(agent, AgentSpec, f"agents[{i}]")
+    try:
+        parsed = SweepSpec.model_validate(data)
+    except ValidationError as err:
+        raise ValueError(f"sweep spec: {_one_line(err, '')}") from None
+    _check(parsed, Path(base_dir) if base_dir is not None else None)
+    return parsed
+
+
+def _check(spec: SweepSpec, base_dir: Path | None) -> None:
+    if spec.env not in gym.registry:
+        raise ValueError(f"env {spec.env!r} is not registered; valid: "
+                         f"{', '.join(simenv.ENV_IDS)}")
+    if not _NAME.match(spec.name):
+        raise ValueError(f"name {spec.name!r}: use letters, digits, '_', '-', '.' only")
+    check_value("search", spec.search, SEARCHES)
+    check_value("split", spec.split, SPLITS)
+    if spec.search == "random" and spec.samples is None:
+        raise ValueError("search: random needs samples: N (points drawn per train/test set)")
+    if spec.search == "grid" and spec.samples is not None:
+        raise ValueError("samples is only for search: random (grid runs every combination)")
+    if len(set(spec.seeds)) != len(spec.seeds):
+        raise ValueError(f"seeds {spec.seeds} repeat a seed")
+    agents = [_check_agent(spec, i, a, base_dir) for i, a in enumerate(spec.agents)]
+    names = [a.name for a in agents]
+    for n in names:
+        if names.count(n) > 1:
+            raise ValueError(f"agents: two are named {n!r}; give each a distinct name")
+    spec.agents = agents
+    for section in ("train", "test"):
+        axes = getattr(spec, section)
+        for axis, values in axes.items():
+            _check_axis(section, str(axis), values, spec.search)
+    _check_points(spec)
+
+
+def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | None
+                 ) -> AgentSpec:
+    where = f"agents[{i}]"
+    if agent.algo not in ALGOS:
+        raise ValueError(f"{where}: unknown algo {agent.algo!r}; valid: {', '.join(ALGOS)}")
+    name = agent.name or agent.algo
+    if not _NAME.match(name):
+        raise ValueError(f"{where}: name {name!r}: use letters, digits, '_', '-', '.' only")
+    config = agent.config
+    if agent.algo == "expert":
+        extra = [k for k in ("steps", "config", "overrides") if getattr(agent, k)]
+        if extra:
+            raise ValueError(f"{where}: the expert is not trained; remove {', '.join(extra)}")
+    else:
+        if agent.algo == "bc" and agent.steps is not None:
+            raise ValueError(f"{where}: steps is for ppo/sac; for bc set overrides: "
+                             "{bc.episodes: N}")
+        if config is not None and base_dir is not None and not Path(config).is_absolute():
+            config = os.fspath(base_dir / config)
+        try:
+            cfg = load_config(spec.env, agent.algo, config, agent.overrides)
+            if agent.algo == "bc":
+                BCConfig.from_dict(cfg.get("bc"))
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{where}: {err}") from None
+    return agent.model_copy(update={"name": name, "config": config})
+
+
+def _check_axis(section: str, axis: str, values: Any, search: str) -> None:
+    where = f"{section}.{axis}"
+    if search == "grid" or isinstance(values, list):
+        if isinstance(values, list) and not values:
+            raise ValueError(f"{where}: empty axis; give at least one value")
+        return
+    if not isinstance(values, Mapping) or set(values) - {"low", "high", "log"} or not (
+            {"low", "high"} <= set(values)):
+        raise ValueError(f"{where}: a random-search axis is {{low: a, high: b, log: false}} or "
+                         f"a list to choose from, got {values!r}")
+    low, high = values["low"], values["high"]
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (low, high)) or (
+            low > high) or (values.get("log") and low <= 0):
+        raise ValueError(f"{where}: need finite numbers low <= high (low > 0 with log), "
+                         f"got {values!r}")
+
+
+def _axis_points(axes: Mapping[str, Any], spec: SweepSpec, rng: np.random.Generator
+                 ) -> list[Point]:
+    """The points of one axis set (grid product or random draws), duplicates removed."""
+    names = list(axes)
+    if not names:
+        return [{}]
+    if spec.search == "grid":
+        lists = [v if isinstance(v, list) else [v] for v in axes.values()]
+        points = [dict(zip(names, combo)) for combo in itertools.product(*lists)]
+    else:
+        points = [{n: _draw(axes[n], rng) for n in names} for _ in range(spec.samples or 1)]
+    unique = {json.dumps(p, sort_keys=True, default=str): p for p in points}
+    return list(unique.values())
+
+
+def _draw(axis: Any, rng: np.random.Generator) -> Any:
+    if isinstance(axis, list):
+        return copy.deepcopy(axis[int(rng.integers(len(axis)))])
+    low, high = float(axis["low"]), float(axis["high"])
+    x = math.exp(rng.uniform(math.log(low), math.log(high))) if axis.get("log") else (
+        rng.uniform(low, high))
+    return float(f"{x:.4g}")
+
+
+def point_kwargs(base: Mapping[str, Any], point: Point) -> dict[str, Any]:
+    """Env kwargs of a point: ``base``, then dr_scale / randomization, then DR overrides."""
+    kwargs = copy.deepcopy(dict(base))
+    for key in SPECIAL_AXES:
+        if key in point:
+            kwargs[key] = copy.deepcopy(point[key])
+    params = {k: copy.deepcopy(v) for k, v in point.items() if k not in SPECIAL_AXES}
+    if params:
+        kwargs["randomization"] = {**load_spec(kwargs.get("randomization", "default")), **params}
+    return kwargs
+
+
+def _params(env_id: str, env_kwargs: Mapping[str, Any], split: str | None
+            ) -> tuple[list[Any], list[str]]:
+    """The env's DR parameter declarations and the metrics an evaluation reports."""
+    try:
+        env = make_eval_env(env_id, dict(env_kwargs), split)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"env_kwargs: {env_id}: {err}") from None
+    try:
+        randomizer = getattr(env.unwrapped, "randomizer", None)
+        params = list(randomizer.params.values()) if randomizer is not None else []
+        metrics = [*env.unwrapped.metadata.get("episode_metrics", ("success",)), "return",
+                   "length"]
+        return params, metrics
+    finally:
+        env.close()
+
+
+def _check_points(spec: SweepSpec) -> None:
+    plans = plan_points(spec)
+    for section, split in (("train", None), ("test", spec.split)):
+        params, metrics = _params(spec.env, spec.env_kwargs, split)
+        if section == "test" and spec.metric not in metrics:
+            raise ValueError(f"metric {spec.metric!r} is not reported by {spec.env}; valid: "
+                             f"{', '.join(metrics)}")
+        for point, kwargs in plans[section]:
+            try:
+                DomainRandomizer(params, kwargs.get("randomization", "default"),
+                                 kwargs.get("dr_scale", 1.0))
+            except ValueError as err:
+                raise ValueError(f"{section} point {label(point)}: {err}") from None
+
+
+def plan_points(spec: SweepSpec) -> dict[str, list[tuple[Point, dict[str, Any]]]]:
+    rng = np.random.default_rng(spec.search_seed)
+    train = [(p, point_kwargs(spec.env_kwargs, p)) for p in _axis_points(spec.train, spec, rng)]
+    test_base = {"randomization": "default", "dr_scale": 1.0, **spec.env_kwargs}
+    test = [(p, point_kwargs(test_base, p)) for p in _axis_points(spec.test, spec, rng)]
+    return {"train": train, "test": test}
+
+
+def fmt(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, (int, float)):
+        return f"{v:g}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(fmt(x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return json.dumps(v, separators=(",", ":"), default=str)
+    return str(v)
+
+
+def label(point: Point | None, axes: Iterable[str] | None = None) -> str:
+    """``axis=value, ...`` over ``axes`` (default: all of the point's)."""
+    if point is None:
+        return "-"
+    keys = list(point) if axes is None else [a for a in axes if a in point]
+    return ", ".join(f"{k}={fmt(point[k])}" for k in keys) or "as configured"
