@@ -54,8 +54,18 @@ class _Builder:
         self.triangle(b, c, d)
 
     def mesh(self, name: str) -> MeshData:
-        return MeshData(np.array(self.pos, np.float32), np.array(self.nrm, np.float32),
-                        np.array(self.uv, np.float32), name=name)
+        """Indexed: equal vertices are shared (fewer vertex shader runs), triangles keep
+        their order."""
+        rows = np.concatenate([np.array(self.pos), np.array(self.nrm), np.array(self.uv)],
+                              axis=1).astype(np.float32)
+        unique, first, inverse = np.unique(rows, axis=0, return_index=True,
+                                           return_inverse=True)
+        order = np.argsort(first)  # keep vertices in order of first use
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        verts = unique[order]
+        return MeshData(verts[:, 0:3], verts[:, 3:6], verts[:, 6:8],
+                        rank[inverse.reshape(-1)].reshape(-1, 3), name=name)
 
 
 def _sphere_vertex(az: float, el: float, offset: float) -> tuple[tuple[float, ...],

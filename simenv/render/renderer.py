@@ -111,8 +111,7 @@ class _GLState:
         self.commands = ctx.buffer(reserve=4 * 5 * 256)
         self.vao_shade = self._vertex_array(self.shade)
         self.vao_depth = self._vertex_array(self.depth)
-        self.scenes = ctx.texture((SCENE_WIDTH, n), 4, dtype="f4")
-        self.scenes.filter = (ctx.NEAREST, ctx.NEAREST)
+        self.scenes = ctx.buffer(reserve=n * SCENE_WIDTH * 16)
         self.arrays = [self._texture_array(texture_size, layers) for layers in array_layers]
         self.clamped = ctx.sampler(repeat_x=False, repeat_y=False,
                                    filter=(ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR))
@@ -131,8 +130,8 @@ class _GLState:
                                          self.depth_buffer)
         self.fbo_blend.depth_mask = False
         for program in (self.shade, self.depth):
-            program["u_scenes"] = 1
             program["u_grid"] = grid
+            program["u_width"] = SCENE_WIDTH
         self.shade["u_textures"] = 0
         self.shade["u_cube"] = 2
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
@@ -449,7 +448,7 @@ class BatchRenderer:
         _clear(fn, _GL_COLOR, 1, np.array([np.inf] * 4, np.float32))
         _clear(fn, _GL_COLOR, 2, np.array([-1] * 4, np.int32))
         _clear(fn, _GL_DEPTH, 0, np.array([1.0], np.float32))
-        gl.scenes.use(1)
+        gl.scenes.bind_to_storage_buffer(0)
         self._run(gl, gl.vao_shade, batch.opaque)
         if glass and "rgb" in wanted:
             gl.fbo_blend.use()

@@ -8,8 +8,9 @@ lighting per vertex (OpenGL's fixed-function model, which MuJoCo's classic rende
 emission + global ambient + for every light attenuation · spot · (ambient + diffuse ·
 max(n·l, 0) + specular · max(n·h, 0)^shininess), clamped to [0, 1].
 
-Per-scene data (camera and lights) is a float texture, one row per scene; the layout is
-written by ``renderer._scene_rows``:
+Per-scene data (camera and lights) is a shader storage buffer of ``vec4`` texels,
+``SCENE_WIDTH`` per scene (plain memory loads: much cheaper per vertex than texture fetches on
+a software rasteriser); the layout is written by ``renderer._scene_row``:
 
 ====  =====================================================================
 texel contents
@@ -48,15 +49,16 @@ in vec2 i_toff;      // texture offset
 in ivec4 i_ids;      // scene, segment, texture layer, mapping (0 none, 1 uv, 2 planar, 3 cube)
                      //   + 16 for sRGB textures
 
-uniform sampler2D u_scenes;
+layout(std430, binding = 0) readonly buffer Scenes { vec4 u_scenes[]; };
 uniform ivec2 u_grid;  // tile columns, rows
+uniform int u_width;   // texels per scene
 
 out vec4 v_color;
 out vec3 v_tex;
 out float v_depth;
 flat out ivec3 v_ids;  // segment, layer, mapping
 
-vec4 scene_texel(int s, int i) { return texelFetch(u_scenes, ivec2(i, s), 0); }
+vec4 scene_texel(int s, int i) { return u_scenes[s * u_width + i]; }
 
 float power(float x, float e) { return e > 0.0 ? pow(max(x, 0.0), e) : 1.0; }
 
