@@ -182,7 +182,10 @@ def test_ppo_smoke_trains_saves_and_evaluates(env_id: str, tmp_path: Path) -> No
     checkpoint = next((run / "checkpoints").glob("model_*_steps.zip"))
     assert load_policy(checkpoint).env_id == env_id  # finds the run's config.yaml
     result = evaluate(run, episodes=1, progress=False)
-    assert result.episodes[0]["length"] >= 1
+    assert result.episodes == evaluate(run, episodes=1, progress=False).episodes  # seeded
+    episode = result.episodes[0]
+    assert 1 <= episode["length"] <= TINY_ENV[env_id]["max_episode_steps"]
+    assert np.isfinite(episode["return"]) and episode["success"] in (0.0, 1.0)
 
 
 def test_sac_smoke_with_warm_start(tmp_path: Path) -> None:

@@ -34,10 +34,12 @@ def test_preview_writes_a_mosaic(tmp_path) -> None:
 
 def test_bench_prints_json() -> None:
     result = runner.invoke(app, ["bench", "simenv/IndoorNav-v0", "--steps", "30", "--size",
-                                 "36", "--json"])
+                                 "36", "--json", "--kw", "max_episode_steps=10"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
-    assert data["steps_per_s"] > 0 and data["reset_ms"] > 0
+    assert data["steps"] == 30 and data["kwargs"]["camera_size"] == [36, 36]
+    assert data["episodes_in_timed_steps"] == 3  # the 10-step time limit reset it 3 times
+    assert set(data) >= {"steps_per_s", "reset_ms"}
 
 
 @pytest.mark.parametrize(
@@ -61,4 +63,24 @@ def test_doctor_reports_a_working_backend() -> None:
     proc = subprocess.run([sys.executable, "-m", "simenv.cli", "doctor"], capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "egl     works" in proc.stdout and "render test" in proc.stdout
+    works = [b for b in ("egl", "osmesa") if f"{b:7s} works" in proc.stdout]
+    assert works and "render test: IndoorNav-v0 rgb (84, 84, 3)" in proc.stdout
+
+
+@pytest.mark.parametrize("host", [{"egl"}, {"osmesa"}, set()])
+def test_doctor_on_egl_only_osmesa_only_and_broken_hosts(host: set[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import simenv.cli
+
+    def probe(backend: str, size: int = 64) -> tuple[bool, str]:
+        return (True, "ok 1.00 ms/frame") if backend in host else (False, "no such library")
+
+    monkeypatch.setattr(simenv.cli, "probe_backend", probe)
+    result = runner.invoke(app, ["doctor"])
+    for backend in ("egl", "osmesa"):
+        status = "works" if backend in host else "fails"
+        assert f"{backend:7s} {status}" in result.output
+    if host:
+        assert result.exit_code == 0 and "render test" in result.output
+    else:
+        assert result.exit_code == 2 and "no headless OpenGL backend works" in result.output
