@@ -230,7 +230,7 @@ def resolve_params(patterns: Sequence[str] | None, params: Mapping[str, Param],
                    max_scale: float = 2.0) -> list[str]:
     """The numeric parameter names selected by ``patterns`` (``None``: every numeric one with a
     side that can move)."""
-    numeric = [n for n, p in params.items() if p.dist != "choice"]
+    numeric = [n for n, p in params.items() if p.dist not in ("choice", "seed")]
     if patterns is None:
         return [n for n in numeric if any(
             _Axis.from_param(params[n], max_scale).movable(side) for side in SIDES)]
@@ -242,9 +242,10 @@ def resolve_params(patterns: Sequence[str] | None, params: Mapping[str, Param],
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"ADRConfig.params: unknown parameter {pattern!r}{hint}; valid "
                              "names: " + ", ".join(numeric))
-        matched = [n for n in names if params[n].dist != "choice"]
+        matched = [n for n in names if n in numeric]
         if not matched:
-            raise ValueError(f"ADRConfig.params: {pattern!r} matches only choice parameters; "
+            raise ValueError(f"ADRConfig.params: {pattern!r} matches only choice or seed "
+                             "parameters; "
                              "ADR drives numeric ranges. Valid names: " + ", ".join(numeric))
         chosen += [n for n in matched if n not in chosen]
     return chosen

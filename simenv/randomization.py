@@ -17,8 +17,11 @@ Semantics (DESIGN.md §3):
   1 the default ranges; it composes with the preset (``strong`` at ``dr_scale=0.5`` equals
   ``default``).
 * Distributions: ``uniform``, ``loguniform`` (scaled in log space), ``normal`` (standard
-  deviation scaled, clipped to the scaled range) and ``choice`` (with scale ``s`` a value is
-  drawn from the choices with probability ``min(s, 1)``, else the nominal one).
+  deviation scaled, clipped to the scaled range), ``choice`` (with scale ``s`` a value is
+  drawn from the choices with probability ``min(s, 1)``, else the nominal one) and ``seed``
+  (the seed of a family's procedural detail — texture patterns, per-object colour scatter —
+  that a sample cannot list value by value: the nominal seed at scale 0, else a fresh one in
+  [0, 2**31); its derived values are a pure function of it).
 
 Override values, per parameter name or ``fnmatch`` pattern:
 
@@ -48,7 +51,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 Value = float | int | str | bool
-DistKind = Literal["uniform", "loguniform", "normal", "choice"]
+DistKind = Literal["uniform", "loguniform", "normal", "choice", "seed"]
+SEEDS = 2**31  # seeds are drawn from [0, SEEDS)
 PRESETS: dict[str, float] = {"none": 0.0, "default": 1.0, "strong": 2.0}
 
 
@@ -61,7 +65,7 @@ class Param:
             ``material.*``, ``scene.*``, ``dynamics.*``, ``sensor.*``).
         nominal: the value of the nominal (undisturbed) scene.
         low, high: default range (``dr_scale=1``) for numeric distributions.
-        dist: ``uniform``, ``loguniform``, ``normal`` or ``choice``.
+        dist: ``uniform``, ``loguniform``, ``normal``, ``choice`` or ``seed``.
         choices: the values a ``choice`` parameter may take (the nominal among them).
         std: standard deviation of a ``normal`` parameter at ``dr_scale=1``.
         integer: round samples to integers (counts).
@@ -83,6 +87,12 @@ class Param:
     doc: str = ""
 
     def __post_init__(self) -> None:
+        if self.dist == "seed":
+            if not isinstance(self.nominal, int) or isinstance(self.nominal, bool) or not (
+                    0 <= self.nominal < SEEDS):
+                raise ValueError(f"parameter {self.name!r}: a seed's nominal value is an int "
+                                 f"in [0, {SEEDS})")
+            return
         if self.dist == "choice":
             if not self.choices:
                 raise ValueError(f"parameter {self.name!r}: dist 'choice' needs choices")
@@ -111,6 +121,8 @@ class Param:
         """The default range in the notation of the DR tables: ``U(a, b)``, ``C{...}``."""
         if self.dist == "choice":
             return "choice{" + ", ".join(str(c) for c in self.choices) + "}"
+        if self.dist == "seed":
+            return "seed in [0, 2^31)"
         tag = {"uniform": "U", "loguniform": "logU", "normal": "N"}[self.dist]
         if self.dist == "normal":
             return f"N(σ={self.std:g}) in [{self.low:g}, {self.high:g}]"
@@ -120,6 +132,8 @@ class Param:
         """Draw one value with every range scaled by ``scale`` around the nominal value."""
         if scale <= 0.0:
             return self.nominal
+        if self.dist == "seed":
+            return int(rng.integers(SEEDS))
         if self.dist == "choice":
             if rng.random() >= min(scale, 1.0):
                 return self.nominal
@@ -238,6 +252,11 @@ def _override(param: Param, spec: Any) -> Param | _Fixed | _ChoiceP:
     where = f"randomization[{param.name!r}]"
     if spec is None:
         return _Fixed(param.nominal)
+    if param.dist == "seed":
+        if not isinstance(spec, int) or isinstance(spec, bool) or not 0 <= spec < SEEDS:
+            raise ValueError(f"{where}: a seed is fixed to an int in [0, {SEEDS}) or null, "
+                             f"got {spec!r}")
+        return _Fixed(spec)
     if isinstance(spec, (bool, int, float, str)):
         return _fixed(param, spec, where)
     if isinstance(spec, (list, tuple)):
@@ -384,6 +403,8 @@ class DomainRandomizer:
                 out[name] = {"dist": "choice", "choices": list(s.param.choices), "p": list(s.p)}
             elif s.dist == "choice":
                 out[name] = {"dist": "choice", "choices": list(s.choices)}
+            elif s.dist == "seed":
+                out[name] = {"dist": "seed"}
             else:
                 lo, hi = s.scaled_range(self.scale)
                 out[name] = {"dist": s.dist, "low": lo, "high": hi}

@@ -155,7 +155,7 @@ def test_bad_parameter_names_list_the_valid_ones() -> None:
     with pytest.raises(ValueError, match=r"'lighting.intensty' \(did you mean "
                        r"'lighting.intensity'\?\); valid names: lighting.intensity, camera.fov"):
         ADRState(PARAMS, ADRConfig(params=["lighting.intensty"]))
-    with pytest.raises(ValueError, match="matches only choice parameters"):
+    with pytest.raises(ValueError, match="matches only choice or seed parameters"):
         ADRState(PARAMS, ADRConfig(params=["texture.*"]))
     assert ADRState(PARAMS, ADRConfig(params=["*.friction", "camera.*"])).names == [
         "dynamics.friction", "camera.fov"]

@@ -130,3 +130,41 @@ def test_set_range_ranges_and_table() -> None:
     assert dr.rebuild_keys({p.name: p.nominal for p in PARAMS}) == (("scene.count", 2),)
     table = dr_table(PARAMS)
     assert "| `camera.fov` | 60.0 | logU(40, 90)" in table and table.count("\n") == len(PARAMS) + 1
+
+
+def test_seed_parameters_are_nominal_at_scale_0_fresh_otherwise_and_fixable() -> None:
+    seed = Param("texture.seed", 7, dist="seed", doc="procedural detail")
+    rng = np.random.default_rng(0)
+    assert DomainRandomizer([seed], "none").sample(rng) == {"texture.seed": 7}
+    draws = {DomainRandomizer([seed], "default").sample(rng)["texture.seed"] for _ in range(20)}
+    assert len(draws) == 20 and all(0 <= d < 2**31 for d in draws)
+    fixed = DomainRandomizer([seed], {"texture.seed": 123})
+    assert fixed.sample(rng) == {"texture.seed": 123} and fixed.ranges()["texture.seed"] == {
+        "dist": "fixed", "value": 123}
+    for bad in ([1, 2], 1.5, -1, "x"):
+        with pytest.raises(ValueError, match="a seed is fixed to an int"):
+            DomainRandomizer([seed], {"texture.seed": bad})
+    with pytest.raises(ValueError, match="nominal value is an int"):
+        Param("texture.seed", 0.5, dist="seed")
+
+
+@pytest.mark.parametrize("env_id", ["simenv/IndoorNav-v0", "simenv/TransparentGrasp-v0"])
+def test_the_look_is_a_function_of_the_recorded_texture_seed(env_id: str) -> None:
+    import gymnasium as gym
+
+    import simenv  # noqa: F401
+
+    def first(texture_seed: int) -> tuple[np.ndarray, dict]:
+        env = gym.make(env_id, obs_mode="rgb", camera_size=(32, 32),
+                       randomization={"preset": "default", "texture.seed": texture_seed})
+        obs, info = env.reset(seed=5)
+        env.close()
+        return obs["rgb"], info
+
+    a, info_a = first(11)
+    again, info_again = first(11)
+    other, info_other = first(12)
+    np.testing.assert_array_equal(a, again)
+    assert info_a["randomization"]["texture.seed"] == 11
+    assert info_other["randomization"] == {**info_a["randomization"], "texture.seed": 12}
+    assert not np.array_equal(a, other)  # same scene and DR sample, another look

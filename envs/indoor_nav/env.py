@@ -235,7 +235,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         return IndoorNavEpisode(
             layout=layout, plan=plan, items=tuple(items), grid=grid, field=field, goal=goal,
             category=category, start=start_xy, yaw=yaw, light_rooms=light_rooms,
-            look=sample_look(sample, len(light_rooms), rng), shortest=start_d,
+            look=sample_look(sample, len(light_rooms)), shortest=start_d,
             distance=start_d, noise=float(sample["dynamics.actuation_noise"]),
             latency=deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
         )

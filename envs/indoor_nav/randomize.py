@@ -3,9 +3,9 @@
 Every range is readable in one screen below (STYLE.md, MuJoCo Playground's habit). Parameters
 marked ``rebuild=True`` change the model's structure and are applied by the scene builder;
 the rest are written into the compiled model by :func:`apply_appearance`, a function of
-(model, references, sample, look) that draws nothing; :func:`sample_look` draws the
-per-episode values the sample leaves open (the distractor colour, texture patterns, light
-offsets) during reset's sampling step.
+(model, references, sample, look) that draws nothing; :func:`sample_look` derives the
+per-episode details (the distractor colour, texture patterns, light offset directions) from
+the sampled ``texture.seed``.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ PARAMS: tuple[Param, ...] = (
     Param("texture.floor", "wood", dist="choice", choices=KINDS, doc="floor pattern"),
     Param("texture.furniture", "flat", dist="choice", choices=KINDS, doc="furniture pattern"),
     Param("texture.contrast", 0.3, 0.1, 0.6, limits=(0.0, 1.0), doc="pattern contrast"),
+    Param("texture.seed", 0, dist="seed",
+          doc="the episode's pattern noise, distractor colour and light offset directions"),
     *material_params("wall"),
     *material_params("floor"),
     *material_params("furniture"),
@@ -120,8 +122,10 @@ class Look:
     light_offsets: np.ndarray  # (lights, 2) offset from each room centre, in half sizes
 
 
-def sample_look(sample: Mapping[str, Value], lights: int, rng: np.random.Generator) -> Look:
-    """Draw the episode's look: distractor colour, texture patterns, light offsets."""
+def sample_look(sample: Mapping[str, Value], lights: int) -> Look:
+    """The episode's look, a function of the sample: the distractor colour, texture patterns
+    and light offsets come from a generator seeded with ``texture.seed``."""
+    rng = np.random.default_rng(int(sample["texture.seed"]))
     colors = {}
     for group in LOOK_GROUPS:
         if group == "distractor":

@@ -250,10 +250,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
                        for _ in range(int(sample["scene.objects"])))
         distractors = tuple(_sample_distractor(rng)
                             for _ in range(int(sample["scene.distractors"])))
-        # Textures draw from their own stream, so a look that paints other patterns (the
-        # pseudo-real one) places the same objects as the nominal look under one seed.
-        look = sample_look(sample, len(shapes), len(distractors),
-                           np.random.default_rng(int(rng.integers(2**63))))
+        look = sample_look(sample, len(shapes), len(distractors))
         footprints = [s.max_radius for s in shapes] + [d.footprint for d in distractors]
         poses = tuple((x, y, float(rng.uniform(-np.pi, np.pi)))
                       for x, y in _place(footprints, rng))

@@ -75,6 +75,8 @@ PARAMS: tuple[Param, ...] = (
     *_look("floor"),
     *_look("wall"),
     Param("texture.contrast", 0.3, 0.1, 0.6, limits=(0.0, 1.0), doc="pattern contrast"),
+    Param("texture.seed", 0, dist="seed",
+          doc="the episode's pattern noise, glass and distractor hues, light and camera jitter"),
     Param("material.glass.alpha", 0.25, 0.12, 0.45, limits=(0.02, 1.0),
           doc="glass opacity (1 = opaque)"),
     Param("material.glass.tint", 0.0, 0.0, 0.35, limits=(0.0, 1.0),
@@ -142,10 +144,11 @@ class Look:
     camera_target: np.ndarray
 
 
-def sample_look(sample: Mapping[str, Value], n_glass: int, n_distractors: int,
-                rng: np.random.Generator) -> Look:
-    """Draw the episode's look from ``rng``: texture patterns, per-object glass and distractor
-    colours, light and camera jitter."""
+def sample_look(sample: Mapping[str, Value], n_glass: int, n_distractors: int) -> Look:
+    """The episode's look, a function of the sample: texture patterns, per-object glass and
+    distractor colours, light and camera jitter come from a generator seeded with
+    ``texture.seed`` (their magnitudes are the other parameters)."""
+    rng = np.random.default_rng(int(sample["texture.seed"]))
     textures = {}
     for group in LOOK_GROUPS:
         color = material_color(NOMINAL_COLORS[group], sample, group)
