@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import mujoco
 import numpy as np
@@ -45,6 +45,8 @@ from . import primitives
 from .scene import Camera, Instance, Light, MeshData, Scene, Texture
 
 _G = mujoco.mjtGeom
+Tessellation = Literal["mujoco", "minimal"]
+TESSELLATIONS: tuple[Tessellation, ...] = ("mujoco", "minimal")
 _GL_MAX_LIGHTS = 8
 _MAX_PLANE_GRID = 200
 _DEFAULT_RGBA = np.array([0.5, 0.5, 0.5, 1.0], np.float32)
@@ -73,6 +75,10 @@ class MujocoScene:
             with :meth:`set_camera`).
         geomgroup: six 0/1 flags, which geom groups are drawn (``MjvOption.geomgroup``).
         point_lights: draw point lights (``mjr_render`` ignores them).
+        tessellation: ``"mujoco"``: boxes and planes subdivided like MuJoCo's, for per-vertex
+            lighting (``BatchRenderer(shading="vertex")``) identical to ``mjr_render``;
+            ``"minimal"``: one quad per box face and per plane, for
+            ``BatchRenderer(shading="pixel")`` (the same look, far fewer vertices).
 
     Attributes:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
@@ -80,7 +86,11 @@ class MujocoScene:
 
     def __init__(self, model: Any, camera: int | str | Camera = 0, *,
                  geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
-                 point_lights: bool = False) -> None:
+                 point_lights: bool = False, tessellation: Tessellation = "mujoco") -> None:
+        if tessellation not in TESSELLATIONS:
+            raise ValueError(f"unknown tessellation {tessellation!r}; valid: "
+                             f"{', '.join(TESSELLATIONS)}")
+        self.tessellation = tessellation
         self.model = model
         self.geomgroup = _check_geomgroup(geomgroup)
         self.point_lights = bool(point_lights)
@@ -121,6 +131,8 @@ class MujocoScene:
     def _instances(self) -> tuple[list[MeshData], list[Instance], _Parts]:
         model, q = self.model, self.model.vis.quality
         slices, stacks, quads = int(q.numslices), int(q.numstacks), int(q.numquads)
+        if self.tessellation == "minimal":
+            quads = 1
         meshes: list[MeshData] = []
         index: dict[int, int] = {}
 
@@ -172,7 +184,8 @@ class MujocoScene:
         mat = model.geom_matid[g]
         repeat = tuple(float(r) for r in model.mat_texrepeat[mat]) if mat >= 0 else (0.0, 0.0)
         return primitives.grid_plane(float(size[0]), float(size[1]), float(size[2]),
-                                     self._far, (repeat[0], repeat[1]))
+                                     self._far, (repeat[0], repeat[1]),
+                                     1 if self.tessellation == "minimal" else None)
 
     def _light_list(self) -> list[int]:
         """Model light ids in MuJoCo's scene order (-1: the headlight), kept if drawable."""

@@ -269,12 +269,14 @@ def _infinite_grid(far: float, repeat: float) -> np.ndarray:
 
 @lru_cache(maxsize=256)
 def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
-               repeat: tuple[float, float] = (0.0, 0.0)) -> MeshData:
+               repeat: tuple[float, float] = (0.0, 0.0), cells: int | None = None) -> MeshData:
     """A plane in metres, tessellated like MuJoCo's plane geoms.
 
     ``size_x``/``size_y`` are half-sizes; a side of size <= 0 is infinite and spans
     ``2.1 * far`` plus one texture period (``2 / repeat``) around the origin. Texture
     coordinates run 0..1 over a finite side and ``0.5 * metre`` over an infinite one.
+    ``cells`` overrides MuJoCo's grid with that many equal cells per side (the same plane and
+    texture coordinates in fewer triangles, for per-pixel lighting).
     """
     axes = []
     for k, size in enumerate((size_x, size_y)):
@@ -286,7 +288,10 @@ def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
         else:
             lines = _infinite_grid(far, repeat[k])
             uv = 0.5 * lines
+        if cells is not None:
+            lines = np.linspace(lines[0], lines[-1], cells + 1)
+            uv = np.linspace(uv[0], uv[-1], cells + 1)
         axes.append((lines, uv))
     (gx, u), (gy, v) = axes
     v = 1.0 - v if size_y > 0 else -v
-    return _grid_mesh(gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}")
+    return _grid_mesh(gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}/{cells}")

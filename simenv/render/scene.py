@@ -250,6 +250,7 @@ class Scene:
         if len(lights) > MAX_LIGHTS:
             raise ValueError(f"a scene has at most {MAX_LIGHTS} lights, got {len(lights)}")
         self.meshes = list(meshes)
+        self.mesh_radius = np.array([m.radius for m in self.meshes], np.float64)
         self.textures = list(textures)
         self.texture_versions = np.zeros(len(self.textures), np.int64)
         self.camera = camera if camera is not None else Camera()
