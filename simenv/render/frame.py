@@ -18,17 +18,18 @@ from .scene import TRANSPARENT_ALPHA, Scene
 
 ROW_FLOATS = sum(n for _, n, t in shaders.INSTANCE_ATTRIBUTES if t == "f")
 _ALPHA = 4 * 5 + 3 + 3  # i_m0..i_n1 (20 floats), i_n2 (3), then rgba: alpha is the 4th
-_KINDS = {0: shaders.DIRECTIONAL, 1: shaders.POINT, 2: shaders.SPOT}
 
 
 @dataclass
 class Run:
-    """Commands ``first .. first + count`` of one texture array (and one scene, or -1)."""
+    """Commands ``first .. first + count`` of one texture array, one scene (-1: every
+    scene) and one lighting (``pixel``: per fragment, else per vertex)."""
 
     array: int
     scene: int
     first: int
     count: int
+    pixel: bool = False
 
 
 @dataclass
@@ -44,129 +45,182 @@ class DrawList:
 
 
 @dataclass
-class SceneInstances:
-    """The drawn instances of one scene."""
+class Slot:
+    """A scene in a renderer slot: arena ids of its meshes and its first texture layer."""
 
-    floats: np.ndarray
-    ints: np.ndarray
+    index: int
+    scene: Scene
+    meshes: np.ndarray
+    layer_base: int
+
+
+@dataclass
+class Instances:
+    """The drawn instances of every scene, concatenated."""
+
+    floats: np.ndarray  # (M, ROW_FLOATS) float32
+    ints: np.ndarray  # (M, 4) int32
     mesh: np.ndarray  # arena mesh ids
-    distance: np.ndarray  # from the camera, minus the bounding radius (sorting)
+    distance: np.ndarray  # from the camera minus the bounding radius (sorting)
 
 
-def layer_offsets(scene: Scene) -> np.ndarray:
-    """First layer (within the scene's own layers) of every texture."""
-    sizes = [t.layers for t in scene.textures]
-    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else \
-        np.zeros(0, np.int64)
+def _cat(arrays: list[np.ndarray], *shape: int) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros((0, *shape))
 
 
-def in_frustum(scene: Scene, rows: np.ndarray, aspect: float) -> np.ndarray:
-    """Which instances' bounding spheres touch the camera's view frustum (conservative:
-    culling the others changes no pixel)."""
-    cam = scene.camera
-    radius = scene.mesh_radius[scene.mesh[rows]] * np.max(np.abs(scene.scale[rows]), axis=1)
-    local = (scene.position[rows] - cam.position) @ cam.rotation  # camera frame
+def instances(slots: list[Slot], aspect: float) -> Instances:
+    """Attribute rows of every drawn instance of every slot: visible, not fully transparent,
+    inside its camera's frustum. One vectorised pass over all scenes."""
+    scenes = [s.scene for s in slots]
+    count = np.array([sc.num_instances for sc in scenes], np.int64)
+    cams = [sc.camera for sc in scenes]
+    cam_pos = np.repeat(np.array([c.position for c in cams]).reshape(-1, 3), count, axis=0)
+    cam_rot = np.repeat(np.array([c.rotation for c in cams]).reshape(-1, 3, 3), count, axis=0)
+    fovy, near, far = np.repeat(np.array([(c.fovy, c.near, c.far) for c in cams]
+                                         ).reshape(-1, 3), count, axis=0).T
+    pos = _cat([sc.position for sc in scenes], 3)
+    rot = _cat([sc.rotation for sc in scenes], 3, 3)
+    scale = _cat([sc.scale for sc in scenes], 3)
+    rgba = _cat([sc.rgba for sc in scenes], 4)
+    radius = _cat([sc.mesh_radius[sc.mesh] for sc in scenes]) * np.max(np.abs(scale), axis=1,
+                                                                       initial=0.0)
+    keep = _cat([sc.visible for sc in scenes]).astype(bool) & (rgba[:, 3] > 0)
+    keep &= _in_frustum(pos - cam_pos, cam_rot, radius, fovy, near, far, aspect)
+    keep = np.flatnonzero(keep)
+    pos, rot, scale = pos[keep], rot[keep], scale[keep]
+    m = len(keep)
+    with np.errstate(divide="ignore"):
+        inv = np.where(scale != 0, 1.0 / scale, 0.0)
+    normal = rot * inv[:, None, :]
+    offset = _cat([sc.texture_offset for sc in scenes], 2)[keep]
+    material = np.stack([_cat([sc.specular for sc in scenes]),
+                         128.0 * np.clip(_cat([sc.shininess for sc in scenes]), 0.0, 1.0),
+                         _cat([sc.emission for sc in scenes]),
+                         np.zeros(len(rgba))], axis=1)[keep]
+    floats = np.concatenate([
+        np.concatenate([rot * scale[:, None, :], pos[:, :, None]], axis=2).reshape(m, 12),
+        normal[:, 0], offset[:, :1], normal[:, 1], offset[:, 1:], normal[:, 2], rgba[keep],
+        material, _cat([sc.texture_repeat for sc in scenes], 3)[keep]], axis=1)
+    ints = np.stack([np.repeat([s.index for s in slots], count).astype(np.int64),
+                     _cat([sc.segment for sc in scenes]), _texture_layers(slots),
+                     _cat([_mode(sc) for sc in scenes])], axis=1)[keep]
+    mesh = _cat([s.meshes[s.scene.mesh] for s in slots]).astype(np.int64)[keep]
+    distance = np.linalg.norm(pos - cam_pos[keep], axis=1) - _cat(
+        [sc.radius for sc in scenes])[keep]
+    return Instances(floats.astype(np.float32), ints.astype(np.int32), mesh, distance)
+
+
+def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, fovy: np.ndarray,
+                near: np.ndarray, far: np.ndarray, aspect: float) -> np.ndarray:
+    """Which bounding spheres (centres ``rel`` to their camera) touch its view frustum
+    (conservative: culling the others changes no pixel)."""
+    local = np.einsum("ni,nij->nj", rel, cam_rot)  # camera frame
     depth = -local[:, 2]
-    ty = np.tan(np.radians(cam.fovy) / 2)
-    inside = (depth + radius > cam.near) & (depth - radius < cam.far)
+    ty = np.tan(np.radians(fovy) / 2)
+    inside = (depth + radius > near) & (depth - radius < far)
     for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
         # signed distance to the side planes |c| = t * depth, along their unit normals
         inside &= (np.abs(c) - t * depth) / np.sqrt(1 + t * t) < radius
     return inside
 
 
-def scene_instances(slot: int, scene: Scene, meshes: np.ndarray, layer_base: int,
-                    aspect: float) -> SceneInstances:
-    """Attribute rows of the instances of ``scene`` that are drawn: visible, not fully
-    transparent, inside the frustum. ``meshes`` maps scene mesh indices to arena ids."""
-    keep = np.flatnonzero(scene.visible & (scene.rgba[:, 3] > 0))
-    keep = keep[in_frustum(scene, keep, aspect)]
-    rot, scale, pos = scene.rotation[keep], scene.scale[keep], scene.position[keep]
-    m = len(keep)
-    with np.errstate(divide="ignore"):
-        inv = np.where(scale != 0, 1.0 / scale, 0.0)
-    normal = rot * inv[:, None, :]
-    offset = scene.texture_offset[keep]
-    floats = np.concatenate([
-        np.concatenate([rot * scale[:, None, :], pos[:, :, None]], axis=2).reshape(m, 12),
-        normal[:, 0], offset[:, :1], normal[:, 1], offset[:, 1:], normal[:, 2],
-        scene.rgba[keep],
-        np.stack([scene.specular[keep], 128.0 * np.clip(scene.shininess[keep], 0.0, 1.0),
-                  scene.emission[keep], np.zeros(m)], axis=1),
-        scene.texture_repeat[keep]], axis=1)
-    tex = scene.texture[keep]
+def _texture_layers(slots: list[Slot]) -> np.ndarray:
+    """Texture-array layer of every instance (-1: untextured)."""
+    out = []
+    for s in slots:
+        tex, first = s.scene.texture, s.scene.texture_layer_offsets
+        out.append(np.where(tex >= 0, s.layer_base + first[np.maximum(tex, 0)], -1)
+                   if len(first) else np.full(len(tex), -1))
+    return _cat(out)
+
+
+def _mode(scene: Scene) -> np.ndarray:
+    """Texture mapping code of every instance (0 none, 1 uv, 2 planar, 3 cube, +16 sRGB)."""
+    tex = scene.texture
     textured = tex >= 0
-    safe = np.maximum(tex, 0)
-    first = layer_offsets(scene)
-    layer = np.where(textured, layer_base + first[safe], -1) if len(first) else np.full(m, -1)
-    mode = np.where(textured, scene.mapping[keep] + 1, 0)
-    srgb = np.array([t.srgb for t in scene.textures], bool)
-    if len(srgb):
-        mode = mode + 16 * (textured & srgb[safe])
-    ints = np.stack([np.full(m, slot), scene.segment[keep], layer, mode], axis=1)
-    distance = np.linalg.norm(pos - scene.camera.position, axis=1) - scene.radius[keep]
-    return SceneInstances(floats.astype(np.float32), ints.astype(np.int32),
-                          meshes[scene.mesh[keep]], distance)
+    mode = np.where(textured, scene.mapping + 1, 0)
+    if len(scene.texture_srgb):
+        mode = mode + 16 * (textured & scene.texture_srgb[np.maximum(tex, 0)])
+    return mode
 
 
 def features(scene: Scene) -> int:
     """Shader feature bits the scene's textures need."""
-    return (shaders.CUBE_TEXTURES * any(t.cube for t in scene.textures)
-            | shaders.SRGB_TEXTURES * any(t.srgb for t in scene.textures))
+    return (shaders.CUBE_TEXTURES * bool(np.any(scene.texture_cube))
+            | shaders.SRGB_TEXTURES * bool(np.any(scene.texture_srgb)))
 
 
-def scene_row(scene: Scene, aspect: float) -> tuple[np.ndarray, tuple[int, ...]]:
-    """The scene's camera and lights as ``SCENE_WIDTH`` texels (see :mod:`.shaders`) and the
-    kinds of its lights."""
-    cam = scene.camera
-    cam.check()
-    row = np.zeros((shaders.SCENE_WIDTH, 4), np.float64)
-    row[0:4] = (cam.projection_matrix(aspect) @ cam.view_matrix()).T
-    row[4, :3] = cam.position
-    row[5, :3] = scene.ambient
-    row[5, 3] = scene.num_lights
-    forward = -cam.rotation[:, 2]
-    kinds = []
-    for i in range(scene.num_lights):
-        t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * i
-        head = bool(scene.light_headlight[i])
-        cutoff = float(scene.light_cutoff[i])
-        kind = shaders.DIRECTIONAL if head else _KINDS[int(scene.light_kind[i])]
-        if kind == shaders.SPOT and cutoff >= 180.0:
-            kind = shaders.POINT  # a spot without a cone is a point light
-        direction = forward if head else scene.light_direction[i]
-        norm = np.linalg.norm(direction)
-        row[t, :3] = cam.position if head else scene.light_position[i]
-        row[t, 3] = kind
-        row[t + 1, :3] = direction / norm if norm > 0 else (0.0, 0.0, -1.0)
-        row[t + 1, 3] = np.cos(np.radians(min(cutoff, 180.0)))
-        row[t + 2, :3] = scene.light_ambient[i]
-        row[t + 2, 3] = scene.light_exponent[i]
-        row[t + 3, :3] = scene.light_diffuse[i]
-        row[t + 4, :3] = scene.light_specular[i]
-        row[t + 5, :3] = scene.light_attenuation[i]
-        kinds.append(kind)
-    return row.astype(np.float32), tuple(kinds)
+def scene_rows(scenes: list[Scene | None], aspect: float
+               ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Every scene's camera and lights as ``SCENE_WIDTH`` texels (see :mod:`.shaders`), and
+    the kinds of each scene's lights. Empty slots get zeros."""
+    rows = np.zeros((len(scenes), shaders.SCENE_WIDTH, 4), np.float64)
+    kinds: list[tuple[int, ...]] = [()] * len(scenes)
+    used = [i for i, sc in enumerate(scenes) if sc is not None]
+    present = [sc for sc in scenes if sc is not None]
+    if not present:
+        return rows.astype(np.float32), kinds
+    cams = [sc.camera for sc in present]
+    for cam in cams:
+        cam.check()
+    pos = np.array([c.position for c in cams])
+    rot = np.array([c.rotation for c in cams])
+    view = np.zeros((len(cams), 4, 4))
+    view[:, :3, :3] = rot.transpose(0, 2, 1)
+    view[:, :3, 3] = -np.einsum("nji,nj->ni", rot, pos)
+    view[:, 3, 3] = 1.0
+    proj = np.array([c.projection_matrix(aspect) for c in cams])
+    rows[used, 0:4] = (proj @ view).transpose(0, 2, 1)
+    rows[used, 4, :3] = pos
+    rows[used, 5, :3] = [sc.ambient for sc in present]
+    rows[used, 5, 3] = [sc.num_lights for sc in present]
+    for i, sc, p, r in zip(used, present, pos, rot):
+        kinds[i] = _light_texels(sc, rows[i], p, -r[:, 2])
+    return rows.astype(np.float32), kinds
 
 
-def draw_list(parts: list[SceneInstances], table: np.ndarray, slots_per_array: int,
+def _light_texels(scene: Scene, row: np.ndarray, cam_pos: np.ndarray, forward: np.ndarray
+                  ) -> tuple[int, ...]:
+    """Write a scene's lights into its row; return their kinds (a headlight is a
+    directional light along the view, a spot without a cone a point light)."""
+    n = scene.num_lights
+    if n == 0:
+        return ()
+    head = scene.light_headlight
+    cutoff = scene.light_cutoff
+    kind = np.where(head, shaders.DIRECTIONAL, scene.light_kind)  # LIGHT_KINDS order = codes
+    kind = np.where((kind == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT, kind)
+    direction = np.where(head[:, None], forward, scene.light_direction)
+    norm = np.linalg.norm(direction, axis=1, keepdims=True)
+    direction = np.where(norm > 0, direction / np.maximum(norm, 1e-300), [0.0, 0.0, -1.0])
+    t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * np.arange(n)
+    row[t, :3] = np.where(head[:, None], cam_pos, scene.light_position)
+    row[t, 3] = kind
+    row[t + 1, :3] = direction
+    row[t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
+    row[t + 2, :3] = scene.light_ambient
+    row[t + 2, 3] = scene.light_exponent
+    row[t + 3, :3] = scene.light_diffuse
+    row[t + 4, :3] = scene.light_specular
+    row[t + 5, :3] = scene.light_attenuation
+    return tuple(int(k) for k in kind)
+
+
+def draw_list(inst: Instances, table: np.ndarray, slots_per_array: int,
               per_scene: bool, double_blend: bool) -> DrawList:
     """Sort the instance rows and build the commands of every pass.
 
-    ``table`` gives (index count, first index, base vertex) per arena mesh id;
+    ``table`` gives (index count, first index, base vertex, per-pixel lighting) per arena
+    mesh id;
     ``per_scene`` splits runs by scene (uniform scene data); ``double_blend`` blends
     transparent instances front to back and then back to front (MuJoCo), else back to front.
     """
-    if not parts:
-        empty = np.zeros((0, 5), np.uint32)
-        return DrawList(np.zeros((0, ROW_FLOATS), np.float32), np.zeros((0, 4), np.int32),
-                        empty, [], [], [])
-    floats = np.concatenate([p.floats for p in parts])
-    ints = np.concatenate([p.ints for p in parts])
-    mesh = np.concatenate([p.mesh for p in parts])
-    dist = np.concatenate([p.distance for p in parts])
+    floats, ints, mesh, dist = inst.floats, inst.ints, inst.mesh, inst.distance
+    if not len(ints):
+        return DrawList(floats, ints, np.zeros((0, 5), np.uint32), [], [], [])
     array = ints[:, 0] // slots_per_array
-    group = ints[:, 0] if per_scene else np.full(len(ints), -1)
+    scene = ints[:, 0] if per_scene else np.full(len(ints), -1)
+    group = (scene + 1) * 2 + table[mesh, 3]  # runs split by scene and by lighting
     transparent = floats[:, _ALPHA] < TRANSPARENT_ALPHA
     opaque = np.flatnonzero(~transparent)
     # front to back within each command, so that early depth tests skip hidden fragments
@@ -182,14 +236,15 @@ def draw_list(parts: list[SceneInstances], table: np.ndarray, slots_per_array: i
 
 
 def _runs(array: np.ndarray, group: np.ndarray, first: int) -> list[Run]:
-    """Runs of equal (array, group) over consecutive commands."""
+    """Runs of equal (array, group) over consecutive commands; ``group`` encodes the scene
+    and the lighting as ``(scene + 1) * 2 + pixel``."""
     n = len(array)
     if n == 0:
         return []
     start = np.flatnonzero(np.r_[True, (array[1:] != array[:-1]) | (group[1:] != group[:-1])])
     count = np.diff(np.r_[start, n])
-    return [Run(int(array[s]), int(group[s]), first + int(s), int(c))
-            for s, c in zip(start, count)]
+    return [Run(int(array[s]), int(group[s]) // 2 - 1, first + int(s), int(c),
+                bool(group[s] % 2)) for s, c in zip(start, count)]
 
 
 def _instanced(mesh: np.ndarray, array: np.ndarray, group: np.ndarray, table: np.ndarray,
@@ -212,15 +267,16 @@ def _transparent(mesh: np.ndarray, array: np.ndarray, group: np.ndarray, table: 
     """Blend and glass commands, one per transparent instance (rows sorted front to back
     within each scene)."""
     one = np.stack([table[mesh, 0], np.ones(len(mesh), np.int64), table[mesh, 1],
-                    table[mesh, 2], first_row + np.arange(len(mesh))], axis=1)
+                    table[mesh, 2], first_row + np.arange(len(mesh)), table[mesh, 3]], axis=1)
     blend, blend_runs, cursor = [], [], first_cmd
-    for run in _runs(array, group, 0):
+    for run in _runs(array, group - group % 2, 0):  # one scene's blending order is kept
         block = one[run.first:run.first + run.count]
         cmds = np.concatenate([block, block[::-1]]) if double_blend else block[::-1]
         blend.append(cmds)
-        blend_runs.append(Run(run.array, run.scene, cursor, len(cmds)))
+        blend_runs.extend(_runs(np.full(len(cmds), run.array),
+                                np.full(len(cmds), (run.scene + 1) * 2) + cmds[:, 5], cursor))
         cursor += len(cmds)
     glass_runs = [Run(r.array, r.scene, cursor + r.first, r.count)
-                  for r in _runs(array, group, 0)]
-    blend_cmds = np.concatenate(blend) if blend else np.zeros((0, 5), np.int64)
-    return blend_cmds, blend_runs, one, glass_runs
+                  for r in _runs(array, group - group % 2, 0)]
+    blend_cmds = np.concatenate(blend) if blend else np.zeros((0, 6), np.int64)
+    return blend_cmds[:, :5], blend_runs, one[:, :5], glass_runs

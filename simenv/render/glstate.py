@@ -27,11 +27,10 @@ class GLState:
 
     def __init__(self, context: egl.Context, num_scenes: int, size: tuple[int, int],
                  grid: tuple[int, int], array_layers: list[int], texture_size: int,
-                 shading: shaders.Pass, scene_data: shaders.SceneData) -> None:
+                 scene_data: shaders.SceneData) -> None:
         ctx = self.ctx = context.ctx
         self.context = context
         self.grid = grid
-        self.shading = shading
         self.scene_data = scene_data
         self.vbo = ctx.buffer(reserve=4 * VERTEX_FLOATS * 1024)
         self.ibo = ctx.buffer(reserve=4 * 3 * 1024)
@@ -56,6 +55,7 @@ class GLState:
         self.fbo_glass = ctx.framebuffer([self.glass_depth, self.glass_segment],
                                          self.depth_buffer)
         self.fbo_blend.depth_mask = False
+        self.fbo_depth = ctx.framebuffer([], self.depth_buffer)  # depth pre-pass
         self._programs: dict[tuple[str, tuple[int, ...] | None, int], tuple[Any, Any]] = {}
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.depth_func = "<="
@@ -151,13 +151,15 @@ class GLState:
         _clear(fn, _GL_COLOR, 2, np.full(4, -1, np.int32))
         _clear(fn, _GL_DEPTH, 0, np.array([1.0], np.float32))
 
-    def draw(self, stage: shaders.Pass, runs: list[Run], scene_rows: np.ndarray,
-             lights: list[tuple[int, ...]], features: list[int]) -> None:
-        """Draw ``runs`` into the bound framebuffer with the ``stage`` program."""
+    def draw(self, runs: list[Run], scene_rows: np.ndarray, lights: list[tuple[int, ...]],
+             features: list[int], depth_only: bool = False) -> None:
+        """Draw ``runs`` into the bound framebuffer: shaded (lit per vertex or per pixel, as
+        each run says) or, with ``depth_only``, just depth and segment ids."""
         every = 0
         for f in features:
             every |= f
         for run in runs:
+            stage: shaders.Pass = "depth" if depth_only else "pixel" if run.pixel else "vertex"
             one = run.scene >= 0
             prog, vao = self.program(stage, lights[run.scene] if one else None,
                                      features[run.scene] if one else every)
@@ -181,8 +183,8 @@ class GLState:
             prog.release()
         self._programs.clear()
         for name in ("vbo", "ibo", "inst_f", "inst_i", "commands", "scenes", "fbo_main",
-                     "fbo_blend", "fbo_glass", "color", "lin_depth", "segment", "glass_depth",
-                     "glass_segment", "depth_buffer", "clamped"):
+                     "fbo_blend", "fbo_glass", "fbo_depth", "color", "lin_depth", "segment",
+                     "glass_depth", "glass_segment", "depth_buffer", "clamped"):
             getattr(self, name).release()
         for array in self.arrays:
             array.release()

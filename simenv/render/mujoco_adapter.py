@@ -58,12 +58,37 @@ _UV_TYPES = {int(_G.mjGEOM_PLANE), int(_G.mjGEOM_SPHERE), int(_G.mjGEOM_ELLIPSOI
 
 
 @dataclass
-class _Parts:
-    """Static per-instance facts, as arrays over instances."""
+class _Static:
+    """Per-instance facts fixed by the compiled model (arrays over instances)."""
 
     geom: np.ndarray  # geom id
     kind: np.ndarray  # part kind
     uv: np.ndarray  # explicit texture coordinates (primitive or textured mesh)
+    scale_cols: np.ndarray  # (n, 3) geom_size columns giving the instance scale
+    unit_scale: np.ndarray  # planes and meshes: scale 1
+    cap_sign: np.ndarray  # +1 / -1 for capsule caps, else 0
+    visual_cols: np.ndarray  # (n, 3) geom_size columns giving mjvGeom.size
+    material: np.ndarray  # material id, 0 where none
+    has_material: np.ndarray
+    group: np.ndarray  # geom group clipped to 0..5
+    plane: np.ndarray
+
+    @classmethod
+    def of(cls, model: Any, geom: np.ndarray, kind: np.ndarray, uv: np.ndarray) -> _Static:
+        cols = {_SPHERE: (0, 0, 0), _CYLINDER: (0, 0, 1), _TUBE: (0, 0, 1),
+                _CAP_TOP: (0, 0, 0), _CAP_BOTTOM: (0, 0, 0)}
+        gtype = model.geom_type[geom]
+        visual = {int(_G.mjGEOM_SPHERE): (0, 0, 0), int(_G.mjGEOM_CAPSULE): (0, 0, 1),
+                  int(_G.mjGEOM_CYLINDER): (0, 0, 1)}
+        mat = model.geom_matid[geom]
+        return cls(
+            geom, kind, uv,
+            np.array([cols.get(int(k), (0, 1, 2)) for k in kind], np.int64).reshape(-1, 3),
+            np.isin(kind, (_PLANE, _MESH)),
+            np.select([kind == _CAP_TOP, kind == _CAP_BOTTOM], [1.0, -1.0], 0.0),
+            np.array([visual.get(int(t), (0, 1, 2)) for t in gtype], np.int64).reshape(-1, 3),
+            np.maximum(mat, 0), mat >= 0, np.clip(model.geom_group[geom], 0, 5),
+            kind == _PLANE)
 
 
 class MujocoScene:
@@ -75,10 +100,10 @@ class MujocoScene:
             with :meth:`set_camera`).
         geomgroup: six 0/1 flags, which geom groups are drawn (``MjvOption.geomgroup``).
         point_lights: draw point lights (``mjr_render`` ignores them).
-        tessellation: ``"mujoco"``: boxes and planes subdivided like MuJoCo's, for per-vertex
-            lighting (``BatchRenderer(shading="vertex")``) identical to ``mjr_render``;
-            ``"minimal"``: one quad per box face and per plane, for
-            ``BatchRenderer(shading="pixel")`` (the same look, far fewer vertices).
+        tessellation: ``"minimal"`` (default): one quad per box face and per plane, lit per
+            pixel (the same look in far fewer triangles); ``"mujoco"``: boxes and planes
+            subdivided like MuJoCo's and lit per vertex: images identical to ``mjr_render``'s
+            up to rounding. Other shapes and meshes are tessellated like MuJoCo's either way.
 
     Attributes:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
@@ -86,7 +111,7 @@ class MujocoScene:
 
     def __init__(self, model: Any, camera: int | str | Camera = 0, *,
                  geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
-                 point_lights: bool = False, tessellation: Tessellation = "mujoco") -> None:
+                 point_lights: bool = False, tessellation: Tessellation = "minimal") -> None:
         if tessellation not in TESSELLATIONS:
             raise ValueError(f"unknown tessellation {tessellation!r}; valid: "
                              f"{', '.join(TESSELLATIONS)}")
@@ -97,13 +122,19 @@ class MujocoScene:
         self._near = float(model.vis.map.znear * model.stat.extent)
         self._far = float(model.vis.map.zfar * model.stat.extent)
         self._camera_id, free = self._resolve_camera(camera)
-        meshes, instances, parts = self._instances()
-        self._parts = parts
+        meshes, instances, self._static = self._instances()
         self._textures, self._tex_index = _textures(model)
+        self._tex_cube = np.array([t is not None and t.cube for t in self._textures] + [False])
+        self._mapping_key = b""
         self._light_ids = self._light_list()
-        self.scene = Scene(meshes, instances, self._lights(), free or Camera(near=self._near,
-                                                                             far=self._far),
-                           [t for t in self._textures if t is not None])
+        ids = np.array(self._light_ids, np.int64)
+        self._head_slot = int(np.flatnonzero(ids < 0)[0]) if np.any(ids < 0) else -1
+        self._model_slots = np.flatnonzero(ids >= 0)
+        self._model_lights = ids[self._model_slots]
+        camera = free or Camera(near=self._near, far=self._far)
+        ambient = (0.0,) * 3 if self._light_ids else (0.3,) * 3  # mjr_render's fallback
+        self.scene = Scene(meshes, instances, self._lights(), camera,
+                           [t for t in self._textures if t is not None], ambient)
         self._infinite = self._infinite_planes()
         self._head = np.zeros(3)  # camera position of the previous update
 
@@ -128,7 +159,7 @@ class MujocoScene:
                              "supported")
         return cid, None
 
-    def _instances(self) -> tuple[list[MeshData], list[Instance], _Parts]:
+    def _instances(self) -> tuple[list[MeshData], list[Instance], _Static]:
         model, q = self.model, self.model.vis.quality
         slices, stacks, quads = int(q.numslices), int(q.numstacks), int(q.numquads)
         if self.tessellation == "minimal":
@@ -145,7 +176,7 @@ class MujocoScene:
         shared = {
             _SPHERE: primitives.sphere(slices, stacks),
             _ELLIPSOID: primitives.sphere(slices, stacks),
-            _BOX: primitives.box(quads),
+            _BOX: primitives.box(quads, "pixel" if self.tessellation == "minimal" else "vertex"),
             _CYLINDER: primitives.cylinder(slices, stacks),
             _TUBE: primitives.cylinder(slices, stacks, closed=False),
             _CAP_TOP: primitives.hemisphere(1, slices, stacks // 2),
@@ -175,8 +206,9 @@ class MujocoScene:
                     gtype == _G.mjGEOM_MESH
                     and model.mesh_texcoordadr[model.geom_dataid[g]] >= 0)
                 uv.append(has_uv)
-        parts = _Parts(np.array(geom, np.int64), np.array(kind, np.int64), np.array(uv, bool))
-        return meshes, instances, parts
+        static = _Static.of(self.model, np.array(geom, np.int64), np.array(kind, np.int64),
+                            np.array(uv, bool))
+        return meshes, instances, static
 
     def _plane_mesh(self, g: int) -> MeshData:
         model = self.model
@@ -208,9 +240,8 @@ class MujocoScene:
                 for i in self._light_ids]
 
     def _infinite_planes(self) -> np.ndarray:
-        parts, size = self._parts, self.model.geom_size
-        return np.flatnonzero((parts.kind == _PLANE) & (
-            (size[parts.geom, 0] <= 0) | (size[parts.geom, 1] <= 0)))
+        st, size = self._static, self.model.geom_size
+        return np.flatnonzero(st.plane & ((size[st.geom, 0] <= 0) | (size[st.geom, 1] <= 0)))
 
     # ------------------------------------------------------------------ per frame
     @property
@@ -257,22 +288,13 @@ class MujocoScene:
             cam.near, cam.far = self._near, self._far
 
     def _update_geoms(self, data: Any) -> None:
-        model, parts, scene = self.model, self._parts, self.scene
-        g = parts.geom
-        size = model.geom_size[g]
+        st, scene = self._static, self.scene
+        g = st.geom
+        size = self.model.geom_size[g]
         rot = data.geom_xmat[g].reshape(-1, 3, 3)
-        r, h = size[:, 0], size[:, 1]
-        scale = size.copy()
-        offset = np.zeros(len(g))
-        k = parts.kind
-        for kinds in ((_SPHERE,), (_CYLINDER, _TUBE)):
-            sel = np.isin(k, kinds)
-            scale[sel] = np.stack([r[sel], r[sel], r[sel] if kinds == (_SPHERE,) else h[sel]],
-                                  axis=1)
-        caps = np.isin(k, (_CAP_TOP, _CAP_BOTTOM))
-        scale[caps] = r[caps, None]
-        offset[caps] = np.where(k[caps] == _CAP_TOP, 1.0, -1.0) * (h[caps] - r[caps])
-        scale[np.isin(k, (_PLANE, _MESH))] = 1.0
+        scale = np.take_along_axis(size, st.scale_cols, axis=1)
+        scale[st.unit_scale] = 1.0
+        offset = st.cap_sign * (size[:, 1] - size[:, 0])  # capsule caps: +-(half-length - r)
         scene.position[:] = data.geom_xpos[g] + offset[:, None] * rot[:, :, 2]
         scene.rotation[:] = rot
         scene.scale[:] = scale
@@ -282,7 +304,7 @@ class MujocoScene:
         """Move infinite planes under the camera in whole grid steps, as MuJoCo does."""
         model, scene = self.model, self.scene
         for i in self._infinite:
-            g = self._parts.geom[i]
+            g = self._static.geom[i]
             axes = data.geom_xmat[g].reshape(3, 3)
             to_camera = self._head - data.geom_xpos[g]
             mat = model.geom_matid[g]
@@ -295,42 +317,40 @@ class MujocoScene:
                 scene.position[i] = scene.position[i] + shift * axes[:, k]
 
     def _update_materials(self) -> None:
-        model, parts, scene = self.model, self._parts, self.scene
-        g = parts.geom
-        mat = model.geom_matid[g]
-        has_mat = mat >= 0
-        m = np.maximum(mat, 0)
+        model, st, scene = self.model, self._static, self.scene
+        g, m, has_mat = st.geom, st.material, st.has_material
         geom_rgba = model.geom_rgba[g]
-        custom = np.any(geom_rgba != _DEFAULT_RGBA, axis=1)
-        scene.rgba[:] = np.where((has_mat & ~custom)[:, None], model.mat_rgba[m], geom_rgba)
+        use_mat = has_mat & np.all(geom_rgba == _DEFAULT_RGBA, axis=1)
+        scene.rgba[:] = np.where(use_mat[:, None], model.mat_rgba[m], geom_rgba)
         scene.specular[:] = np.where(has_mat, model.mat_specular[m], 0.5)
         scene.shininess[:] = np.where(has_mat, model.mat_shininess[m], 0.5)
         scene.emission[:] = np.where(has_mat, model.mat_emission[m], 0.0)
-        scene.visible[:] = np.asarray(self.geomgroup)[np.clip(model.geom_group[g], 0, 5)] > 0
-        self._update_texture_mapping(has_mat, m)
+        scene.visible[:] = np.asarray(self.geomgroup, bool)[st.group]
+        key = b"".join(np.ascontiguousarray(a).tobytes() for a in (
+            model.mat_texid, model.mat_texrepeat, model.mat_texuniform, model.geom_size))
+        if key != self._mapping_key:  # texture mapping: only when its inputs change
+            self._update_texture_mapping()
+            self._mapping_key = key
 
-    def _update_texture_mapping(self, has_mat: np.ndarray, m: np.ndarray) -> None:
-        model, parts, scene = self.model, self._parts, self.scene
-        g = parts.geom
-        texid = np.where(has_mat, model.mat_texid[m, _RGB_ROLE], -1)
+    def _update_texture_mapping(self) -> None:
+        model, st, scene = self.model, self._static, self.scene
+        m = st.material
+        texid = np.where(st.has_material, model.mat_texid[m, _RGB_ROLE], -1)
         index = np.where(texid >= 0, self._tex_index[np.maximum(texid, 0)], -1)
         scene.texture[:] = index
-        cube = np.zeros(len(g), bool)
-        if len(self._textures):
-            kinds = np.array([t is not None and t.cube for t in self._textures])
-            cube = (index >= 0) & kinds[np.maximum(texid, 0)]
-        size = _visual_size(model.geom_type[g], model.geom_size[g])
+        cube = (index >= 0) & self._tex_cube[np.maximum(texid, 0)]
+        size = np.take_along_axis(model.geom_size[st.geom], st.visual_cols, axis=1)
         repeat = model.mat_texrepeat[m].astype(np.float64)
         uniform = model.mat_texuniform[m].astype(bool)[:, None]
         positive = size[:, :2] > 0
         # explicit uvs: scale by texrepeat (1 where unset), times size when uniform
         uv_scale = np.where(repeat > 0, repeat, 1.0)
         uv_scale = np.where(uniform & positive, uv_scale * size[:, :2], uv_scale)
-        infinite = (parts.kind == _PLANE) & ~np.all(positive, axis=1)
+        infinite = st.plane & ~np.all(positive, axis=1)
         # object-linear on meshes without uvs: texrepeat / size, times size when uniform
         lin = np.where(positive, repeat / np.maximum(size[:, :2], mujoco.mjMINVAL), repeat)
         lin = np.where(uniform & positive, lin * size[:, :2], lin)
-        planar = ~parts.uv & ~cube
+        planar = ~st.uv & ~cube
         scene.mapping[:] = np.where(cube, 2, np.where(planar, 1, 0))
         scene.texture_repeat[:] = 1.0
         scene.texture_repeat[:, :2] = np.where(planar[:, None], lin * [0.5, -0.5], uv_scale)
@@ -339,25 +359,25 @@ class MujocoScene:
 
     def _update_lights(self, data: Any) -> None:
         model, scene = self.model, self.scene
-        head = model.vis.headlight
-        spot = int(mujoco.mjtLightType.mjLIGHT_SPOT)
-        for j, i in enumerate(self._light_ids):
-            if i < 0:
-                scene.light_ambient[j] = head.ambient
-                scene.light_diffuse[j] = head.diffuse
-                scene.light_specular[j] = head.specular
-                continue
-            scene.light_position[j] = data.light_xpos[i]
-            scene.light_direction[j] = data.light_xdir[i]
-            on = 1.0 if model.light_active[i] else 0.0
-            scene.light_ambient[j] = on * model.light_ambient[i]
-            scene.light_diffuse[j] = on * model.light_diffuse[i]
-            scene.light_specular[j] = on * model.light_specular[i]
-            is_spot = int(model.light_type[i]) == spot
-            scene.light_attenuation[j] = model.light_attenuation[i] if is_spot else (1, 0, 0)
-            scene.light_cutoff[j] = model.light_cutoff[i] if is_spot else 180.0
-            scene.light_exponent[j] = model.light_exponent[i] if is_spot else 0.0
-        scene.ambient[:] = 0.0 if self._light_ids else 0.3
+        if self._head_slot >= 0:
+            head, j = model.vis.headlight, self._head_slot
+            scene.light_ambient[j] = head.ambient
+            scene.light_diffuse[j] = head.diffuse
+            scene.light_specular[j] = head.specular
+        i, j = self._model_lights, self._model_slots
+        if not len(i):
+            return
+        scene.light_position[j] = data.light_xpos[i]
+        scene.light_direction[j] = data.light_xdir[i]
+        on = model.light_active[i].astype(np.float64)[:, None]
+        scene.light_ambient[j] = on * model.light_ambient[i]
+        scene.light_diffuse[j] = on * model.light_diffuse[i]
+        scene.light_specular[j] = on * model.light_specular[i]
+        spot = model.light_type[i] == mujoco.mjtLightType.mjLIGHT_SPOT
+        scene.light_attenuation[j] = np.where(spot[:, None], model.light_attenuation[i],
+                                              [1.0, 0.0, 0.0])
+        scene.light_cutoff[j] = np.where(spot, model.light_cutoff[i], 180.0)
+        scene.light_exponent[j] = np.where(spot, model.light_exponent[i], 0.0)
 
 
 def _check_geomgroup(geomgroup: Sequence[int]) -> tuple[int, ...]:
@@ -365,16 +385,6 @@ def _check_geomgroup(geomgroup: Sequence[int]) -> tuple[int, ...]:
     if len(flags) != 6 or any(v not in (0, 1) for v in flags):
         raise ValueError(f"geomgroup must be six 0/1 flags, got {geomgroup!r}")
     return flags
-
-
-def _visual_size(gtype: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """``mjvGeom.size``: spheres (r, r, r), capsules and cylinders (r, r, half-length)."""
-    out = size.astype(np.float64).copy()
-    round_ = np.isin(gtype, (_G.mjGEOM_SPHERE, _G.mjGEOM_CAPSULE, _G.mjGEOM_CYLINDER))
-    out[round_, 1] = size[round_, 0]
-    out[round_, 2] = np.where(gtype[round_] == _G.mjGEOM_SPHERE, size[round_, 0],
-                              size[round_, 1])
-    return out
 
 
 def _textures(model: Any) -> tuple[list[Texture | None], np.ndarray]:
@@ -429,5 +439,5 @@ def _model_mesh(model: Any, m: int) -> MeshData:
     else:
         off = np.einsum("fvk,fk->fv", nrm, face_n) < 0.8
         nrm = np.where(off[:, :, None], face_n[:, None, :], nrm)
-    return MeshData(pos.reshape(-1, 3), nrm.reshape(-1, 3), uvs,
-                    name=mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m) or f"mesh{m}")
+    return MeshData.indexed(pos.reshape(-1, 3), nrm.reshape(-1, 3), uvs,
+                            mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m) or f"mesh{m}")

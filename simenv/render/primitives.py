@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from .scene import MeshData
+from .scene import Lighting, MeshData
 
 _MAX_PLANE_GRID = 200  # MuJoCo's mjMAXPLANEGRID
 
@@ -53,19 +53,9 @@ class _Builder:
         self.triangle(a, b, d)
         self.triangle(b, c, d)
 
-    def mesh(self, name: str) -> MeshData:
-        """Indexed: equal vertices are shared (fewer vertex shader runs), triangles keep
-        their order."""
-        rows = np.concatenate([np.array(self.pos), np.array(self.nrm), np.array(self.uv)],
-                              axis=1).astype(np.float32)
-        unique, first, inverse = np.unique(rows, axis=0, return_index=True,
-                                           return_inverse=True)
-        order = np.argsort(first)  # keep vertices in order of first use
-        rank = np.empty(len(order), np.int64)
-        rank[order] = np.arange(len(order))
-        verts = unique[order]
-        return MeshData(verts[:, 0:3], verts[:, 3:6], verts[:, 6:8],
-                        rank[inverse.reshape(-1)].reshape(-1, 3), name=name)
+    def mesh(self, name: str, lighting: Lighting = "vertex") -> MeshData:
+        return MeshData.indexed(np.array(self.pos), np.array(self.nrm), np.array(self.uv), name,
+                                lighting)
 
 
 def _sphere_vertex(az: float, el: float, offset: float) -> tuple[tuple[float, ...],
@@ -193,8 +183,9 @@ def cylinder(slices: int = 28, stacks: int = 16, closed: bool = True) -> MeshDat
 
 
 @cache
-def box(quads: int = 4) -> MeshData:
-    """The cube ``[-1, 1]^3``, ``quads x quads`` quads per face, MuJoCo's face texture layout."""
+def box(quads: int = 4, lighting: Lighting = "vertex") -> MeshData:
+    """The cube ``[-1, 1]^3``, ``quads x quads`` quads per face, MuJoCo's face texture layout
+    (``quads=1, lighting="pixel"``: the same look in 12 triangles)."""
     b = _Builder()
     d = 2.0 / quads
     faces = (  # normal, vertex from (a, b) grid coordinates, top (t) or bottom (b) uv layout
@@ -220,19 +211,19 @@ def box(quads: int = 4) -> MeshData:
                     v0, v1 = 1 - (y + 1) / quads, 1 - y / quads
                     b.quad((at(a0, c1), n, (u0, v0)), (at(a1, c1), n, (u1, v0)),
                            (at(a1, c0), n, (u1, v1)), (at(a0, c0), n, (u0, v1)))
-    return b.mesh(f"box{quads}")
+    return b.mesh(f"box{quads}", lighting)
 
 
 @cache
-def plane(quads: int = 4) -> MeshData:
+def plane(quads: int = 4, lighting: Lighting = "vertex") -> MeshData:
     """The square ``[-1, 1]^2`` at ``z = 0`` facing +z, ``quads x quads`` quads."""
     grid = np.linspace(-1.0, 1.0, quads + 1)
     uv_u = np.arange(quads + 1) / quads
-    return _grid_mesh(grid, grid, uv_u, 1.0 - uv_u, f"plane{quads}")
+    return _grid_mesh(grid, grid, uv_u, 1.0 - uv_u, f"plane{quads}", lighting)
 
 
 def _grid_mesh(gx: np.ndarray, gy: np.ndarray, u: np.ndarray, v: np.ndarray,
-               name: str) -> MeshData:
+               name: str, lighting: Lighting = "vertex") -> MeshData:
     b = _Builder()
     n = (0.0, 0.0, 1.0)
     for x in range(len(gx) - 1):
@@ -241,7 +232,7 @@ def _grid_mesh(gx: np.ndarray, gy: np.ndarray, u: np.ndarray, v: np.ndarray,
                    ((gx[x + 1], gy[y], 0.0), n, (u[x + 1], v[y])),
                    ((gx[x + 1], gy[y + 1], 0.0), n, (u[x + 1], v[y + 1])),
                    ((gx[x], gy[y + 1], 0.0), n, (u[x], v[y + 1])))
-    return b.mesh(name)
+    return b.mesh(name, lighting)
 
 
 def _mujoco_grid(size: float, step: float, n: int) -> np.ndarray:
@@ -276,7 +267,7 @@ def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
     ``2.1 * far`` plus one texture period (``2 / repeat``) around the origin. Texture
     coordinates run 0..1 over a finite side and ``0.5 * metre`` over an infinite one.
     ``cells`` overrides MuJoCo's grid with that many equal cells per side (the same plane and
-    texture coordinates in fewer triangles, for per-pixel lighting).
+    texture coordinates in fewer triangles, lit per pixel).
     """
     axes = []
     for k, size in enumerate((size_x, size_y)):
@@ -294,4 +285,5 @@ def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
         axes.append((lines, uv))
     (gx, u), (gy, v) = axes
     v = 1.0 - v if size_y > 0 else -v
-    return _grid_mesh(gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}/{cells}")
+    return _grid_mesh(gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}/{cells}",
+                      "vertex" if cells is None else "pixel")

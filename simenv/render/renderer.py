@@ -37,7 +37,7 @@ import numpy as np
 
 from simenv.core import check_camera_size
 
-from . import egl, frame, shaders
+from . import egl, frame
 from .glstate import GLState
 from .resources import MeshArena, texture_layers
 from .scene import Scene
@@ -45,8 +45,6 @@ from .scene import Scene
 OUTPUTS = ("rgb", "depth", "segmentation", "transparent_depth")
 Transparency = Literal["mujoco", "sorted"]
 TRANSPARENCY: tuple[Transparency, ...] = ("mujoco", "sorted")
-Shading = Literal["vertex", "pixel"]
-SHADING: tuple[Shading, ...] = ("vertex", "pixel")
 SceneDataChoice = Literal["auto", "uniform", "storage"]
 SCENE_DATA: tuple[SceneDataChoice, ...] = ("auto", "uniform", "storage")
 MAX_FRAMEBUFFER = 16384  # OpenGL 4.1+ guarantees this texture size
@@ -92,10 +90,6 @@ class BatchRenderer:
         device: EGL device index; ``None`` picks one (see :mod:`simenv.render.egl`).
         transparency: ``"mujoco"`` blends transparent instances front to back and then back
             to front (MuJoCo's classic renderer), ``"sorted"`` back to front once.
-        shading: ``"vertex"`` lights per vertex and interpolates (Gouraud, as MuJoCo does:
-            the same image as ``mjr_render`` on meshes tessellated like MuJoCo's);
-            ``"pixel"`` lights per fragment (the same look on coarse meshes with far fewer
-            vertices: pair it with ``MujocoScene(tessellation="minimal")``).
         scene_data: how cameras and lights reach the shaders: ``"storage"`` (one storage
             buffer, one multi-draw call for all scenes: GPUs), ``"uniform"`` (uniforms set per
             scene, one multi-draw call per scene: several times faster on llvmpipe), or
@@ -108,7 +102,7 @@ class BatchRenderer:
 
     def __init__(self, num_scenes: int, size: tuple[int, int], *, texture_size: int = 64,
                  texture_layers: int = 8, device: int | None = None,
-                 transparency: Transparency = "mujoco", shading: Shading = "vertex",
+                 transparency: Transparency = "mujoco",
                  scene_data: SceneDataChoice = "auto") -> None:
         self.num_scenes = _positive_int("num_scenes", num_scenes)
         self.size = check_camera_size(size)
@@ -117,7 +111,6 @@ class BatchRenderer:
             raise ValueError(f"texture_size must be a power of two, got {texture_size!r}")
         self.texture_layers = _positive_int("texture_layers", texture_layers, 0)
         self.transparency = _choice("transparency", transparency, TRANSPARENCY)
-        self.shading = _choice("shading", shading, SHADING)
         self._scene_data = _choice("scene_data", scene_data, SCENE_DATA)
         cols = math.ceil(math.sqrt(self.num_scenes))
         self.grid = (cols, math.ceil(self.num_scenes / cols))
@@ -170,7 +163,7 @@ class BatchRenderer:
             layers = [min(per, self.num_scenes - g) * self.texture_layers
                       for g in range(0, self.num_scenes, per)]
             gl = GLState(context, self.num_scenes, self.size, self.grid, layers,
-                         self.texture_size, self.shading, mode)
+                         self.texture_size, mode)
         self._gl, self._pid = gl, os.getpid()
         self._arena.needs_rewrite = True
         self._uploaded = [np.full(len(v), -1, np.int64) for v in self._uploaded]
@@ -239,21 +232,25 @@ class BatchRenderer:
         with egl.current(gl.context):
             self._sync_meshes(gl)
             self._sync_textures(gl)
-            rows, lights = self._scene_rows()
+            rows, lights = frame.scene_rows(self._scenes, self.size[1] / self.size[0])
             features = [0 if s is None else frame.features(s) for s in self._scenes]
             draws = self._draw_list(gl)
             gl.write_frame(draws.floats, draws.ints, draws.commands, rows)
             glass = bool(draws.glass) and bool(wanted & {"segmentation", "transparent_depth"})
             gl.clear(self._backgrounds(), self.size, glass)
-            gl.draw(self.shading, draws.opaque, rows, lights, features)
+            if os.environ.get("PREPASS"):
+                gl.fbo_depth.use()
+                gl.draw(draws.opaque, rows, lights, features, depth_only=True)
+                gl.fbo_main.use()
+            gl.draw(draws.opaque, rows, lights, features)
             if draws.blend and "rgb" in wanted:
                 gl.fbo_blend.use()
                 gl.ctx.enable(gl.ctx.BLEND)
-                gl.draw(self.shading, draws.blend, rows, lights, features)
+                gl.draw(draws.blend, rows, lights, features)
                 gl.ctx.disable(gl.ctx.BLEND)
             if glass:
                 gl.fbo_glass.use()
-                gl.draw("depth", draws.glass, rows, lights, features)
+                gl.draw(draws.glass, rows, lights, features, depth_only=True)
             return self._read(gl, wanted, glass)
 
     def _sync_meshes(self, gl: GLState) -> None:
@@ -273,29 +270,19 @@ class BatchRenderer:
             if scene is None:
                 continue
             stale = np.flatnonzero(self._uploaded[slot] != scene.texture_versions)
-            offsets = frame.layer_offsets(scene)
+            offsets = scene.texture_layer_offsets
             for k in stale:
                 for j, image in enumerate(texture_layers(scene.textures[k], self.texture_size)):
                     layer = (slot % per) * self.texture_layers + offsets[k] + j
                     gl.write_layer(slot // per, layer, image)
                 self._uploaded[slot][k] = scene.texture_versions[k]
 
-    def _scene_rows(self) -> tuple[np.ndarray, list[tuple[int, ...]]]:
-        rows = np.zeros((self.num_scenes, shaders.SCENE_WIDTH, 4), np.float32)
-        lights: list[tuple[int, ...]] = [()] * self.num_scenes
-        aspect = self.size[1] / self.size[0]
-        for s, scene in enumerate(self._scenes):
-            if scene is not None:
-                rows[s], lights[s] = frame.scene_row(scene, aspect)
-        return rows, lights
-
     def _draw_list(self, gl: GLState) -> frame.DrawList:
-        aspect = self.size[1] / self.size[0]
         per = self._slots_per_array
-        parts = [frame.scene_instances(s, scene, self._slot_meshes[s],
-                                       (s % per) * self.texture_layers, aspect)
+        slots = [frame.Slot(s, scene, self._slot_meshes[s], (s % per) * self.texture_layers)
                  for s, scene in enumerate(self._scenes) if scene is not None]
-        return frame.draw_list(parts, self._arena.table(), per, gl.scene_data == "uniform",
+        inst = frame.instances(slots, self.size[1] / self.size[0])
+        return frame.draw_list(inst, self._arena.table(), per, gl.scene_data == "uniform",
                                self.transparency == "mujoco")
 
     def _backgrounds(self) -> list[tuple[int, np.ndarray]]:

@@ -86,11 +86,13 @@ class MeshArena:
         self.needs_rewrite = True
 
     def table(self) -> np.ndarray:
-        """``(ids, 3)`` int64: index count, first index, base vertex of every id."""
-        out = np.zeros((len(self._entries), 3), np.int64)
+        """``(ids, 4)`` int64: index count, first index, base vertex and per-pixel lighting
+        (0/1) of every id."""
+        out = np.zeros((len(self._entries), 4), np.int64)
         for mid, e in enumerate(self._entries):
             if e is not None:
-                out[mid] = (e.mesh.indices.size, e.first, e.base)  # type: ignore[union-attr]
+                out[mid] = (e.mesh.indices.size, e.first, e.base,  # type: ignore[union-attr]
+                            e.mesh.lighting == "pixel")
         return out
 
     def blocks(self, ids: list[int] | None = None) -> list[tuple[int, int, bytes, bytes]]:

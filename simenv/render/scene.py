@@ -36,6 +36,8 @@ import numpy as np
 
 TextureMapping = Literal["uv", "planar", "cube"]
 LightKind = Literal["directional", "point", "spot"]
+Lighting = Literal["vertex", "pixel"]
+LIGHTINGS: tuple[Lighting, ...] = ("vertex", "pixel")
 MAPPINGS: tuple[TextureMapping, ...] = ("uv", "planar", "cube")
 LIGHT_KINDS: tuple[LightKind, ...] = ("directional", "point", "spot")
 MAX_LIGHTS = 8  # lights evaluated per scene (OpenGL fixed function's GL_MAX_LIGHTS)
@@ -60,6 +62,9 @@ class MeshData:
         indices: ``(F, 3)`` vertex indices per triangle, counter-clockwise seen from outside;
             ``None`` means consecutive vertex triples.
         name: for messages only.
+        lighting: ``"vertex"`` evaluates lighting per vertex and interpolates (Gouraud, as
+            MuJoCo does; right for finely tessellated meshes), ``"pixel"`` per fragment (for
+            coarse meshes: a box's face as one quad looks like a subdivided one).
     """
 
     positions: np.ndarray
@@ -67,6 +72,7 @@ class MeshData:
     uvs: np.ndarray | None = None
     indices: np.ndarray | None = None
     name: str = ""
+    lighting: Lighting = "vertex"
 
     def __post_init__(self) -> None:
         self.positions = np.ascontiguousarray(self.positions, np.float32).reshape(-1, 3)
@@ -82,6 +88,26 @@ class MeshData:
         self.indices = np.ascontiguousarray(idx, np.uint32).reshape(-1, 3)
         if len(self.indices) and int(self.indices.max()) >= n:
             raise ValueError(f"mesh {self.name!r}: an index points past its {n} vertices")
+        if self.lighting not in LIGHTINGS:
+            raise ValueError(f"unknown lighting {self.lighting!r}; valid: {', '.join(LIGHTINGS)}")
+
+    @classmethod
+    def indexed(cls, positions: np.ndarray, normals: np.ndarray, uvs: np.ndarray | None = None,
+                name: str = "", lighting: Lighting = "vertex") -> MeshData:
+        """A mesh from consecutive vertex triples, equal vertices shared (fewer vertex
+        shader runs; the triangles and their order stay the same)."""
+        n = len(positions)
+        uv = np.zeros((n, 2)) if uvs is None else uvs
+        rows = np.concatenate([np.asarray(positions).reshape(n, 3), np.asarray(normals)
+                               .reshape(n, 3), np.asarray(uv).reshape(n, 2)], axis=1)
+        unique, first, inverse = np.unique(rows.astype(np.float32), axis=0, return_index=True,
+                                           return_inverse=True)
+        order = np.argsort(first)  # vertices in order of first use
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        verts = unique[order]
+        return cls(verts[:, 0:3], verts[:, 3:6], None if uvs is None else verts[:, 6:8],
+                   rank[inverse.reshape(-1)].reshape(-1, 3), name, lighting)
 
     @cached_property
     def key(self) -> bytes:
@@ -89,6 +115,7 @@ class MeshData:
         h = hashlib.blake2b(digest_size=16)
         for arr in (self.positions, self.normals, self.uvs, self.indices):
             h.update(np.ascontiguousarray(arr).tobytes())
+        h.update(self.lighting.encode())
         return h.digest()
 
     @cached_property
@@ -253,6 +280,7 @@ class Scene:
         self.mesh_radius = np.array([m.radius for m in self.meshes], np.float64)
         self.textures = list(textures)
         self.texture_versions = np.zeros(len(self.textures), np.int64)
+        self._texture_layout()
         self.camera = camera if camera is not None else Camera()
         self.ambient = _vec(ambient, 3, "ambient")
         self.background = _vec(background, 3, "background")
@@ -331,6 +359,12 @@ class Scene:
         """Texture-array layers this scene's textures need."""
         return sum(t.layers for t in self.textures)
 
+    def _texture_layout(self) -> None:
+        sizes = [t.layers for t in self.textures]
+        self.texture_layer_offsets = np.cumsum([0, *sizes])[:-1].astype(np.int64)
+        self.texture_srgb = np.array([t.srgb for t in self.textures], bool)
+        self.texture_cube = np.array([t.cube for t in self.textures], bool)
+
     def set_texture(self, index: int, texture: Texture | np.ndarray) -> None:
         """Replace texture ``index`` (same kind: 2D or cube); the next render uploads it."""
         new = texture if isinstance(texture, Texture) else Texture(
@@ -340,3 +374,4 @@ class Scene:
                              "now; a scene's texture kinds are fixed")
         self.textures[index] = new
         self.texture_versions[index] += 1
+        self._texture_layout()

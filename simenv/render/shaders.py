@@ -124,6 +124,7 @@ vec4 lighting(int s, vec3 p, vec3 n, vec4 rgba, vec4 mat) {{
 
 _VERTEX_MAIN = """
 uniform ivec2 u_grid;  // tile columns, rows
+invariant gl_Position;  // bit-identical depth in every pass (depth pre-pass, then shading)
 
 out vec3 v_tex;
 out float v_depth;
