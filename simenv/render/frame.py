@@ -229,10 +229,17 @@ def draw_list(inst: Instances, table: np.ndarray, slots_per_array: int,
     glass = glass[np.lexsort((dist[glass], ints[glass, 0], array[glass]))]
     rows = np.concatenate([opaque, glass])
     o_cmds, o_runs = _instanced(mesh[opaque], array[opaque], group[opaque], table, 0, 0)
+    if not len(glass):
+        return DrawList(floats[opaque], ints[opaque], o_cmds.astype(np.uint32), o_runs, [], [])
     b_cmds, b_runs, g_cmds, g_runs = _transparent(
         mesh[glass], array[glass], group[glass], table, len(opaque), len(o_cmds), double_blend)
     commands = np.concatenate([o_cmds, b_cmds, g_cmds]).astype(np.uint32)
     return DrawList(floats[rows], ints[rows], commands, o_runs, b_runs, g_runs)
+
+
+def _starts(change: np.ndarray) -> np.ndarray:
+    """Indices where runs begin, given where consecutive elements differ."""
+    return np.concatenate([[0], np.flatnonzero(change) + 1])
 
 
 def _runs(array: np.ndarray, group: np.ndarray, first: int) -> list[Run]:
@@ -241,8 +248,8 @@ def _runs(array: np.ndarray, group: np.ndarray, first: int) -> list[Run]:
     n = len(array)
     if n == 0:
         return []
-    start = np.flatnonzero(np.r_[True, (array[1:] != array[:-1]) | (group[1:] != group[:-1])])
-    count = np.diff(np.r_[start, n])
+    start = _starts((array[1:] != array[:-1]) | (group[1:] != group[:-1]))
+    count = np.diff(start, append=n)
     return [Run(int(array[s]), int(group[s]) // 2 - 1, first + int(s), int(c),
                 bool(group[s] % 2)) for s, c in zip(start, count)]
 
@@ -253,9 +260,9 @@ def _instanced(mesh: np.ndarray, array: np.ndarray, group: np.ndarray, table: np
     n = len(mesh)
     if n == 0:
         return np.zeros((0, 5), np.int64), []
-    change = (mesh[1:] != mesh[:-1]) | (array[1:] != array[:-1]) | (group[1:] != group[:-1])
-    start = np.flatnonzero(np.r_[True, change])
-    length = np.diff(np.r_[start, n])
+    start = _starts((mesh[1:] != mesh[:-1]) | (array[1:] != array[:-1])
+                    | (group[1:] != group[:-1]))
+    length = np.diff(start, append=n)
     m = mesh[start]
     cmds = np.stack([table[m, 0], length, table[m, 1], table[m, 2], first_row + start], axis=1)
     return cmds, _runs(array[start], group[start], first_cmd)

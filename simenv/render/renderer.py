@@ -238,11 +238,7 @@ class BatchRenderer:
             gl.write_frame(draws.floats, draws.ints, draws.commands, rows)
             glass = bool(draws.glass) and bool(wanted & {"segmentation", "transparent_depth"})
             gl.clear(self._backgrounds(), self.size, glass)
-            if os.environ.get("PREPASS"):
-                gl.fbo_depth.use()
-                gl.draw(draws.opaque, rows, lights, features, depth_only=True)
-                gl.fbo_main.use()
-            gl.draw(draws.opaque, rows, lights, features)
+            self._draw_opaque(gl, draws.opaque, rows, lights, features)
             if draws.blend and "rgb" in wanted:
                 gl.fbo_blend.use()
                 gl.ctx.enable(gl.ctx.BLEND)
@@ -252,6 +248,19 @@ class BatchRenderer:
                 gl.fbo_glass.use()
                 gl.draw(draws.glass, rows, lights, features, depth_only=True)
             return self._read(gl, wanted, glass)
+
+    def _draw_opaque(self, gl: GLState, runs: list[frame.Run], rows: np.ndarray,
+                     lights: list[tuple[int, ...]], features: list[int]) -> None:
+        """Opaque instances: the depth of those lit per pixel first, then those lit per
+        vertex, then the per-pixel ones shaded where they are in front: every pixel's
+        lighting is evaluated once."""
+        pixel = [r for r in runs if r.pixel]
+        if pixel and getattr(self, "_prepass", True):
+            gl.fbo_depth.use()
+            gl.draw(pixel, rows, lights, features, depth_only=True)
+            gl.fbo_main.use()
+        gl.draw([r for r in runs if not r.pixel], rows, lights, features)
+        gl.draw(pixel, rows, lights, features)
 
     def _sync_meshes(self, gl: GLState) -> None:
         arena = self._arena
