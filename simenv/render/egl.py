@@ -49,6 +49,7 @@ class _Egl:
             raise RenderingError(f"the batch renderer found no libEGL; {_FIX}")
         lib = ctypes.CDLL(path)
         self.path = path
+        self.libgl = ctypes.util.find_library("GL") or "libGL.so.1"  # looked up once
         vp = ctypes.c_void_p
         lib.eglGetProcAddress.restype = vp
         lib.eglGetProcAddress.argtypes = [ctypes.c_char_p]
@@ -123,6 +124,7 @@ class GLFunctions:
         self.clear_buffer_fv = load("glClearBufferfv", u, i, vp)
         self.clear_buffer_iv = load("glClearBufferiv", u, i, vp)
         self.tex_sub_image_3d = load("glTexSubImage3D", u, i, i, i, i, i, i, i, u, u, vp)
+        self.tex_image_3d = load("glTexImage3D", u, i, i, i, i, i, i, u, u, vp)
 
 
 @dataclass
@@ -146,7 +148,8 @@ def create_context(device: int | None = None) -> Context:
     saved = lib.current()
     try:
         raw = glcontext.get_backend_by_name("egl")(
-            mode="standalone", glversion=GL_VERSION, device_index=index, libegl=lib.path)
+            mode="standalone", glversion=GL_VERSION, device_index=index, libegl=lib.path,
+            libgl=lib.libgl)
         ctx = moderngl.create_context(require=GL_VERSION, standalone=True, context=raw)
     except Exception as err:  # every backend failure becomes one clear error
         lib.make_current(saved)

@@ -12,7 +12,7 @@ from .frame import ROW_FLOATS, Run
 from .resources import VERTEX_FLOATS, mip_chain
 
 _GL_COLOR, _GL_DEPTH = 0x1800, 0x1801
-_GL_TEXTURE_2D_ARRAY, _GL_RGBA, _GL_UNSIGNED_BYTE = 0x8C1A, 0x1908, 0x1401
+_GL_TEXTURE_2D_ARRAY, _GL_RGBA, _GL_RGBA8, _GL_UNSIGNED_BYTE = 0x8C1A, 0x1908, 0x8058, 0x1401
 _GL_CLIP_DISTANCE0 = 0x3000
 _SAMPLERS = (("u_textures", 0), ("u_cube", 2))
 
@@ -66,10 +66,17 @@ class GLState:
             ctx.enable_direct(_GL_CLIP_DISTANCE0 + i)
 
     def _texture_array(self, size: int, layers: int) -> Any:
+        """An RGBA8 texture array with storage for its whole mipmap chain (written per
+        layer later; allocated directly: llvmpipe's glGenerateMipmap costs ~0.1 s)."""
         ctx = self.ctx
         array = ctx.texture_array((size, size, max(layers, 1)), 4)
+        array.use(0)
+        level, edge = 1, size // 2
+        while edge >= 1:
+            self.context.gl.tex_image_3d(_GL_TEXTURE_2D_ARRAY, level, _GL_RGBA8, edge, edge,
+                                         max(layers, 1), 0, _GL_RGBA, _GL_UNSIGNED_BYTE, None)
+            level, edge = level + 1, edge // 2
         array.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
-        array.build_mipmaps()  # allocates every level; levels are then written per layer
         return array
 
     # ------------------------------------------------------------------ programs
