@@ -113,9 +113,11 @@ class AffordanceNet(nn.Module):
     def reset_parameters(self, generator: torch.Generator) -> AffordanceNet:
         """Seeded initialisation; the camera head starts at zero (the nominal homography)."""
         init_weights(self, generator)
+        last = self.camera[-1]
+        assert isinstance(last, nn.Linear)
         with torch.no_grad():
-            self.camera[-1].weight.zero_()
-            self.camera[-1].bias.zero_()
+            last.weight.zero_()
+            last.bias.zero_()
         return self
 
     def image_features(self, image: torch.Tensor) -> torch.Tensor:
@@ -230,7 +232,7 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
     space = env.observation_space
     assert isinstance(space, spaces.Dict)
     meta = {"env_id": env_id, "env_kwargs": env_kwargs, "bins": cfg.bins, "width": cfg.width,
-            "image_keys": images, "obs_shapes": {k: list(space[k].shape) for k in images},
+            "image_keys": images, "obs_shapes": {k: list(space[k].shape or ()) for k in images},
             "image_scales": {k: image_scale(space[k]) for k in images}}  # type: ignore[arg-type]
     return new_policy_from_meta(meta, cfg.seed)
 
@@ -307,7 +309,7 @@ def fit(policy: AffordancePolicy, obs: dict[str, np.ndarray], actions: np.ndarra
     steps = cfg.epochs * -(-len(actions) // cfg.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps)
     hw = tuple(policy.shapes[policy.image_keys[0]][:2])
-    index, cell = targets(actions, pixels, hw, policy.bins)  # type: ignore[arg-type]
+    index, cell = targets(actions, pixels, hw, policy.bins)
     acts = torch.as_tensor(actions, dtype=torch.float32)
     geo = torch.as_tensor(geometry, dtype=torch.float32)
     with warnings.catch_warnings(), torch.no_grad():  # start from the mean camera

@@ -227,12 +227,12 @@ class BCPolicy:
 def _build_net(meta: dict[str, Any]) -> BCNet:
     shapes = meta["obs_shapes"]
     channels = sum(shapes[k][2] for k in meta["image_keys"])
-    hw = tuple(shapes[meta["image_keys"][0]][:2]) if meta["image_keys"] else None
+    hw = (int(shapes[meta["image_keys"][0]][0]), int(shapes[meta["image_keys"][0]][1])) \
+        if meta["image_keys"] else None
     vector_dim = sum(int(np.prod(shapes[k])) for k in meta["vector_keys"])
     a = meta["action"]
     out = a["n"] if a["type"] == "discrete" else int(np.prod(a["shape"]))
-    return BCNet(channels, hw, vector_dim, out, meta["features"],  # type: ignore[arg-type]
-                 int(meta.get("memory", 0)))
+    return BCNet(channels, hw, vector_dim, out, meta["features"], int(meta.get("memory", 0)))
 
 
 def _action_meta(space: spaces.Space[Any]) -> dict[str, Any]:
@@ -257,17 +257,19 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
         mean, std = flat.mean(0), flat.std(0)
         std = np.where(std < 1e-6, 1.0, std)
     else:
-        dim = sum(int(np.prod(space[k].shape)) for k in vectors)
+        dim = sum(int(np.prod(space[k].shape or ())) for k in vectors)
         mean, std = np.zeros(dim), np.ones(dim)
     meta = {
         "env_id": env_id, "env_kwargs": env_kwargs, "features": features, "memory": memory,
         "image_keys": images, "vector_keys": vectors,
-        "obs_shapes": {k: list(space[k].shape) for k in images + vectors},
+        "obs_shapes": {k: list(space[k].shape or ()) for k in images + vectors},
         "image_scales": {k: image_scale(space[k]) for k in images},  # type: ignore[arg-type]
         "vector_mean": mean.astype(float).tolist(), "vector_std": std.astype(float).tolist(),
         "action": _action_meta(env.action_space),
     }
-    return BCPolicy(init_weights(_build_net(meta), seeded(seed)), meta)
+    net = _build_net(meta)
+    init_weights(net, seeded(seed))
+    return BCPolicy(net, meta)
 
 
 def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: BCConfig,

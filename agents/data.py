@@ -43,12 +43,14 @@ def split_keys(space: spaces.Space[Any]) -> tuple[list[str], list[str]]:
     """The image keys (H×W×C boxes) and vector keys of a Dict observation space."""
     if not isinstance(space, spaces.Dict):
         raise ValueError(f"BC needs a Dict observation space, got {space}")
-    images, vectors = [], []
+    images: list[str] = []
+    vectors: list[str] = []
     for key, sub in space.spaces.items():
         if not isinstance(sub, spaces.Box):
             raise ValueError(f"BC supports Box observations only; {key!r} is {sub}")
         (images if len(sub.shape) == 3 else vectors).append(key)
-    shapes = {space[k].shape[:2] for k in images}
+    shapes = {sub.shape[:2] for k, sub in space.spaces.items() if k in images
+              if isinstance(sub, spaces.Box)}
     if len(shapes) > 1:
         raise ValueError(f"image keys {images} have different sizes {sorted(shapes)}")
     return images, vectors

@@ -91,7 +91,7 @@ class EvalResult:
 def _accepts(env_id: str, name: str) -> bool:
     entry = gym.spec(env_id).entry_point
     cls = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
-    return name in inspect.signature(cls).parameters
+    return cls is not None and name in inspect.signature(cls).parameters
 
 
 def make_eval_env(env_id: str, env_kwargs: dict[str, Any], split: str | None = "test",
@@ -173,7 +173,7 @@ def _episode(env: gym.Env[Any, Any], policy: Any, seed: int, keys: list[str],
 
 
 def _frame(env: gym.Env[Any, Any], obs: Any) -> np.ndarray:
-    views = [env.render()]
+    views: list[Any] = [env.render()]
     if isinstance(obs, dict):
         views += [obs[k] for k in ("rgb", "depth") if k in obs]
     return side_by_side(*views, height=256)

@@ -104,7 +104,7 @@ def warm_start(model: BaseAlgorithm, env_id: str, env_kwargs: dict[str, Any], ep
     finally:
         env.close()
     obs, actions = buffer.arrays()
-    policy = model.policy
+    policy: Any = model.policy
     actor = getattr(policy, "actor", None)  # SAC
     params = (actor if actor is not None else policy).parameters()
     opt = torch.optim.Adam(params, lr=lr)

@@ -126,5 +126,6 @@ def check_action(space: spaces.Space[Any], action: Any) -> np.ndarray | int:
             raise ValueError(f"action must have shape {space.shape}, got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"action contains NaN or inf: {arr.tolist()}")
-        return np.clip(arr, space.low, space.high)
+        clipped: np.ndarray = np.clip(arr, space.low, space.high)
+        return clipped
     raise TypeError(f"unsupported action space {space}")

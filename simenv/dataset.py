@@ -247,7 +247,7 @@ def _sheet_row(a: dict[str, np.ndarray]) -> list[np.ndarray]:
 def _write_sample(out: Path, j: int, a: dict[str, np.ndarray]) -> dict[str, str]:
     name = f"{j:06d}"
     files = {"npz": f"npz/{name}.npz", **{k: f"{k}/{name}.png" for k in FOLDERS if k != "npz"}}
-    np.savez_compressed(out / files["npz"], **a)
+    np.savez_compressed(out / files["npz"], **a)  # type: ignore[arg-type]
     _imwrite(out / files["rgb"], a["rgb"])
     _imwrite(out / files["depth_raw"], _depth_png(a["depth_raw"]))
     _imwrite(out / files["depth_true"], _depth_png(a["depth_true"]))

@@ -65,7 +65,7 @@ def run_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
             done = False
             while not done:
                 if record:
-                    video.append(side_by_side(env.render(), obs["rgb"]))
+                    video.append(side_by_side(np.asarray(env.render()), obs["rgb"]))
                 obs, _, terminated, truncated, info = env.step(expert.act(env))
                 done = terminated or truncated
             rows.append({
@@ -116,7 +116,7 @@ def run_driving_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
         done = False
         while not done:
             if ep == 0:
-                video.append(side_by_side(env.render(), obs["rgb"]))
+                video.append(side_by_side(np.asarray(env.render()), obs["rgb"]))
             obs, _, terminated, truncated, info = env.step(expert.act(env))
             done = terminated or truncated
         rows.append({"task": "driving", "seed": ep, "road": info["road"],
@@ -141,7 +141,7 @@ def run_grasp_demo(out: Path, episodes: int = 3) -> list[dict[str, object]]:
         done = False
         while not done:
             if ep == 0:
-                video.append(side_by_side(env.render(), obs["rgb"],
+                video.append(side_by_side(np.asarray(env.render()), obs["rgb"],
                                           to_rgb8(obs["depth"], max_value=1.3)))
             obs, _, terminated, truncated, info = env.step(expert.act(env))
             done = terminated or truncated
@@ -183,9 +183,9 @@ def run_real2sim_demo(out: Path, episodes: int = 10) -> list[dict[str, object]]:
     feed = record_video(ENV_ID, out / "pseudo_real.mp4", episodes=1, seed=200_000,
                         env_kwargs={"camera_size": (64, 64), "split": "test"})
     for name, t in (("none", "identity"), ("cyclegan", translator)):
-        result = run_on_camera(policy, t, feed, video=out / f"real2sim_{name}.mp4",
-                               vectors=vectors_path(feed))
-        print(f"wrote {result.video} ({result.steps} frames, {result.fps:.0f} frames/s)")
+        run = run_on_camera(policy, t, feed, video=out / f"real2sim_{name}.mp4",
+                            vectors=vectors_path(feed))
+        print(f"wrote {run.video} ({run.steps} frames, {run.fps:.0f} frames/s)")
     rows: list[dict[str, object]] = []
     look = pseudo_real_look(ENV_ID)
     for name, kwargs, wrap in (

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 
 from .core import (
     RENDER_MODES,
@@ -56,6 +57,7 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
     """
 
     metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES), "render_fps": 5}
+    observation_space: spaces.Dict  # type: ignore[assignment]  # a Dict in every family
 
     def __init__(
         self,
@@ -102,7 +104,7 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         return (self._observe(), float(sum(terms.values())), bool(terminated), bool(truncated),
                 info)
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         self._check_open()
         if self._episode is None:
             raise RuntimeError("call reset() before render()")

@@ -71,12 +71,12 @@ class PybulletEnv(gym.Env[dict[str, np.ndarray], Any]):
             self._client = BulletClient(connection_mode=pybullet.DIRECT)
             self._pid = os.getpid()
             if self.renderer == "egl":
-                import pkgutil
+                import importlib.util
 
-                loader = pkgutil.get_loader("eglRenderer")
-                if loader is None:
+                plugin = importlib.util.find_spec("eglRenderer")
+                if plugin is None or plugin.origin is None:
                     raise RuntimeError("renderer='egl' needs pybullet's eglRenderer plugin")
-                self._client.loadPlugin(loader.get_filename(), "_eglRendererPlugin")
+                self._client.loadPlugin(plugin.origin, "_eglRendererPlugin")
             self._on_connect(self._client)
         return self._client
 
@@ -119,7 +119,7 @@ class PybulletEnv(gym.Env[dict[str, np.ndarray], Any]):
         """The ``render()`` image; tasks override to choose their view."""
         raise NotImplementedError
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         return render_output(self.render_mode, self._render_frame)
 
     def close(self) -> None:

@@ -200,7 +200,7 @@ class MujocoRenderer:
         height, width = size
         if camera is None or isinstance(camera, (int, np.integer)):
             self._cam.type = mj.mjtCamera.mjCAMERA_FIXED
-            self._cam.fixedcamid = int(camera)
+            self._cam.fixedcamid = -1 if camera is None else int(camera)
             cam = self._cam
         else:
             cam = camera
@@ -233,7 +233,8 @@ class MujocoRenderer:
         extent = self.model.stat.extent
         near = self.model.vis.map.znear * extent
         far = self.model.vis.map.zfar * extent
-        return (near / (1.0 - zbuf * (1.0 - near / far))).astype(np.float32)
+        depth: np.ndarray = (near / (1.0 - zbuf * (1.0 - near / far))).astype(np.float32)
+        return depth
 
     def _segment(self, viewport: Any, color: np.ndarray) -> np.ndarray:
         mj, scene = self._mj, self._scene
@@ -253,7 +254,8 @@ class MujocoRenderer:
             g = scene.geoms[i]
             if g.objtype == mj.mjtObj.mjOBJ_GEOM and g.segid >= 0:
                 lookup[g.segid + 1] = g.objid
-        return lookup[np.clip(segid, 0, scene.ngeom)]
+        seg: np.ndarray = lookup[np.clip(segid, 0, scene.ngeom)]
+        return seg
 
 
 def probe_backend(backend: str, size: int = 64) -> tuple[bool, str]:

@@ -35,7 +35,8 @@ def _periodic_noise(size: int, rng: np.random.Generator, cells: int) -> np.ndarr
     x0, y0, x1, y1 = x0 % cells, y0 % cells, (x0 + 1) % cells, (y0 + 1) % cells
     top = lattice[y0, x0] * (1 - fx) + lattice[y0, x1] * fx
     bottom = lattice[y1, x0] * (1 - fx) + lattice[y1, x1] * fx
-    return top * (1 - fy) + bottom * fy
+    out: np.ndarray = top * (1 - fy) + bottom * fy
+    return out
 
 
 def _fractal(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -72,7 +73,8 @@ def _bricks(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     row = np.floor(v * rows)
     shifted = u * 4 + 0.5 * (row % 2)
     mortar = ((v * rows) % 1 < 0.12) | (shifted % 1 < 0.06)
-    return (~mortar).astype(np.float32)
+    out: np.ndarray = (~mortar).astype(np.float32)
+    return out
 
 
 def make_texture(

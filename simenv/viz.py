@@ -61,7 +61,7 @@ def write_video(path: str | os.PathLike[str], frames: Sequence[np.ndarray], fps:
     with imageio.get_writer(path, fps=fps, codec="libx264", quality=7,
                             macro_block_size=1, ffmpeg_log_level="error") as writer:
         for frame in frames:
-            writer.append_data(to_rgb8(frame))
+            writer.append_data(to_rgb8(frame))  # type: ignore[attr-defined]
     return path
 
 

@@ -162,7 +162,7 @@ def test_the_look_is_a_function_of_the_recorded_texture_seed(env_id: str) -> Non
         return obs["rgb"], info
 
     a, info_a = first(11)
-    again, info_again = first(11)
+    again, _ = first(11)
     other, info_other = first(12)
     np.testing.assert_array_equal(a, again)
     assert info_a["randomization"]["texture.seed"] == 11

@@ -107,6 +107,9 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
             obs["puck"] = spaces.Box(-10.0, 10.0, (4,), np.float32)
         obs["goal"] = spaces.Box(-2 * C.ARENA, 2 * C.ARENA, (2,), np.float32)
         self.observation_space = spaces.Dict(obs)
+        self._qpos: list[int] = []  # the puck's slide joints in qpos
+        self._motors: list[int] = []
+        self._puck = -1
 
     # ------------------------------------------------------------------ reset pieces
     def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
@@ -122,8 +125,9 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         if self.model is None:  # one structure for every episode
             self.set_model(build_spec(self.camera_size, self.render_size).compile())
             self._refs = Refs(light=self.light("light"), puck_material=self.material("mat/puck"))
-            self._qpos = [int(self.model.jnt_qposadr[self.joint(j)])  # type: ignore[union-attr]
-                          for j in C.PUCK_JOINTS]
+            model = self.model
+            assert model is not None
+            self._qpos = [int(model.jnt_qposadr[self.joint(j)]) for j in C.PUCK_JOINTS]
             self._motors = [self.actuator(a) for a in C.PUCK_MOTORS]
             self._puck = self.body(C.PUCK)
 

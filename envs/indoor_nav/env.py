@@ -52,7 +52,7 @@ class IndoorNavEpisode:
     plan: Floorplan
     items: tuple[Item, ...]
     grid: OccupancyGrid
-    field: np.ndarray  # geodesic distance (m) to the goal region on the grid
+    distance_field: np.ndarray  # geodesic distance (m) to the goal region, per grid cell
     goal: np.ndarray | None  # pointgoal: the goal (x, y)
     category: str | None  # objectgoal: the category to reach
     start: np.ndarray
@@ -233,8 +233,8 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         order = np.argsort([-(r.w * r.h) for r in plan.rooms], kind="stable")
         light_rooms = tuple(int(r) for r in order[: int(sample["lighting.count"])])
         return IndoorNavEpisode(
-            layout=layout, plan=plan, items=tuple(items), grid=grid, field=field, goal=goal,
-            category=category, start=start_xy, yaw=yaw, light_rooms=light_rooms,
+            layout=layout, plan=plan, items=tuple(items), grid=grid, distance_field=field,
+            goal=goal, category=category, start=start_xy, yaw=yaw, light_rooms=light_rooms,
             look=sample_look(sample, len(light_rooms)), shortest=start_d,
             distance=start_d, noise=float(sample["dynamics.actuation_noise"]),
             latency=deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
@@ -378,7 +378,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         ep.collisions += int(collided)
 
         previous = ep.distance
-        ep.distance = ep.grid.lookup(ep.field, xy)
+        ep.distance = ep.grid.lookup(ep.distance_field, xy)
         within = self.within_goal(xy)
         terminated = stop or (self.action_mode == "continuous" and within)
         ep.success = bool(terminated and within)
@@ -459,6 +459,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         geomid = np.zeros(C.N_RANGES, np.int32)
         dist = np.zeros(C.N_RANGES)
         group = np.array([1, 0, 0, 0, 0, 0], np.uint8)
+        assert model is not None and data is not None
         mujoco.mj_multiRay(model, data, data.site_xpos[site].copy(), vec, group, 1, -1, geomid,
                            dist, None, C.N_RANGES, C.MAX_RANGE)
         dist[dist < 0] = C.MAX_RANGE

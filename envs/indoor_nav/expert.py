@@ -32,7 +32,7 @@ class IndoorNavExpert:
     def path(self, env: Any, xy: np.ndarray, max_length: float) -> list[np.ndarray]:
         """Points down the geodesic field from ``xy`` (cell centres), up to ``max_length``."""
         ep = env.unwrapped.episode
-        grid, field = ep.grid, ep.field
+        grid, field = ep.grid, ep.distance_field
         r, c = grid.cell(xy)
         if not np.isfinite(field[r, c]):  # pushed off the free grid: start from nearest cell
             r0, c0 = max(r - 4, 0), max(c - 4, 0)

@@ -111,7 +111,9 @@ def _bsp(rng: np.random.Generator, outer: Rect) -> tuple[list[Rect], list[tuple]
     (axis 1) or ``y = coord`` (axis 0) between the regions ``side_a`` and ``side_b``.
     """
     n_rooms = int(rng.integers(3, 7))
-    leaves, splits, corridors = [outer], [], []
+    leaves: list[Rect] = [outer]
+    splits: list[tuple] = []
+    corridors: list[int] = []
     corridor_first = rng.random() < 0.5
     while len(leaves) < n_rooms:
         order = sorted(range(len(leaves)), key=lambda i: -leaves[i].w * leaves[i].h)

@@ -87,6 +87,7 @@ class GraspEpisode:
     success: bool = False
     time_to_grasp: float | None = None
     lifted: int = -1  # the lifted object (success)
+    max_lift: float = 0.0  # the highest any glassware got above its rest height (m)
     held: int = -1  # the object held by both fingers now
     steps: int = 0
     unstable: bool = False  # MuJoCo reported a diverging simulation
@@ -150,7 +151,8 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
     truncated by the ``TimeLimit`` wrapper (200 steps = 10 s from ``gym.make``). ``info``
     always holds ``success``, ``attempts`` (gripper closings), ``object_category`` (the
     lifted object's, else the nearest glassware's), ``time_to_grasp`` (s, None until
-    success), ``lift`` (highest glassware lift, m) and ``objects``.
+    success), ``lift`` (the highest any glassware got above its rest height during the
+    episode, m) and ``objects``.
 
     ## Arguments
     ``obs_mode``, ``camera_size`` (84×84), ``action_mode``, ``randomization`` (``none``,
@@ -374,6 +376,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
                 return
             held = self._held_glass()
             ep.held = held
+            ep.max_lift = max(ep.max_lift, *(self._lift(i) for i in range(self._n_glass)))
             if held >= 0 and self._lift(held) >= LIFT_HEIGHT:
                 ep.hold += self.dt
             else:
@@ -408,7 +411,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
 
     def _move(self, goal: np.ndarray, theta: float, close: bool, speed: float) -> None:
         """Interpolate the grip target to ``goal`` at ``speed`` m/s, then settle briefly."""
-        start, theta0 = self.arm.grip_pose(self.data)  # type: ignore[arg-type]
+        start, theta0 = self.arm.grip_pose(self.data)
         dist = float(np.linalg.norm(goal - start))
         n = max(int(np.ceil(dist / (speed * self.dt))), 1)
         for k in range(1, n + 1):
@@ -474,15 +477,13 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         return np.array(pts).reshape(-1, 3)
 
     def _reach_distance(self) -> float:
-        pos, _ = self.arm.grip_pose(self.data)  # type: ignore[arg-type]
+        pos, _ = self.arm.grip_pose(self.data)
         pts = self.grasp_points()
         return float(np.min(np.linalg.norm(pts - pos, axis=1))) if len(pts) else 0.0
 
     def _info(self) -> dict[str, Any]:
         ep, data = self.episode, self.data
         assert data is not None
-        n = self._n_glass
-        lifts = [self._lift(i) for i in range(n)]
         if ep.lifted >= 0:
             category = ep.shapes[ep.lifted].category
         else:
@@ -491,7 +492,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
             category = ep.shapes[nearest].category
         return {
             "success": ep.success, "attempts": ep.attempts, "object_category": category,
-            "time_to_grasp": ep.time_to_grasp, "lift": float(max(lifts)),
+            "time_to_grasp": ep.time_to_grasp, "lift": ep.max_lift,
             "objects": [s.category for s in ep.shapes], "physics_unstable": ep.unstable,
             "intrinsics": self._K.copy(),
         }

@@ -91,5 +91,5 @@ class TransparentGraspExpert:
                                  self._theta / (np.pi / 2)], np.float32), -1.0, 1.0)
 
 
-def _reached(ep: dict[str, Any], goal: np.ndarray, theta: float, tol: float = 0.01) -> bool:
+def _reached(ep: Any, goal: np.ndarray, theta: float, tol: float = 0.01) -> bool:
     return bool(np.linalg.norm(ep.target - goal) < tol and abs(ep.theta - theta) < 0.05)

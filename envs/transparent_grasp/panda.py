@@ -109,8 +109,8 @@ def add_panda(spec: mujoco.MjSpec, parent: mujoco.MjsBody, pos: tuple[float, flo
     _add_link_geoms(spec, base, links["panda_link0"], meshes)
     bodies = {"panda_link0": base}
     for joint in root.findall("joint"):
-        parent_name = joint.find("parent").get("link")  # type: ignore[union-attr]
-        child_name = joint.find("child").get("link")  # type: ignore[union-attr]
+        parent_name = str(joint.find("parent").get("link"))  # type: ignore[union-attr]
+        child_name = str(joint.find("child").get("link"))  # type: ignore[union-attr]
         jpos, jquat = _origin(joint.find("origin"))
         body = bodies[parent_name].add_body(name=child_name, pos=jpos, quat=jquat)
         bodies[child_name] = body
@@ -136,14 +136,14 @@ def add_panda(spec: mujoco.MjSpec, parent: mujoco.MjsBody, pos: tuple[float, flo
         geom = spec.geom(f"panda/{body_name}/collision")
         geom.condim = 4
         geom.friction = [1.5, 0.02, 0.0001]
-    for i, (joint, kp, kv) in enumerate(zip(ARM_JOINTS, KP, KV, strict=True)):
+    for i, (arm_joint, kp, kv) in enumerate(zip(ARM_JOINTS, KP, KV, strict=True)):
         effort = 87.0 if i < 4 else 12.0
         spec.add_actuator(
-            name=ARM_ACTUATORS[i], target=joint, trntype=mujoco.mjtTrn.mjTRN_JOINT,
+            name=ARM_ACTUATORS[i], target=arm_joint, trntype=mujoco.mjtTrn.mjTRN_JOINT,
             gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[kp] + [0] * 9,
             biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -kp, -kv] + [0] * 7,
             forcerange=[-effort, effort], forcelimited=mujoco.mjtLimited.mjLIMITED_TRUE,
-            ctrlrange=spec.joint(joint).range, ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
+            ctrlrange=spec.joint(arm_joint).range, ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
         )
     spec.add_actuator(
         name=GRIPPER_ACTUATOR, target=FINGER_JOINTS[0], trntype=mujoco.mjtTrn.mjTRN_JOINT,

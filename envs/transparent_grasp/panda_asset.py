@@ -88,7 +88,7 @@ def build(max_faces: int, out: Path = ASSET_DIR) -> dict[str, np.ndarray]:
                 arrays[f"{key}/vertices"] = np.asarray(v, np.float32)
                 arrays[f"{key}/faces"] = np.asarray(f, np.int32)
                 arrays[f"{key}/rgb"] = np.asarray(rgb, np.float32)
-    np.savez_compressed(out / "panda_meshes.npz", **arrays)
+    np.savez_compressed(out / "panda_meshes.npz", **arrays)  # type: ignore[arg-type]
     return arrays
 
 

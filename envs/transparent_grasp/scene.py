@@ -9,6 +9,7 @@ model in place by ``randomize.apply_appearance``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import mujoco
 import numpy as np
@@ -53,15 +54,16 @@ class Distractor:
     @property
     def footprint(self) -> float:
         """Radius of the smallest vertical cylinder around it (m)."""
-        return self.size[0] if self.kind == "cylinder" else float(np.hypot(*self.size[:2]))
+        return self.size[0] if self.kind == "cylinder" else float(np.hypot(self.size[0],
+                                                                                self.size[1]))
 
 
 def object_name(i: int) -> str:
     return f"object{i}"
 
 
-def look_at_quat(pos: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """MuJoCo camera orientation at ``pos`` looking at ``target`` with world z up."""
+def look_at_quat(pos: Any, target: Any) -> np.ndarray:
+    """MuJoCo camera orientation at ``pos`` looking at ``target`` (3-vectors) with world z up."""
     z = np.asarray(pos, float) - np.asarray(target, float)
     z /= np.linalg.norm(z)
     x = np.cross([0.0, 0.0, 1.0], z)

@@ -37,7 +37,7 @@ class CameraFrame:
     index: int
 
 
-def crop_resize(image: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
+def crop_resize(image: NDArray[Any], size: tuple[int, int]) -> NDArray[Any]:
     """Centre-crop ``image`` to the aspect ratio of ``size=(h, w)``, then resize (area)."""
     h, w = size
     ih, iw = image.shape[:2]
@@ -55,7 +55,7 @@ def crop_resize(image: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.u
     return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
-def _to_rgb(frame: np.ndarray) -> NDArray[np.uint8]:
+def _to_rgb(frame: np.ndarray) -> NDArray[Any]:
     if frame.dtype != np.uint8:
         frame = cv2.normalize(frame, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if frame.ndim == 2:
@@ -169,7 +169,8 @@ class CameraSource:
         if self._maps is None or self._maps[0].shape[:2] != (h, w):
             K, dist = self._intrinsics
             self._maps = cv2.initUndistortRectifyMap(K, dist, None, K, (w, h), cv2.CV_16SC2)
-        return cv2.remap(image, *self._maps, cv2.INTER_LINEAR)
+        map1, map2 = self._maps
+        return cv2.remap(image, map1, map2, cv2.INTER_LINEAR)
 
     def _grab(self) -> tuple[np.ndarray, float] | None:
         if self.kind == "folder":

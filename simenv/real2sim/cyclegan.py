@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -235,7 +235,8 @@ class _Pool:
     """CycleGAN's history of generated images: the discriminator sees old fakes half the time."""
 
     def __init__(self, size: int, generator: torch.Generator) -> None:
-        self.size, self.items, self.gen = size, [], generator
+        self.size, self.gen = size, generator
+        self.items: list[torch.Tensor] = []
 
     def query(self, images: torch.Tensor) -> torch.Tensor:
         if self.size == 0:
@@ -340,20 +341,21 @@ class CycleGANTrainer:
             if dy == 0 and dx == 0:
                 dx = 1
             losses["shift"] = shift_loss(self.G, real, dy, dx, fake_sim)
+        features = self.features
         sim_features = None  # the frozen policy's view of the simulator batch, shared below
-        if self.features is not None and (cfg.lambda_policy > 0 or self.D_feat is not None):
+        if features is not None and (cfg.lambda_policy > 0 or self.D_feat is not None):
             with torch.no_grad():
-                sim_features = self.features((sim + 1) / 2)
-        if sim_features is not None and cfg.lambda_policy > 0:
-            got = self.features((self.G(fake_real) + 1) / 2)
+                sim_features = features((sim + 1) / 2)
+        if features is not None and sim_features is not None and cfg.lambda_policy > 0:
+            got = features((self.G(fake_real) + 1) / 2)
             losses["policy"] = (F.mse_loss(got, sim_features)
                                 / (sim_features.pow(2).mean() + 1e-6))
-        if self.D_feat is not None:
-            losses["feature"] = lsgan_loss(self.D_feat(self.features((fake_sim + 1) / 2)), True)
+        if self.D_feat is not None and features is not None:
+            losses["feature"] = lsgan_loss(self.D_feat(features((fake_sim + 1) / 2)), True)
         weights = {"gan": 1.0, "cycle": cfg.lambda_cycle, "identity": cfg.lambda_identity,
                    "shift": cfg.lambda_shift, "policy": cfg.lambda_policy,
                    "feature": cfg.lambda_feature}
-        total = sum(weights[k] * v for k, v in losses.items())
+        total = cast(torch.Tensor, sum(weights[k] * v for k, v in losses.items()))
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
         self.opt_g.step()
@@ -364,9 +366,9 @@ class CycleGANTrainer:
         d_loss = 0.5 * (lsgan_loss(self.D_sim(sim), True) + lsgan_loss(self.D_sim(old_sim), False)
                         + lsgan_loss(self.D_real(real), True)
                         + lsgan_loss(self.D_real(old_real), False))
-        if self.D_feat is not None:
+        if self.D_feat is not None and features is not None and sim_features is not None:
             with torch.no_grad():
-                f_fake = self.features((old_sim + 1) / 2)
+                f_fake = features((old_sim + 1) / 2)
             d_loss = d_loss + 0.5 * (lsgan_loss(self.D_feat(sim_features), True)
                                      + lsgan_loss(self.D_feat(f_fake), False))
         self.opt_d.zero_grad(set_to_none=True)

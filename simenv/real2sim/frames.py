@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-Frames = NDArray[np.uint8]
+Frames = NDArray[Any]  # uint8 (N, H, W, 3) or one (H, W, 3) frame
 FORMAT = "simenv-translator-1"
 
 

@@ -117,7 +117,7 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
         env_kwargs = {**getattr(policy, "env_kwargs", {}), **(env_kwargs or {})}
     kwargs = _sim_kwargs(env_kwargs, size)
     probe = gym.make(env_id, **kwargs)
-    size = tuple(probe.unwrapped.camera_size)
+    size = tuple(probe.unwrapped.camera_size)  # type: ignore[attr-defined]
     probe.close()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -135,10 +135,12 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
                               env_kwargs=kwargs, progress=progress)
         np.savez_compressed(cache, frames=sim_set)
     config = dict(config or {})
-    info = {"env_id": env_id, "env_kwargs": {k: list(v) if isinstance(v, tuple) else v
-                                             for k, v in kwargs.items()},
-            "real": str(real) if not isinstance(real, np.ndarray) else "array"}
+    info: dict[str, Any] = {
+        "env_id": env_id,
+        "env_kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},
+        "real": str(real) if not isinstance(real, np.ndarray) else "array"}
     start = time.perf_counter()
+    translator: Any
     if method == "cyclegan":
         cfg = CycleGANConfig.from_dict({"seed": seed, **config})
         uses_policy = cfg.lambda_policy > 0 or cfg.lambda_feature > 0
@@ -233,7 +235,7 @@ def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.
         raise ValueError("the policy does not say which env it was trained on")
     env_kwargs = dict(getattr(policy, "env_kwargs", {}))
     sim = gym.make(env_id, **env_kwargs)
-    space, size = sim.observation_space, tuple(sim.unwrapped.camera_size)
+    space, size = sim.observation_space, tuple(sim.unwrapped.camera_size)  # type: ignore[attr-defined]
     sim.close()
     source = camera if isinstance(camera, CameraSource) else CameraSource(camera, size)
     real = RealWorldEnv.like(env_id, source, env_kwargs, act=act,

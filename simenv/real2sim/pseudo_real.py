@@ -169,7 +169,7 @@ def record_video(env_id: str, path: str | os.PathLike[str], episodes: int = 1, s
                     vectors.setdefault(key, []).append(obs[key])
         rate = fps or int(env.metadata.get("render_fps", 10))
     out = write_video(path, frames, fps=rate)
-    np.savez_compressed(vectors_path(out), **{k: np.stack(v) for k, v in vectors.items()})
+    np.savez_compressed(vectors_path(out), **{k: np.stack(v) for k, v in vectors.items()})  # type: ignore[arg-type]
     return out
 
 

@@ -68,6 +68,7 @@ class RealToSimWrapper(gym.ObservationWrapper[dict[str, np.ndarray], Any, dict[s
 
 
 class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
+    observation_space: spaces.Dict  # type: ignore[assignment]  # always a Dict
     """A real robot as a Gymnasium env with the simulated env's spaces.
 
     Args:
@@ -92,11 +93,11 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
                  max_episode_steps: int | None = None, render_mode: str | None = None) -> None:
         if not isinstance(observation_space, spaces.Dict):
             raise ValueError(f"observation_space must be a Dict space, got {observation_space}")
-        images = [k for k, s in observation_space.spaces.items() if len(s.shape) == 3]
+        images = [k for k, s in observation_space.spaces.items() if len(s.shape or ()) == 3]
         if images != ["rgb"] and images != []:
             raise ValueError(f"a camera gives RGB only; the observation has image keys {images} "
                              "(use obs_mode='rgb' for the policy you run on a real camera)")
-        shape = observation_space["rgb"].shape[:2] if images else None
+        shape = (observation_space["rgb"].shape or ())[:2] if images else None
         if shape is not None and tuple(camera.size) != tuple(shape):
             raise ValueError(f"camera size {camera.size} differs from the observation's "
                              f"{shape}; open the CameraSource with size={shape}")
@@ -176,7 +177,7 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
                               and self._steps >= self.max_episode_steps)
         return obs, 0.0, bool(terminated), bool(truncated), {**info, **extra}
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         return self._frame
 
     def close(self) -> None:

@@ -308,7 +308,9 @@ def _jpeg(img: Image, quality: int) -> Image:
         ok, buf = cv2.imencode(".jpg", cv2.cvtColor(im, cv2.COLOR_RGB2BGR), params)
         if not ok:  # pragma: no cover - OpenCV only fails on unsupported input
             raise ValueError(f"JPEG encoding failed for an image of shape {im.shape}")
-        return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        assert decoded is not None
+        return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
 
     return _per_image(img, one)
 
@@ -353,7 +355,7 @@ def depth_noise(
         z = np.where(valid, z, np.float32(0.0))
     elif sigma == 0.0 and edge_holes == 0.0 and dropout == 0.0:
         return z
-    out = z.copy()
+    out: Depth = z.copy()
     if sigma > 0.0:
         n = standard_normal(rng, z.shape)
         n *= np.float32(sigma) * z * z  # zero where z == 0: missing stays missing
@@ -363,7 +365,7 @@ def depth_noise(
         z2 = z.reshape(z.shape[0], z.shape[1])
         jump_x = np.abs(np.diff(z2, axis=1)) > edge_threshold
         jump_y = np.abs(np.diff(z2, axis=0)) > edge_threshold
-        edge = np.zeros(z2.shape, dtype=np.uint8)
+        edge: np.ndarray = np.zeros(z2.shape, dtype=np.uint8)
         edge[:, :-1] |= jump_x
         edge[:, 1:] |= jump_x
         edge[:-1, :] |= jump_y

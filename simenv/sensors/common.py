@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-Image = NDArray[np.uint8]
-Depth = NDArray[np.float32]
+Image = NDArray[Any]  # uint8 (H, W, 3) or (N, H, W, 3); cv2 returns untyped arrays
+Depth = NDArray[Any]  # float32 metres (H, W) or (H, W, 1), 0 = no measurement
 
 
 def check_image(img: Any) -> Image:

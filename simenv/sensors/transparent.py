@@ -44,7 +44,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -125,7 +125,7 @@ def _field(shape: tuple[int, int], rng: np.random.Generator, cell: int) -> NDArr
 
 
 @lru_cache(maxsize=16)
-def _disc(width: int) -> NDArray[np.uint8]:
+def _disc(width: int) -> NDArray[Any]:
     """An elliptical (2 width + 1)-pixel structuring element."""
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
     k.setflags(write=False)
@@ -157,7 +157,7 @@ def _transparent_depth(
     missing, see_through = _fractions(missing, see_through)
     k1 = round(missing * n)
     k2 = min(round((missing + see_through) * n), n)
-    out = z.copy()
+    out: Depth = z.copy()
     flat = out.reshape(-1)
     if k1 > 0 or k2 < n or surface_noise > 0.0:
         f = _field(z.shape, rng, cell).reshape(-1)[idx]
@@ -372,7 +372,7 @@ def _check_k(k: Any) -> tuple[float, float, float, float]:
     return fx, fy, float(arr[0, 2]), float(arr[1, 2])
 
 
-def _derivative(a: NDArray[np.float32], dx: int, dy: int) -> NDArray[np.float32]:
+def _derivative(a: NDArray[np.float32], dx: int, dy: int) -> NDArray[Any]:
     """Derivative along x (``dx=1``) or y (``dy=1``) per pixel: the central difference
     ``(a[i+1] - a[i-1]) / 2``, one-sided (``a[1] - a[0]``) at the image border."""
     d = cv2.Sobel(a, cv2.CV_32F, dx, dy, ksize=1, scale=0.5, borderType=cv2.BORDER_REPLICATE)
@@ -383,7 +383,7 @@ def _derivative(a: NDArray[np.float32], dx: int, dy: int) -> NDArray[np.float32]
 
 
 @lru_cache(maxsize=1)
-def _cross() -> NDArray[np.uint8]:
+def _cross() -> NDArray[Any]:
     k = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
     k.setflags(write=False)
     return k
@@ -400,7 +400,8 @@ def _undefined(w: NDArray[np.float32], max_jump: float) -> NDArray[np.bool_]:
     g = np.float32(1.0 + max_jump)
     hi = cv2.dilate(w, _cross(), borderType=cv2.BORDER_REPLICATE)
     lo = cv2.erode(w, _cross(), borderType=cv2.BORDER_REPLICATE)
-    return (hi > g * w) | (lo * g < w) | (w <= 0.0)
+    undefined: NDArray[np.bool_] = (hi > g * w) | (lo * g < w) | (w <= 0.0)
+    return undefined
 
 
 def normals_from_depth(
@@ -448,7 +449,7 @@ def normals_from_depth(
     ok = ~_undefined(inv_z, max_jump) & (norm > 0.0)
     scale = np.zeros((h, w), np.float32)
     np.divide(np.float32(1.0), norm, out=scale, where=ok)
-    return cv2.merge([nx * scale, ny * scale, nz * scale])
+    return cast(NDArray[np.float32], cv2.merge([nx * scale, ny * scale, nz * scale]))
 
 
 def boundary_map(

@@ -135,7 +135,7 @@ def _run_ray(trials: list[Trial], out: Path, workers: int, address: str | None,
     except ImportError:
         raise ValueError(_RAY_HINT) from None
 
-    class _Tick(tune.Callback):  # type: ignore[misc]
+    class _Tick(tune.Callback):
         def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any
                               ) -> None:
             tick()
