@@ -84,9 +84,9 @@ def instances(slots: list[Slot], aspect: float) -> Instances:
     rgba = _cat([sc.rgba for sc in scenes], 4)
     radius = _cat([sc.mesh_radius[sc.mesh] for sc in scenes]) * np.max(np.abs(scale), axis=1,
                                                                        initial=0.0)
-    keep = _cat([sc.visible for sc in scenes]).astype(bool) & (rgba[:, 3] > 0)
-    keep &= _in_frustum(pos - cam_pos, cam_rot, radius, fovy, near, far, aspect)
-    keep = np.flatnonzero(keep)
+    drawn = _cat([sc.visible for sc in scenes]).astype(bool) & (rgba[:, 3] > 0)
+    drawn &= _in_frustum(pos - cam_pos, cam_rot, radius, fovy, near, far, aspect)
+    keep = np.flatnonzero(drawn)
     pos, rot, scale = pos[keep], rot[keep], scale[keep]
     m = len(keep)
     with np.errstate(divide="ignore"):
@@ -117,7 +117,7 @@ def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, fovy: 
     local = np.einsum("ni,nij->nj", rel, cam_rot)  # camera frame
     depth = -local[:, 2]
     ty = np.tan(np.radians(fovy) / 2)
-    inside = (depth + radius > near) & (depth - radius < far)
+    inside: np.ndarray = (depth + radius > near) & (depth - radius < far)
     for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
         # signed distance to the side planes |c| = t * depth, along their unit normals
         inside &= (np.abs(c) - t * depth) / np.sqrt(1 + t * t) < radius

@@ -252,7 +252,7 @@ class MujocoScene:
     @property
     def texture_size(self) -> int:
         """The largest texture edge in the model, rounded up to a power of two."""
-        edges = [max(t.image.shape[-3:-1]) for t in self.scene.textures] or [1]
+        edges = [int(max(t.image.shape[-3:-1])) for t in self.scene.textures] or [1]
         return 1 << (max(edges) - 1).bit_length()
 
     def set_camera(self, camera: int | str | Camera) -> None:
@@ -316,15 +316,26 @@ class MujocoScene:
                 shift = 2 * step * np.floor(0.5 * (to_camera @ axes[:, k]) / step + 0.5)
                 scene.position[i] = scene.position[i] + shift * axes[:, k]
 
+    def _material(self, values: np.ndarray, default: Any, use: np.ndarray | None = None
+                  ) -> np.ndarray:
+        """A material field per instance where it has a material (``use``), else
+        ``default``."""
+        st = self._static
+        use = st.has_material if use is None else use
+        if not self.model.nmat:
+            return np.broadcast_to(np.asarray(default), (len(st.geom), *values.shape[1:]))
+        picked = values[st.material]
+        out: np.ndarray = np.where(use.reshape(-1, *[1] * (picked.ndim - 1)), picked, default)
+        return out
+
     def _update_materials(self) -> None:
         model, st, scene = self.model, self._static, self.scene
-        g, m, has_mat = st.geom, st.material, st.has_material
-        geom_rgba = model.geom_rgba[g]
-        use_mat = has_mat & np.all(geom_rgba == _DEFAULT_RGBA, axis=1)
-        scene.rgba[:] = np.where(use_mat[:, None], model.mat_rgba[m], geom_rgba)
-        scene.specular[:] = np.where(has_mat, model.mat_specular[m], 0.5)
-        scene.shininess[:] = np.where(has_mat, model.mat_shininess[m], 0.5)
-        scene.emission[:] = np.where(has_mat, model.mat_emission[m], 0.0)
+        geom_rgba = model.geom_rgba[st.geom]
+        use_mat = st.has_material & np.all(geom_rgba == _DEFAULT_RGBA, axis=1)
+        scene.rgba[:] = self._material(model.mat_rgba, geom_rgba, use_mat)
+        scene.specular[:] = self._material(model.mat_specular, 0.5)
+        scene.shininess[:] = self._material(model.mat_shininess, 0.5)
+        scene.emission[:] = self._material(model.mat_emission, 0.0)
         scene.visible[:] = np.asarray(self.geomgroup, bool)[st.group]
         key = b"".join(np.ascontiguousarray(a).tobytes() for a in (
             model.mat_texid, model.mat_texrepeat, model.mat_texuniform, model.geom_size))
@@ -334,6 +345,9 @@ class MujocoScene:
 
     def _update_texture_mapping(self) -> None:
         model, st, scene = self.model, self._static, self.scene
+        if not model.nmat or not len(self._textures):
+            scene.texture[:] = -1
+            return
         m = st.material
         texid = np.where(st.has_material, model.mat_texid[m, _RGB_ROLE], -1)
         index = np.where(texid >= 0, self._tex_index[np.maximum(texid, 0)], -1)
@@ -360,10 +374,10 @@ class MujocoScene:
     def _update_lights(self, data: Any) -> None:
         model, scene = self.model, self.scene
         if self._head_slot >= 0:
-            head, j = model.vis.headlight, self._head_slot
-            scene.light_ambient[j] = head.ambient
-            scene.light_diffuse[j] = head.diffuse
-            scene.light_specular[j] = head.specular
+            head, h = model.vis.headlight, self._head_slot
+            scene.light_ambient[h] = head.ambient
+            scene.light_diffuse[h] = head.diffuse
+            scene.light_specular[h] = head.specular
         i, j = self._model_lights, self._model_slots
         if not len(i):
             return

@@ -74,7 +74,8 @@ class BatchFrame:
         ``transparent_depth``)."""
         if self.depth is None or self.transparent_depth is None:
             raise ValueError("surface_depth needs the depth and transparent_depth outputs")
-        return np.minimum(self.depth, self.transparent_depth)
+        out: np.ndarray = np.minimum(self.depth, self.transparent_depth)
+        return out
 
 
 class BatchRenderer:

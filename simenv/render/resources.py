@@ -56,7 +56,7 @@ class MeshArena:
             self._entries[mid] = entry
         self._ids[mesh.key] = mid
         self.vertices += len(mesh.positions)
-        self.indices += mesh.indices.size  # type: ignore[union-attr]
+        self.indices += mesh.indices.size
         self.pending.append(mid)
         return mid
 
@@ -80,7 +80,7 @@ class MeshArena:
             if e is not None:
                 e.base, e.first = self.vertices, self.indices
                 self.vertices += len(e.mesh.positions)
-                self.indices += e.mesh.indices.size  # type: ignore[union-attr]
+                self.indices += e.mesh.indices.size
         self.generation += 1
         self.pending.clear()
         self.needs_rewrite = True
@@ -91,7 +91,7 @@ class MeshArena:
         out = np.zeros((len(self._entries), 4), np.int64)
         for mid, e in enumerate(self._entries):
             if e is not None:
-                out[mid] = (e.mesh.indices.size, e.first, e.base,  # type: ignore[union-attr]
+                out[mid] = (e.mesh.indices.size, e.first, e.base,
                             e.mesh.lighting == "pixel")
         return out
 
@@ -105,9 +105,9 @@ class MeshArena:
             if e is None:
                 continue
             m = e.mesh
-            verts = np.concatenate([m.positions, m.normals, m.uvs], axis=1)  # type: ignore[list-item]
+            verts = np.concatenate([m.positions, m.normals, m.uvs], axis=1)
             out.append((e.base, e.first, verts.astype(np.float32).tobytes(),
-                        m.indices.astype(np.uint32).tobytes()))  # type: ignore[union-attr]
+                        m.indices.astype(np.uint32).tobytes()))
         return out
 
 

@@ -51,7 +51,6 @@ def _vec(value: Sequence[float] | np.ndarray, n: int, name: str) -> np.ndarray:
     return arr
 
 
-@dataclass(eq=False)
 class MeshData:
     """A triangle mesh in its local frame, uploaded once and shared by instances.
 
@@ -67,29 +66,26 @@ class MeshData:
             coarse meshes: a box's face as one quad looks like a subdivided one).
     """
 
-    positions: np.ndarray
-    normals: np.ndarray
-    uvs: np.ndarray | None = None
-    indices: np.ndarray | None = None
-    name: str = ""
-    lighting: Lighting = "vertex"
-
-    def __post_init__(self) -> None:
-        self.positions = np.ascontiguousarray(self.positions, np.float32).reshape(-1, 3)
-        self.normals = np.ascontiguousarray(self.normals, np.float32).reshape(-1, 3)
+    def __init__(self, positions: np.ndarray, normals: np.ndarray,
+                 uvs: np.ndarray | None = None, indices: np.ndarray | None = None,
+                 name: str = "", lighting: Lighting = "vertex") -> None:
+        self.name = name
+        self.positions = np.ascontiguousarray(positions, np.float32).reshape(-1, 3)
+        self.normals = np.ascontiguousarray(normals, np.float32).reshape(-1, 3)
         n = len(self.positions)
         if self.normals.shape != (n, 3):
-            raise ValueError(f"mesh {self.name!r}: {n} positions but {len(self.normals)} normals")
-        uvs = np.zeros((n, 2), np.float32) if self.uvs is None else self.uvs
-        self.uvs = np.ascontiguousarray(uvs, np.float32).reshape(-1, 2)
+            raise ValueError(f"mesh {name!r}: {n} positions but {len(self.normals)} normals")
+        self.uvs = np.ascontiguousarray(np.zeros((n, 2)) if uvs is None else uvs,
+                                        np.float32).reshape(-1, 2)
         if self.uvs.shape != (n, 2):
-            raise ValueError(f"mesh {self.name!r}: {n} positions but {len(self.uvs)} uvs")
-        idx = np.arange(n - n % 3) if self.indices is None else self.indices
+            raise ValueError(f"mesh {name!r}: {n} positions but {len(self.uvs)} uvs")
+        idx = np.arange(n - n % 3) if indices is None else indices
         self.indices = np.ascontiguousarray(idx, np.uint32).reshape(-1, 3)
         if len(self.indices) and int(self.indices.max()) >= n:
-            raise ValueError(f"mesh {self.name!r}: an index points past its {n} vertices")
-        if self.lighting not in LIGHTINGS:
-            raise ValueError(f"unknown lighting {self.lighting!r}; valid: {', '.join(LIGHTINGS)}")
+            raise ValueError(f"mesh {name!r}: an index points past its {n} vertices")
+        if lighting not in LIGHTINGS:
+            raise ValueError(f"unknown lighting {lighting!r}; valid: {', '.join(LIGHTINGS)}")
+        self.lighting: Lighting = lighting
 
     @classmethod
     def indexed(cls, positions: np.ndarray, normals: np.ndarray, uvs: np.ndarray | None = None,
