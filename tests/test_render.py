@@ -92,7 +92,10 @@ def test_box_depth_and_segmentation_are_exact(renderer: BatchRenderer) -> None:
     renderer.set_scene(0, None)
 
 
-def test_a_scene_renders_the_same_alone_and_in_a_batch(renderer: BatchRenderer) -> None:
+@pytest.mark.parametrize("scene_data", ["uniform", "storage"])
+def test_a_scene_renders_the_same_alone_and_in_a_batch(scene_data: str) -> None:
+    renderer = BatchRenderer(4, SIZE, texture_layers=0,
+                             scene_data=scene_data)  # type: ignore[arg-type]
     scenes = [lit_scene(seed) for seed in range(4)]
     renderer.set_scene(0, scenes[2])
     alone = renderer.render(ALL)
@@ -105,8 +108,8 @@ def test_a_scene_renders_the_same_alone_and_in_a_batch(renderer: BatchRenderer) 
     assert (alone.segmentation[0] == batch.segmentation[2]).mean() > 0.999
     np.testing.assert_allclose(alone.depth[0], batch.depth[2], atol=1e-4)
     assert len({batch.rgb[i].tobytes() for i in range(4)}) == 4  # four different views
-    for slot in range(4):
-        renderer.set_scene(slot, None)
+    assert renderer.scene_data == scene_data
+    renderer.close()
 
 
 def test_no_scene_spills_into_a_neighbouring_tile(renderer: BatchRenderer) -> None:
@@ -296,8 +299,12 @@ def agreement(ours, theirs) -> tuple[float, float, float]:
     return seg, depth, mae
 
 
-@pytest.mark.parametrize("tessellation, max_mae", [("mujoco", 0.5), ("minimal", 3.0)])
-def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float) -> None:
+@pytest.mark.parametrize("tessellation, max_mae, scene_data", [
+    ("mujoco", 0.5, "auto"), ("minimal", 3.0, "auto"), ("minimal", 3.0, "storage")])
+def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
+                                            scene_data: str) -> None:
+    """Every geom type, 2D and cube textures, spot and directional lights, emission, glass;
+    ``scene_data="storage"`` is the GPU path (one draw call for all scenes)."""
     model = mujoco.MjModel.from_xml_string(SYNTHETIC)
     data = mujoco.MjData(model)
     mujoco.mj_forward(model, data)
@@ -305,14 +312,16 @@ def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float) -
     theirs = ref.render(data, 0, SIZE, rgb=True, depth=True, segmentation=True)
     ref.close()
     scene = MujocoScene(model, "c", tessellation=tessellation)  # type: ignore[arg-type]
-    with BatchRenderer(1, SIZE, texture_size=scene.texture_size,
-                       texture_layers=scene.texture_layers) as r:
-        r.set_scene(0, scene.update(data))
+    with BatchRenderer(3, SIZE, texture_size=scene.texture_size,
+                       texture_layers=scene.texture_layers,
+                       scene_data=scene_data) as r:  # type: ignore[arg-type]
+        r.set_scene(1, scene.update(data))
         frame = r.render(ALL)
-    ours = type("Frame", (), {k: getattr(frame, k)[0] for k in ("rgb", "depth", "segmentation")})
+    assert np.all(frame.segmentation[[0, 2]] == -1)
+    ours = type("Frame", (), {k: getattr(frame, k)[1] for k in ("rgb", "depth", "segmentation")})
     seg, depth, mae = agreement(ours, theirs)
     assert seg > 0.99 and depth > 0.99 and mae < max_mae, (seg, depth, mae)
-    assert not np.any(frame.segmentation[0] == model.ngeom - 1)  # alpha 0: not drawn
+    assert not np.any(frame.segmentation[1] == model.ngeom - 1)  # alpha 0: not drawn
 
 
 FAMILIES = {

@@ -1,0 +1,194 @@
+"""The batch renderer alone against MuJoCo's ``mjr_render``, on the MuJoCo families' real
+scenes, in one run.
+
+    python benchmarks/bench_render.py                     # N = 1, 16, 64 at 84x84, both families
+    python benchmarks/bench_render.py --n 1,16,64,256,1024 --families IndoorNav --out DIR
+
+For each family, ``--distinct`` environments (nominal DR, different seeds, a few random steps
+apart) give the scenes; scene slot i draws environment i mod ``--distinct`` from its own
+camera. Both renderers do the same per-frame work an environment's observe step does: read
+the poses from ``MjData`` (``MujocoScene.update`` / ``mjv_updateScene``), draw, and read the
+image back:
+
+- ``rgb``: colour only;
+- ``obs``: what the family's observation needs. IndoorNav: colour, depth and segmentation
+  (``MujocoRenderer``: one ``mjr_render`` for colour and depth, one for segmentation);
+  TransparentGrasp: colour, depth behind the glass, the glass surface's depth and
+  segmentation (``MujocoRenderer``: three renders, as the env does).
+
+``mjr_render`` draws one frame per call whatever N is, so its frames/s is measured once per
+mode. Prints a Markdown table and writes ``render.json`` (machine, device, load, numbers) to
+``--out``. Use ``LP_NUM_THREADS=0`` on llvmpipe (the Makefile and the tests set it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+
+import simenv  # noqa: F401  (registers the environments)
+from simenv.render import BatchRenderer, MujocoScene
+from simenv.rendering import MujocoRenderer
+from simenv.viz import markdown_table
+
+ROOT = Path(__file__).resolve().parents[1]
+FAMILIES: dict[str, dict[str, Any]] = {
+    "IndoorNav": {"id": "simenv/IndoorNav-v0", "camera": "robot/camera",
+                  "groups": (1, 0, 1, 1, 0, 0), "glass": False},
+    "TransparentGrasp": {"id": "simenv/TransparentGrasp-v0", "camera": "front",
+                         "groups": (1, 1, 1, 0, 0, 0), "glass": True},
+}
+OUTPUTS = {"rgb": ("rgb",), "obs": ("rgb", "depth", "segmentation")}
+
+
+def states(family: str, distinct: int, size: tuple[int, int]) -> list[tuple[Any, Any]]:
+    """``distinct`` (model, data) pairs of the family at nominal DR."""
+    spec = FAMILIES[family]
+    out = []
+    for seed in range(distinct):
+        env = gym.make(spec["id"], randomization="none", camera_size=size)
+        env.reset(seed=seed)
+        for _ in range(3):
+            env.step(env.action_space.sample())
+        base = env.unwrapped
+        out.append((base.model, copy.copy(base.data)))
+        env.close()
+    return out
+
+
+def timed(step: Callable[[], None], frames: int, seconds: float) -> float:
+    """Frames per second of ``step`` (which draws ``frames`` frames), after one warm-up."""
+    step()
+    start, calls = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds or calls < 2:
+        step()
+        calls += 1
+    return frames * calls / (time.perf_counter() - start)
+
+
+def mujoco_fps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str,
+               seconds: float) -> float:
+    """``MujocoRenderer`` (``mjr_render``) frames/s, cycling through the scenes."""
+    spec = FAMILIES[family]
+    option = mujoco.MjvOption()
+    option.geomgroup[:] = spec["groups"]
+    glass_option = mujoco.MjvOption()
+    glass_option.geomgroup[:] = (0, 0, 1, 0, 0, 0)
+    renderers = [MujocoRenderer(m) for m, _ in pairs]
+    cams = [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_CAMERA, spec["camera"]) for m, _ in pairs]
+
+    def one(i: int) -> None:
+        r, (_, d), cam = renderers[i], pairs[i], cams[i]
+        if mode == "rgb":
+            r.render(d, cam, size, option=option)
+            return
+        r.render(d, cam, size, rgb=True, depth=True, option=option)
+        if spec["glass"]:
+            r.render(d, cam, size, rgb=False, depth=True, option=glass_option)
+        r.render(d, cam, size, rgb=False, segmentation=True, option=option)
+
+    def step() -> None:
+        for i in range(len(pairs)):
+            one(i)
+
+    try:
+        return timed(step, len(pairs), seconds)
+    finally:
+        for r in renderers:
+            r.close()
+
+
+def batch_fps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], n: int,
+              mode: str, seconds: float, device: int | None) -> tuple[float, float, str]:
+    """Batch renderer frames/s for ``n`` scenes per pass, the share of time spent in the
+    scene updates, and the device it ran on."""
+    spec = FAMILIES[family]
+    scenes = [MujocoScene(pairs[i % len(pairs)][0], spec["camera"], geomgroup=spec["groups"])
+              for i in range(n)]
+    data = [pairs[i % len(pairs)][1] for i in range(n)]
+    layers = max(s.texture_layers for s in scenes)
+    outputs = OUTPUTS[mode] + (("transparent_depth",) if mode == "obs" and spec["glass"] else ())
+    with BatchRenderer(n, size, texture_size=max(s.texture_size for s in scenes),
+                       texture_layers=layers, device=device) as r:
+        for i, s in enumerate(scenes):
+            r.set_scene(i, s.scene)
+        spent = [0.0]
+
+        def step() -> None:
+            t = time.perf_counter()
+            for s, d in zip(scenes, data):
+                s.update(d)
+            spent[0] += time.perf_counter() - t
+            r.render(outputs)
+
+        start = time.perf_counter()
+        fps = timed(step, n, seconds)
+        share = spent[0] / (time.perf_counter() - start)
+        device_name = f"{r.device.vendor} / {r.device.renderer} ({r.scene_data} scene data)"
+    return fps, share, device_name
+
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "mujoco": mujoco.__version__, "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS"),
+            "date": time.strftime("%Y-%m-%d %H:%M"), "load_before": os.getloadavg()}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", default="1,16,64", help="scenes per pass, comma-separated")
+    p.add_argument("--families", default="IndoorNav,TransparentGrasp")
+    p.add_argument("--modes", default="rgb,obs", help="rgb and/or obs (see the docstring)")
+    p.add_argument("--size", type=int, default=84, help="image height and width")
+    p.add_argument("--distinct", type=int, default=4, help="different scenes per family")
+    p.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    p.add_argument("--device", type=int, default=None, help="EGL device index")
+    p.add_argument("--no-mujoco", action="store_true", help="skip the mjr_render baseline")
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
+                   help="folder for render.json")
+    args = p.parse_args(argv)
+    info = machine()
+    size = (args.size, args.size)
+    counts = [int(v) for v in args.n.split(",")]
+    rows, device = [], "?"
+    for family in args.families.split(","):
+        pairs = states(family, args.distinct, size)
+        for mode in args.modes.split(","):
+            ref = None if args.no_mujoco else mujoco_fps(family, pairs, size, mode, args.seconds)
+            for n in counts:
+                fps, share, device = batch_fps(family, pairs, size, n, mode, args.seconds,
+                                               args.device)
+                rows.append({"family": family, "outputs": mode, "N": n,
+                             "batch frames/s": round(fps), "update share": round(share, 2),
+                             "mjr_render frames/s": None if ref is None else round(ref),
+                             "ratio": None if ref is None else round(fps / ref, 2)})
+                print(rows[-1], flush=True)
+    result = {"machine": info | {"load_after": os.getloadavg()}, "device": device,
+              "size": size, "results": rows}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "render.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nBatch renderer vs mjr_render, {size[0]}x{size[1]}, {device}, "
+          f"load {result['machine']['load_before'][0]:.1f} -> {os.getloadavg()[0]:.1f}\n")
+    print(markdown_table(rows))
+    return result
+
+
+if __name__ == "__main__":
+    main()
