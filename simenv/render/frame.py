@@ -68,6 +68,16 @@ def _cat(arrays: list[np.ndarray], *shape: int) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros((0, *shape))
 
 
+def _global(per_scene: list[np.ndarray], local: list[np.ndarray], count: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated per-scene tables and, per instance, its index into them (``local``
+    indexes its own scene's table; -1 stays -1)."""
+    sizes = np.array([len(t) for t in per_scene], np.int64)
+    base = np.repeat(np.cumsum(sizes) - sizes, count)
+    idx = _cat(local).astype(np.int64)
+    return _cat(per_scene), np.where(idx >= 0, idx + base, -1)
+
+
 def instances(slots: list[Slot], aspect: float) -> Instances:
     """Attribute rows of every drawn instance of every slot: visible, not fully transparent,
     inside its camera's frustum. One vectorised pass over all scenes."""
@@ -82,8 +92,10 @@ def instances(slots: list[Slot], aspect: float) -> Instances:
     rot = _cat([sc.rotation for sc in scenes], 3, 3)
     scale = _cat([sc.scale for sc in scenes], 3)
     rgba = _cat([sc.rgba for sc in scenes], 4)
-    radius = _cat([sc.mesh_radius[sc.mesh] for sc in scenes]) * np.max(np.abs(scale), axis=1,
-                                                                       initial=0.0)
+    local_mesh = [sc.mesh for sc in scenes]
+    mesh_radius, mesh_index = _global([sc.mesh_radius for sc in scenes], local_mesh, count)
+    arena_ids, _ = _global([s.meshes for s in slots], local_mesh, count)
+    radius = mesh_radius[mesh_index] * np.max(np.abs(scale), axis=1, initial=0.0)
     drawn = _cat([sc.visible for sc in scenes]).astype(bool) & (rgba[:, 3] > 0)
     drawn &= _in_frustum(pos - cam_pos, cam_rot, radius, fovy, near, far, aspect)
     keep = np.flatnonzero(drawn)
@@ -101,13 +113,30 @@ def instances(slots: list[Slot], aspect: float) -> Instances:
         np.concatenate([rot * scale[:, None, :], pos[:, :, None]], axis=2).reshape(m, 12),
         normal[:, 0], offset[:, :1], normal[:, 1], offset[:, 1:], normal[:, 2], rgba[keep],
         material, _cat([sc.texture_repeat for sc in scenes], 3)[keep]], axis=1)
+    layer, mode = _texturing(slots, count)
     ints = np.stack([np.repeat([s.index for s in slots], count).astype(np.int64),
-                     _cat([sc.segment for sc in scenes]), _texture_layers(slots),
-                     _cat([_mode(sc) for sc in scenes])], axis=1)[keep]
-    mesh = _cat([s.meshes[s.scene.mesh] for s in slots]).astype(np.int64)[keep]
+                     _cat([sc.segment for sc in scenes]), layer, mode], axis=1)[keep]
     distance = np.linalg.norm(pos - cam_pos[keep], axis=1) - _cat(
         [sc.radius for sc in scenes])[keep]
-    return Instances(floats.astype(np.float32), ints.astype(np.int32), mesh, distance)
+    return Instances(floats.astype(np.float32), ints.astype(np.int32),
+                     arena_ids[mesh_index[keep]].astype(np.int64), distance)
+
+
+def _texturing(slots: list[Slot], count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Texture-array layer (-1: untextured) and mapping code (0 none, 1 uv, 2 planar,
+    3 cube, +16 sRGB) of every instance."""
+    scenes = [s.scene for s in slots]
+    first, tex = _global([sc.texture_layer_offsets for sc in scenes],
+                         [sc.texture for sc in scenes], count)
+    srgb = _cat([sc.texture_srgb for sc in scenes]).astype(bool)
+    textured = tex >= 0
+    safe = np.maximum(tex, 0)
+    base = np.repeat([s.layer_base for s in slots], count)
+    layer = np.where(textured, base + first[safe], -1) if len(first) else np.full(len(tex), -1)
+    mode = np.where(textured, _cat([sc.mapping for sc in scenes]) + 1, 0)
+    if len(srgb):
+        mode = mode + 16 * (textured & srgb[safe])
+    return layer, mode
 
 
 def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, fovy: np.ndarray,
@@ -124,26 +153,6 @@ def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, fovy: 
     return inside
 
 
-def _texture_layers(slots: list[Slot]) -> np.ndarray:
-    """Texture-array layer of every instance (-1: untextured)."""
-    out = []
-    for s in slots:
-        tex, first = s.scene.texture, s.scene.texture_layer_offsets
-        out.append(np.where(tex >= 0, s.layer_base + first[np.maximum(tex, 0)], -1)
-                   if len(first) else np.full(len(tex), -1))
-    return _cat(out)
-
-
-def _mode(scene: Scene) -> np.ndarray:
-    """Texture mapping code of every instance (0 none, 1 uv, 2 planar, 3 cube, +16 sRGB)."""
-    tex = scene.texture
-    textured = tex >= 0
-    mode = np.where(textured, scene.mapping + 1, 0)
-    if len(scene.texture_srgb):
-        mode = mode + 16 * (textured & scene.texture_srgb[np.maximum(tex, 0)])
-    return mode
-
-
 def features(scene: Scene) -> int:
     """Shader feature bits the scene's textures need."""
     return (shaders.CUBE_TEXTURES * bool(np.any(scene.texture_cube))
@@ -156,7 +165,7 @@ def scene_rows(scenes: list[Scene | None], aspect: float
     the kinds of each scene's lights. Empty slots get zeros."""
     rows = np.zeros((len(scenes), shaders.SCENE_WIDTH, 4), np.float64)
     kinds: list[tuple[int, ...]] = [()] * len(scenes)
-    used = [i for i, sc in enumerate(scenes) if sc is not None]
+    used = np.array([i for i, sc in enumerate(scenes) if sc is not None], np.int64)
     present = [sc for sc in scenes if sc is not None]
     if not present:
         return rows.astype(np.float32), kinds
@@ -173,37 +182,44 @@ def scene_rows(scenes: list[Scene | None], aspect: float
     rows[used, 0:4] = (proj @ view).transpose(0, 2, 1)
     rows[used, 4, :3] = pos
     rows[used, 5, :3] = [sc.ambient for sc in present]
-    rows[used, 5, 3] = [sc.num_lights for sc in present]
-    for i, sc, p, r in zip(used, present, pos, rot):
-        kinds[i] = _light_texels(sc, rows[i], p, -r[:, 2])
+    count = np.array([sc.num_lights for sc in present], np.int64)
+    rows[used, 5, 3] = count
+    kind = _light_texels(present, rows, used, count, pos, -rot[:, :, 2])
+    ends = np.cumsum(count)
+    for i, start, end in zip(used, ends - count, ends):
+        kinds[i] = tuple(kind[start:end].tolist())
     return rows.astype(np.float32), kinds
 
 
-def _light_texels(scene: Scene, row: np.ndarray, cam_pos: np.ndarray, forward: np.ndarray
-                  ) -> tuple[int, ...]:
-    """Write a scene's lights into its row; return their kinds (a headlight is a
-    directional light along the view, a spot without a cone a point light)."""
-    n = scene.num_lights
-    if n == 0:
-        return ()
-    head = scene.light_headlight
-    cutoff = scene.light_cutoff
-    kind = np.where(head, shaders.DIRECTIONAL, scene.light_kind)  # LIGHT_KINDS order = codes
+def _light_texels(scenes: list[Scene], rows: np.ndarray, used: np.ndarray, count: np.ndarray,
+                  cam_pos: np.ndarray, forward: np.ndarray) -> np.ndarray:
+    """Write every scene's lights into its row; return their kinds, concatenated (a headlight
+    is a directional light along the view, a spot without a cone a point light)."""
+    def cat(name: str, *shape: int) -> np.ndarray:
+        return _cat([getattr(sc, name) for sc in scenes], *shape)
+
+    head = cat("light_headlight").astype(bool)
+    cutoff = cat("light_cutoff")
+    kind = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS order = codes
     kind = np.where((kind == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT, kind)
-    direction = np.where(head[:, None], forward, scene.light_direction)
+    direction = np.where(head[:, None], np.repeat(forward, count, axis=0),
+                         cat("light_direction", 3))
     norm = np.linalg.norm(direction, axis=1, keepdims=True)
     direction = np.where(norm > 0, direction / np.maximum(norm, 1e-300), [0.0, 0.0, -1.0])
-    t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * np.arange(n)
-    row[t, :3] = np.where(head[:, None], cam_pos, scene.light_position)
-    row[t, 3] = kind
-    row[t + 1, :3] = direction
-    row[t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
-    row[t + 2, :3] = scene.light_ambient
-    row[t + 2, 3] = scene.light_exponent
-    row[t + 3, :3] = scene.light_diffuse
-    row[t + 4, :3] = scene.light_specular
-    row[t + 5, :3] = scene.light_attenuation
-    return tuple(int(k) for k in kind)
+    scene = np.repeat(used, count)
+    slot = np.arange(len(kind)) - np.repeat(np.cumsum(count) - count, count)
+    t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * slot
+    rows[scene, t, :3] = np.where(head[:, None], np.repeat(cam_pos, count, axis=0),
+                                  cat("light_position", 3))
+    rows[scene, t, 3] = kind
+    rows[scene, t + 1, :3] = direction
+    rows[scene, t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
+    rows[scene, t + 2, :3] = cat("light_ambient", 3)
+    rows[scene, t + 2, 3] = cat("light_exponent")
+    rows[scene, t + 3, :3] = cat("light_diffuse", 3)
+    rows[scene, t + 4, :3] = cat("light_specular", 3)
+    rows[scene, t + 5, :3] = cat("light_attenuation", 3)
+    return kind.astype(np.int64)
 
 
 def draw_list(inst: Instances, table: np.ndarray, slots_per_array: int,
