@@ -19,8 +19,9 @@ image back:
 ``mjr_render`` draws one frame per call whatever N is, so its frames/s is measured once per
 mode; "ratio" compares it with the batch renderer's frames/s including the scene updates.
 "render-only frames/s" leaves the scenes as they are between renders (the draw and read-back
-alone: what the renderer does once the updates are batched too). Prints a Markdown table and writes ``render.json`` (machine, device, load, numbers) to
-``--out``. Use ``LP_NUM_THREADS=0`` on llvmpipe (the Makefile and the tests set it).
+alone: what the renderer does once the updates are batched too). Prints a Markdown table
+and writes ``render.json`` (machine, device, load, numbers) to ``--out``. Use
+``LP_NUM_THREADS=0`` on llvmpipe (the Makefile and the tests set it).
 """
 
 from __future__ import annotations
