@@ -94,6 +94,12 @@ def _egl() -> _Egl:
     return _Egl()
 
 
+def devices() -> list[str]:
+    """The extension string of every EGL device, in index order (an NVIDIA GPU lists
+    ``EGL_NV_device_cuda``, Mesa's software rasteriser ``EGL_MESA_device_software``)."""
+    return _egl().device_extensions()
+
+
 def choose_device(device: int | None) -> int:
     """The EGL device index to use (see the module docstring)."""
     if device is None:
