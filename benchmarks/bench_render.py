@@ -3,6 +3,7 @@ scenes, in one run.
 
     python benchmarks/bench_render.py                     # N = 1, 16, 64 at 84x84, both families
     python benchmarks/bench_render.py --n 1,16,64,256,1024 --families IndoorNav --out DIR
+    python benchmarks/bench_render.py --figure docs/figures/render_parity.png  # the mosaic only
 
 For each family, ``--distinct`` environments (nominal DR, different seeds, a few random steps
 apart) give the scenes; scene slot i draws environment i mod ``--distinct`` from its own
@@ -38,11 +39,12 @@ from typing import Any
 
 import gymnasium as gym
 import mujoco
+import numpy as np
 
 import simenv  # noqa: F401  (registers the environments)
 from simenv.render import BatchRenderer, MujocoScene
 from simenv.rendering import MujocoRenderer
-from simenv.viz import markdown_table
+from simenv.viz import label_colors, markdown_table, save_png, titled_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES: dict[str, dict[str, Any]] = {
@@ -138,6 +140,36 @@ def batch_fps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], 
     return fps, render_only, device_name
 
 
+def parity_figure(path: str, frames_per_family: int = 3, size: int = 128) -> None:
+    """A mosaic: per frame, mjr_render and the batch renderer side by side (RGB, |RGB
+    difference| x4, depth, segmentation)."""
+    rows = []
+    for family, spec in FAMILIES.items():
+        option = mujoco.MjvOption()
+        option.geomgroup[:] = spec["groups"]
+        for model, data in states(family, frames_per_family, (size, size)):
+            ref = MujocoRenderer(model)
+            cam = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, spec["camera"])
+            theirs = ref.render(data, cam, (size, size), rgb=True, depth=True,
+                                segmentation=True, option=option)
+            ref.close()
+            scene = MujocoScene(model, spec["camera"], geomgroup=spec["groups"])
+            with BatchRenderer(1, (size, size), texture_size=scene.texture_size,
+                               texture_layers=scene.texture_layers) as r:
+                r.set_scene(0, scene.update(data))
+                ours = r.render(("rgb", "depth", "segmentation"))
+            diff = np.abs(ours.rgb[0].astype(int) - theirs.rgb.astype(int))
+            far = float(np.percentile(theirs.depth, 99))
+            rows.append([theirs.rgb, ours.rgb[0], np.clip(4 * diff, 0, 255).astype(np.uint8),
+                         np.minimum(theirs.depth, far), np.minimum(ours.depth[0], far),
+                         label_colors(theirs.segmentation + 1),
+                         label_colors(ours.segmentation[0] + 1)])
+    titles = ["mjr_render", "batch", "|diff| x4", "depth mjr", "depth batch", "seg mjr",
+              "seg batch"]
+    save_png(path, titled_grid(rows, titles, cell=size))
+    print(f"wrote {path}")
+
+
 def machine() -> dict[str, Any]:
     cpu = "?"
     try:
@@ -162,7 +194,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--no-mujoco", action="store_true", help="skip the mjr_render baseline")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                    help="folder for render.json")
+    p.add_argument("--figure", default=None,
+                   help="only write the side-by-side parity mosaic to this PNG")
     args = p.parse_args(argv)
+    if args.figure:
+        parity_figure(args.figure)
+        return {}
     info = machine()
     size = (args.size, args.size)
     counts = [int(v) for v in args.n.split(",")]
