@@ -407,3 +407,22 @@ def test_texture_uploads_follow_the_model() -> None:
     env.close()
     assert np.abs(after.astype(int) - before).mean() > 2
     assert np.abs(after.astype(int) - theirs).mean() < 3
+
+
+def test_scenes_can_be_replaced_every_episode(renderer: BatchRenderer) -> None:
+    """New meshes per episode (as TransparentGrasp rebuilds its model) upload, and the
+    meshes no scene uses any more are dropped without disturbing the others."""
+    keep = box_scene(3.0, x=-0.8)
+    renderer.set_scene(1, keep)
+    reference = renderer.render(ALL).segmentation[1]
+    for episode in range(8):
+        sphere = primitives.sphere(40 + 4 * episode, 24)  # ~1000 new vertices each time
+        scene = Scene([sphere], [Instance(0, position=(0.0, 0.0, -3.0), segment=episode)],
+                      camera=Camera(fovy=60.0))
+        renderer.set_scene(0, scene)
+        frame = renderer.render(ALL)
+        assert np.mean(frame.segmentation[0] == episode) > 0.05
+        np.testing.assert_array_equal(frame.segmentation[1], reference)
+    assert renderer._arena.generation > 0  # compacted at least once
+    renderer.set_scene(0, None)
+    renderer.set_scene(1, None)
