@@ -2,11 +2,13 @@
 
 Every frame:
 
-1. the instances of all scenes go into one instance buffer and the cameras and lights into a
-   float texture (one row per scene);
-2. the opaque instances are drawn with instancing, one indirect draw command per mesh (one
-   multi-draw call per texture array), into the tiles of a framebuffer with three targets:
-   colour, metric depth along the optical axis and segment id;
+1. the drawn instances of all scenes (visible, not fully transparent, inside their camera's
+   frustum) go into one instance buffer, the cameras and lights into per-scene data;
+2. the opaque instances are drawn with instancing, one indirect draw command per mesh, into
+   the tiles of a framebuffer with three targets: colour, metric depth along the optical axis
+   and segment id. Each scene's clip space is squeezed into its tile and clipped to it with
+   ``gl_ClipDistance``. Instances lit per pixel first get a depth-only pass, so that each
+   pixel's lighting is evaluated once;
 3. transparent instances (alpha < 0.995) are blended over the colour without writing depth,
    sorted per scene by distance from the camera (``transparency="mujoco"``: front to back,
    then back to front, as MuJoCo's classic renderer does; ``"sorted"``: back to front);
@@ -14,6 +16,11 @@ Every frame:
    drawn once more into their own depth and segment targets, depth-tested against the
    opaque scene: the nearest transparent surface in front of it;
 5. each requested target is read back once for all scenes.
+
+How scene data reach the shaders decides the number of draw calls (``scene_data``): with a
+storage buffer, one multi-draw call draws every scene (GPUs); with plain uniforms, one
+multi-draw call per scene (llvmpipe, where uniform loads are several times cheaper than
+buffer loads). Either way it is one framebuffer, one clear and one read-back per output.
 
 Scene textures live in layers of texture arrays: scene slot ``i`` owns its own layers, so a
 new episode in one scene re-uploads only those. With more layers than one array holds, the
@@ -256,7 +263,7 @@ class BatchRenderer:
         vertex, then the per-pixel ones shaded where they are in front: every pixel's
         lighting is evaluated once."""
         pixel = [r for r in runs if r.pixel]
-        if pixel and getattr(self, "_prepass", True):
+        if pixel:
             gl.fbo_depth.use()
             gl.draw(pixel, rows, lights, features, depth_only=True)
             gl.fbo_main.use()

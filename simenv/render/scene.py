@@ -11,10 +11,11 @@ Conventions:
 - An instance places one mesh: ``world = position + rotation @ (scale * local)``.
 - The camera looks along its local -z with +y up and +x to the right (OpenGL's and MuJoCo's
   camera frame); ``fovy`` is the vertical field of view in degrees.
-- Lighting is MuJoCo's (OpenGL's fixed-function model evaluated per vertex): a material's
-  ``rgba`` is its ambient and diffuse colour, ``specular`` a grey level, ``shininess`` in
-  [0, 1] the Phong exponent / 128, ``emission`` a fraction of ``rgba`` added unlit. The
-  lit colour is clamped to [0, 1] per vertex, interpolated, then multiplied by the texture.
+- Lighting is MuJoCo's (OpenGL's fixed-function model): a material's ``rgba`` is its
+  ambient and diffuse colour, ``specular`` a grey level, ``shininess`` in [0, 1] the Phong
+  exponent / 128, ``emission`` a fraction of ``rgba`` added unlit. The lit colour is
+  clamped to [0, 1], then multiplied by the texture. A mesh says where it is evaluated
+  (:attr:`MeshData.lighting`): per vertex and interpolated, as MuJoCo does, or per pixel.
 - An instance with ``rgba[3] < 0.995`` is transparent: it is blended after the opaque ones
   and does not hide what lies behind it in ``depth``. Alpha 0 hides it everywhere.
 - Segment ids are any int32 >= 0 (engines use their own object ids); -1 is background.
