@@ -49,7 +49,9 @@ class _Egl:
             raise RenderingError(f"the batch renderer found no libEGL; {_FIX}")
         lib = ctypes.CDLL(path)
         self.path = path
-        self.libgl = ctypes.util.find_library("GL") or "libGL.so.1"  # looked up once
+        # GL entry points: glvnd's libOpenGL (no X11 needed) where present, else libGL
+        self.libgl = (ctypes.util.find_library("OpenGL") or ctypes.util.find_library("GL")
+                      or "libGL.so.1")
         vp = ctypes.c_void_p
         lib.eglGetProcAddress.restype = vp
         lib.eglGetProcAddress.argtypes = [ctypes.c_char_p]
@@ -161,7 +163,8 @@ def create_context(device: int | None = None) -> Context:
         lib.make_current(saved)
         raise RenderingError(
             f"the batch renderer could not create an OpenGL {GL_VERSION // 100}."
-            f"{GL_VERSION // 10 % 10} context on EGL device {index} via {lib.path} "
+            f"{GL_VERSION // 10 % 10} context on EGL device {index} via {lib.path} and "
+            f"{lib.libgl} "
             f"({type(err).__name__}: {err}); {_FIX}") from err
     try:
         info = ctx.info  # queried while the new context is current
