@@ -1,28 +1,48 @@
-"""MuJoCo engine base: the compiled model, its data, a renderer and named read-outs.
+"""MuJoCo engine base: the compiled model, its data, the cameras' renderer, named read-outs.
 
 A family subclasses :class:`MujocoEnv` (the episode lifecycle comes from
 :class:`simenv.env.SimEnv`), builds its model with ``mujoco.MjSpec`` in ``_build`` and hands
 it to :meth:`set_model`. Physics is read by name through :meth:`body`, :meth:`geom`, ….
+
+Cameras are drawn by :meth:`draw` with ``renderer="batch"`` (default: ``simenv.render``,
+OpenGL through EGL, one pass for every output) or ``renderer="mujoco"`` (MuJoCo's own
+``mjr_render``, the reference). A :class:`View` names a camera and the geom groups it shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import mujoco
+import numpy as np
 
+from .core import check_choice
 from .env import SimEnv
 from .randomization import Param
+from .render import BatchRenderer, MujocoScene
 from .rendering import Frame, MujocoRenderer
 
 EpisodeT = TypeVar("EpisodeT")
+RENDERERS = ("batch", "mujoco")
+OUTPUTS = ("rgb", "depth", "segmentation", "transparent_depth")
+
+
+@dataclass(frozen=True)
+class View:
+    """A camera the env draws: its name and the geom groups shown (``MjvOption.geomgroup``)."""
+
+    camera: str
+    geomgroup: tuple[int, int, int, int, int, int] = (1, 1, 1, 0, 0, 0)
 
 
 class MujocoEnv(SimEnv[EpisodeT]):
-    """Engine base: ``model``/``data``, a lazily created renderer, name look-ups.
+    """Engine base: ``model``/``data``, the camera renderers, name look-ups.
 
-    Arguments are :class:`~simenv.env.SimEnv`'s.
+    Args:
+        renderer: ``"batch"`` (``simenv.render``) or ``"mujoco"`` (``mjr_render``).
+        Others: :class:`~simenv.env.SimEnv`'s.
     """
 
     def __init__(
@@ -34,33 +54,35 @@ class MujocoEnv(SimEnv[EpisodeT]):
         camera_size: tuple[int, int],
         render_size: tuple[int, int],
         dt: float,
+        renderer: str = "batch",
     ) -> None:
         super().__init__(params, randomization, dr_scale, render_mode, camera_size, render_size,
                          dt)
+        self.renderer_name: str = check_choice("renderer", renderer, RENDERERS)
         self.model: mujoco.MjModel | None = None
         self.data: mujoco.MjData | None = None
-        self._renderer: MujocoRenderer | None = None
+        self._reference: MujocoRenderer | None = None
+        self._batches: dict[tuple[View, tuple[int, int]], BatchRenderer] = {}
+        self._scenes: dict[tuple[View, tuple[int, int]], MujocoScene] = {}
+        self._options: dict[View, mujoco.MjvOption] = {}
 
     # ------------------------------------------------------------------ model handling
     def set_model(self, model: mujoco.MjModel) -> None:
         """Use a newly compiled model (new geometry, textures, lights) with fresh data."""
         self.model = model
         self.data = mujoco.MjData(model)
-        if self._renderer is not None:
-            self._renderer.set_model(model)
-
-    @property
-    def renderer(self) -> MujocoRenderer:
-        if self._renderer is None:
-            assert self.model is not None, "reset() the environment before rendering"
-            self._renderer = MujocoRenderer(self.model)
-        return self._renderer
+        self._scenes.clear()  # rebuilt from the new model on the next draw
+        if self._reference is not None:
+            self._reference.set_model(model)
 
     def upload_textures(self, texture_ids: Sequence[int]) -> None:
-        """Push textures whose ``model.tex_data`` changed in place to the renderer."""
-        if self._renderer is not None:
+        """Push textures whose ``model.tex_data`` changed in place to the renderers."""
+        for scene in self._scenes.values():
             for texid in texture_ids:
-                self._renderer.upload_texture(texid)
+                scene.upload_texture(texid)
+        if self._reference is not None:
+            for texid in texture_ids:
+                self._reference.upload_texture(texid)
 
     def _id(self, obj: mujoco.mjtObj, name: str) -> int:
         idx = mujoco.mj_name2id(self.model, obj, name)
@@ -95,14 +117,60 @@ class MujocoEnv(SimEnv[EpisodeT]):
     def light(self, name: str) -> int:
         return self._id(mujoco.mjtObj.mjOBJ_LIGHT, name)
 
-    def render_camera(
-        self, camera: str | int, size: tuple[int, int], option: Any = None, **kinds: bool
-    ) -> Frame:
-        """One camera's frame (``rgb``/``depth``/``segmentation`` keywords choose what)."""
-        cam = self.camera(camera) if isinstance(camera, str) else camera
-        return self.renderer.render(self.data, cam, size, option=option, **kinds)
+    # ------------------------------------------------------------------ cameras
+    def draw(self, view: View, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)
+             ) -> Frame:
+        """What ``view`` sees now at ``size``: any of ``rgb``, ``depth`` (metres, through
+        transparent surfaces), ``segmentation`` (geom ids, -1 background) and
+        ``transparent_depth`` (the nearest transparent surface, ``inf`` where none; the batch
+        renderer only), drawn in one pass by the batch renderer."""
+        for out in outputs:
+            check_choice("output", out, OUTPUTS)
+        if self.renderer_name == "mujoco":
+            return self._draw_reference(view, size, outputs)
+        key = (view, size)
+        scene = self._scenes.get(key)
+        if scene is None:
+            scene = self._scenes[key] = MujocoScene(self.model, view.camera,
+                                                    geomgroup=view.geomgroup)
+            batch = self._batches.get(key)
+            if batch is None:
+                batch = self._batches[key] = BatchRenderer(
+                    1, size, texture_size=scene.texture_size,
+                    texture_layers=scene.texture_layers)
+            batch.set_scene(0, scene.scene)
+        scene.update(self.data)
+        f = self._batches[key].render(outputs)
+        return Frame(*(None if a is None else a[0] for a in
+                       (f.rgb, f.depth, f.segmentation, f.transparent_depth)))
+
+    def _draw_reference(self, view: View, size: tuple[int, int], outputs: Sequence[str]
+                        ) -> Frame:
+        if "transparent_depth" in outputs:
+            raise ValueError("renderer='mujoco' draws rgb, depth and segmentation; "
+                             "transparent_depth needs renderer='batch'")
+        option = self._options.get(view)
+        if option is None:
+            option = self._options[view] = mujoco.MjvOption()
+            option.geomgroup[:] = np.asarray(view.geomgroup, np.uint8)
+        return self.reference_renderer.render(self.data, self.camera(view.camera), size,
+                                              rgb="rgb" in outputs, depth="depth" in outputs,
+                                              segmentation="segmentation" in outputs,
+                                              option=option)
+
+    @property
+    def reference_renderer(self) -> MujocoRenderer:
+        """MuJoCo's own renderer for this model (parity checks, the reference paths)."""
+        if self._reference is None:
+            assert self.model is not None, "reset() the environment before rendering"
+            self._reference = MujocoRenderer(self.model)
+        return self._reference
 
     def _release(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
+        for batch in self._batches.values():
+            batch.close()
+        self._batches.clear()
+        self._scenes.clear()
+        if self._reference is not None:
+            self._reference.close()
+            self._reference = None

@@ -71,6 +71,8 @@ class Frame:
     rgb: np.ndarray | None = None  # (H, W, 3) uint8
     depth: np.ndarray | None = None  # (H, W) float32, metres along the optical axis
     segmentation: np.ndarray | None = None  # (H, W) int32 geom id, -1 for background
+    # (H, W) float32 metres to the nearest transparent surface, inf where there is none
+    transparent_depth: np.ndarray | None = None
 
 
 _CURRENT: int | None = None  # id() of the renderer whose GL context is current

@@ -1,7 +1,9 @@
 """Behaviour pins: SHA-256 of every family's observations, rewards and episode ends.
 
 The hashes in ``tests/data/behaviour.json`` were recorded before the lifecycle redesign
-(issue 19); a refactor must leave them byte-identical. Each case also stores its DR sample:
+(issue 19); a refactor must leave them byte-identical. Each family is pinned with its
+reference renderer (MuJoCo's ``mjr_render``, PyBullet's TinyRenderer: the original keys)
+and with the batch renderer (keys with ``|batch|``). Each case also stores its DR sample:
 every recorded parameter keeps its value (new recorded parameters may be added). Regenerate
 only for an intended behaviour change, and say why in the commit:
 ``SIMENV_RECORD_BEHAVIOUR=1 pytest tests/test_behaviour.py``.
@@ -29,12 +31,16 @@ FAMILIES = {
     "simenv/TransparentGrasp-v0": {"obs_mode": "all"},
 }
 PRESETS = ("none", "default", "strong")
+REFERENCE = {"simenv/IndoorNav-v0": "mujoco", "simenv/Driving-v0": "tiny",
+             "simenv/TransparentGrasp-v0": "mujoco"}
 SEEDS = (0, 1)
 STEPS = 6
 
 
-def _digest(env_id: str, preset: str, seed: int) -> tuple[str, list[dict[str, Any]]]:
-    env = gym.make(env_id, camera_size=(40, 48), randomization=preset, **FAMILIES[env_id])
+def _digest(env_id: str, renderer: str, preset: str, seed: int
+            ) -> tuple[str, list[dict[str, Any]]]:
+    env = gym.make(env_id, camera_size=(40, 48), randomization=preset, renderer=renderer,
+                   **FAMILIES[env_id])
     h = hashlib.sha256()
 
     def add(obs: dict[str, np.ndarray]) -> None:
@@ -61,15 +67,17 @@ def _digest(env_id: str, preset: str, seed: int) -> tuple[str, list[dict[str, An
     return h.hexdigest(), samples
 
 
-CASES = [(e, p, s) for e in FAMILIES for p in PRESETS for s in SEEDS]
+CASES = [(e, r, p, s) for e in FAMILIES for r in (REFERENCE[e], "batch") for p in PRESETS
+         for s in SEEDS]
 
 
-@pytest.mark.parametrize(("env_id", "preset", "seed"), CASES)
+@pytest.mark.parametrize(("env_id", "renderer", "preset", "seed"), CASES)
 def test_observations_are_byte_identical_to_the_recorded_ones(
-    env_id: str, preset: str, seed: int
+    env_id: str, renderer: str, preset: str, seed: int
 ) -> None:
-    digest, sample = _digest(env_id, preset, seed)
-    key = f"{env_id}|{preset}|{seed}"
+    digest, sample = _digest(env_id, renderer, preset, seed)
+    key = f"{env_id}|{preset}|{seed}" if renderer == REFERENCE[env_id] else (
+        f"{env_id}|batch|{preset}|{seed}")
     if RECORD:
         data = json.loads(DATA.read_text()) if DATA.exists() else {}
         data[key] = {"sha256": digest, "randomization": sample}

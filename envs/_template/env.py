@@ -12,7 +12,7 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
 from simenv.core import parse_obs_mode
-from simenv.mujoco_env import MujocoEnv
+from simenv.mujoco_env import MujocoEnv, View
 from simenv.randomization import Value, dr_table
 
 from . import constants as C
@@ -21,6 +21,7 @@ from .scene import build_spec
 
 OBS_PARTS = ("rgb", "depth", "state")
 OBS_ALIASES = {"rgbd": "rgb+depth"}
+TOP_VIEW, OVERVIEW_VIEW = View(C.CAMERA), View(C.OVERVIEW_CAMERA)
 
 
 @dataclass
@@ -66,7 +67,8 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
 
     ## Arguments
     ``obs_mode`` (``rgb``), ``camera_size`` (84×84), ``randomization``, ``dr_scale``,
-    ``progress_reward`` (10), ``success_reward`` (1), ``render_mode``, ``render_size``.
+    ``progress_reward`` (10), ``success_reward`` (1), ``render_mode``, ``render_size``,
+    ``renderer`` (``batch``, default, or ``mujoco``).
 
     ## Version History
     * v0: initial release.
@@ -89,11 +91,12 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         success_reward: float = 1.0,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
+        renderer: str = "batch",
     ) -> None:
         EzPickle.__init__(self, obs_mode, camera_size, randomization, dr_scale, progress_reward,
-                          success_reward, render_mode, render_size)
+                          success_reward, render_mode, render_size, renderer)
         super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
-                         C.CONTROL_DT)
+                         C.CONTROL_DT, renderer)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         self.progress_reward, self.success_reward = float(progress_reward), float(success_reward)
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -169,8 +172,8 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
     def _observe(self) -> dict[str, np.ndarray]:
         obs: dict[str, np.ndarray] = {}
         if self.obs_parts & {"rgb", "depth"}:
-            frame = self.render_camera(C.CAMERA, self.camera_size, rgb="rgb" in self.obs_parts,
-                                       depth="depth" in self.obs_parts)
+            frame = self.draw(TOP_VIEW, self.camera_size,
+                              [p for p in ("rgb", "depth") if p in self.obs_parts])
             if frame.rgb is not None:
                 obs["rgb"] = frame.rgb
             if frame.depth is not None:
@@ -186,7 +189,7 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         return {"success": ep.success, "distance_to_goal": ep.distance}
 
     def _render_frame(self) -> np.ndarray:
-        frame = self.render_camera(C.OVERVIEW_CAMERA, self.render_size, rgb=True)
+        frame = self.draw(OVERVIEW_VIEW, self.render_size)
         assert frame.rgb is not None
         return frame.rgb
 

@@ -14,7 +14,7 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
 from simenv.core import check_choice, parse_obs_mode
-from simenv.mujoco_env import MujocoEnv
+from simenv.mujoco_env import MujocoEnv, View
 from simenv.randomization import Value, dr_table
 from simenv.sensors import SensorModel
 
@@ -28,6 +28,9 @@ OBS_ALIASES = {"rgbd": "rgb+depth"}
 TASKS = ("pointgoal", "objectgoal")
 _BEAMS = np.linspace(0, 2 * np.pi, C.N_RANGES, endpoint=False)  # range beams, robot frame
 ACTION_MODES = ("continuous", "discrete")
+OUTPUT_OF = {"rgb": "rgb", "depth": "depth", "seg": "segmentation"}  # camera outputs
+EGO_VIEW = View(C.EGO_CAMERA, (1, 0, 1, 1, 0, 0))  # the robot (group 1) is not drawn
+OVERVIEW_VIEW = View(OVERVIEW_CAMERA, (1, 1, 1, 0, 1, 0))  # no ceiling, the goal marker
 
 
 @lru_cache(maxsize=64)
@@ -128,7 +131,9 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
     ``layout`` (fix one layout id), ``object_category`` (fix the objectgoal category),
     ``success_distance`` (pointgoal, 0.3 m), ``object_success_distance`` (1.0 m),
     ``success_reward``, ``slack_reward``, ``collision_reward`` (see Rewards),
-    ``render_mode``, ``render_size`` (overview image, 256×256). Privileged state for experts:
+    ``render_mode``, ``render_size`` (overview image, 256×256), ``renderer`` (``batch``:
+    ``simenv.render``, default; ``mujoco``: MuJoCo's ``mjr_render``, the reference). Privileged
+    state for experts:
     ``env.unwrapped.episode`` (an :class:`IndoorNavEpisode`), ``robot_pose()``,
     ``within_goal(xy)``.
 
@@ -164,14 +169,15 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         collision_reward: float = -0.05,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
+        renderer: str = "batch",
     ) -> None:
         EzPickle.__init__(
             self, task, obs_mode, camera_size, action_mode, randomization, dr_scale, split,
             layout, object_category, success_distance, object_success_distance, success_reward,
-            slack_reward, collision_reward, render_mode, render_size,
+            slack_reward, collision_reward, render_mode, render_size, renderer,
         )
         super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
-                         C.CONTROL_DT)
+                         C.CONTROL_DT, renderer)
         self.task = check_choice("task", task, TASKS)
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
@@ -210,10 +216,6 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
             obs["ranges"] = spaces.Box(0.0, C.MAX_RANGE, (C.N_RANGES,), np.float32)
         self.observation_space = spaces.Dict(obs)
 
-        self._ego_option = mujoco.MjvOption()
-        self._ego_option.geomgroup[:] = [1, 0, 1, 1, 0, 0]  # the robot (group 1) is not drawn
-        self._overview_option = mujoco.MjvOption()
-        self._overview_option.geomgroup[:] = [1, 1, 1, 0, 1, 0]
         self._structure: tuple[Any, ...] | None = None
 
     # ------------------------------------------------------------------ reset pieces
@@ -422,12 +424,9 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         assert data is not None
         xy, yaw = self.robot_pose()
         obs: dict[str, np.ndarray] = {}
-        need_image = self.obs_parts & {"rgb", "depth"}
-        if need_image or "seg" in self.obs_parts:
-            frame = self.renderer.render(
-                data, self._refs.camera, self.camera_size, rgb="rgb" in need_image,
-                depth="depth" in need_image, segmentation="seg" in self.obs_parts,
-                option=self._ego_option)
+        outputs = [OUTPUT_OF[p] for p in OBS_PARTS if p in self.obs_parts and p in OUTPUT_OF]
+        if outputs:
+            frame = self.draw(EGO_VIEW, self.camera_size, outputs)
             rng = self.np_random
             if frame.rgb is not None:
                 obs["rgb"] = self._sensor.apply_rgb(frame.rgb, rng)
@@ -466,8 +465,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         return np.minimum(dist, C.MAX_RANGE).astype(np.float32)
 
     def _render_frame(self) -> np.ndarray:
-        frame = self.render_camera(OVERVIEW_CAMERA, self.render_size,
-                                   option=self._overview_option, rgb=True)
+        frame = self.draw(OVERVIEW_VIEW, self.render_size)
         assert frame.rgb is not None
         return frame.rgb
 

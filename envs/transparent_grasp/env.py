@@ -12,8 +12,9 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
 from simenv.core import check_choice, parse_obs_mode
-from simenv.mujoco_env import MujocoEnv
+from simenv.mujoco_env import MujocoEnv, View
 from simenv.randomization import Value, dr_table
+from simenv.rendering import Frame
 from simenv.sensors import SensorModel
 from simenv.sensors.transparent import (
     TransparentDepthModel,
@@ -57,6 +58,9 @@ OBS_PARTS = ("rgb", "depth", "true_depth", "mask", "instances", "normals", "boun
 GT_PARTS = "true_depth+mask+instances+normals+boundary"
 OBS_ALIASES = {"rgbd": "rgb+depth", "gt": GT_PARTS, "all": f"rgb+depth+{GT_PARTS}+state"}
 ACTION_MODES = ("ee_delta", "topdown_grasp")
+OBS_VIEW = View(CAMERA, (1, 1, 1, 0, 0, 0))  # scene, robot, glassware
+OVERVIEW_VIEW = View(OVERVIEW_CAMERA, (1, 1, 1, 0, 0, 0))
+GLASS_VIEW = View(CAMERA, (0, 0, 1, 0, 0, 0))  # the reference renderer's glass-only pass
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,9 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
     ``obs_mode``, ``camera_size`` (84×84), ``action_mode``, ``randomization`` (``none``,
     ``default``, ``strong``, dict or YAML path), ``dr_scale``, ``split`` (``train``/``test``),
     ``categories`` (restrict the glassware categories), ``max_attempts`` (topdown, 3),
-    ``render_mode``, ``render_size`` (overview image, 256×256).
+    ``render_mode``, ``render_size`` (overview image, 256×256), ``renderer`` (``batch``:
+    ``simenv.render``, one pass for RGB, depth, glass depth and segmentation, default;
+    ``mujoco``: MuJoCo's ``mjr_render``, the reference, three passes).
 
     ## Version History
     * v0: initial release.
@@ -189,13 +195,15 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         attempt_reward: float = 1.0,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
+        renderer: str = "batch",
     ) -> None:
         EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
                           split, categories, max_attempts, reach_reward, grasp_reward,
-                          lift_reward, success_reward, attempt_reward, render_mode, render_size)
+                          lift_reward, success_reward, attempt_reward, render_mode, render_size,
+                          renderer)
         self.split = check_choice("split", split, tuple(STYLES))
         super().__init__(params_for_split(self.split), randomization, dr_scale, render_mode,
-                         camera_size, render_size, CONTROL_DT)
+                         camera_size, render_size, CONTROL_DT, renderer)
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         cats = tuple(CATEGORIES if categories is None else categories)
@@ -215,10 +223,6 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         else:
             self.action_space = spaces.Box(-1.0, 1.0, (3,), np.float32)
         self.observation_space = spaces.Dict(self._obs_spaces())
-        self._obs_option = mujoco.MjvOption()
-        self._obs_option.geomgroup[:] = [1, 1, 1, 0, 0, 0]
-        self._glass_option = mujoco.MjvOption()
-        self._glass_option.geomgroup[:] = [0, 0, 1, 0, 0, 0]
         self._substeps = round(CONTROL_DT / PHYSICS_DT)
 
     def _obs_spaces(self) -> dict[str, spaces.Space[Any]]:
@@ -504,16 +508,17 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         obs: dict[str, np.ndarray] = {}
         rng = self.np_random
         depth_parts = parts & {"depth", "true_depth", "mask", "normals", "boundary"}
-        if "rgb" in parts or depth_parts:
-            # glass does not write MuJoCo's depth buffer: this depth is what lies behind it
-            frame = self.renderer.render(data, self._camera, self.camera_size,
-                                         rgb="rgb" in parts, depth=bool(depth_parts),
-                                         option=self._obs_option)
+        instance_parts = parts & {"instances", "boundary"}
+        if "rgb" in parts or depth_parts or instance_parts:
+            frame = self._camera_frame("rgb" in parts, bool(depth_parts), bool(instance_parts))
             if frame.rgb is not None:
                 obs["rgb"] = self._sensor.apply_rgb(frame.rgb, rng)
             if frame.depth is not None:
+                # glass does not occlude the depth buffer: this is what lies behind it
                 behind = np.minimum(frame.depth, MAX_DEPTH)
-                surface, mask = self._glass_surface(behind)
+                assert frame.transparent_depth is not None
+                mask = frame.transparent_depth < behind - 1e-4
+                surface = np.where(mask, frame.transparent_depth, behind).astype(np.float32)
                 if "depth" in parts:
                     raw = self._transparent.apply(surface, behind, mask, rng)
                     raw = self._sensor.apply_depth(raw, rng)
@@ -524,8 +529,9 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
                     obs["mask"] = mask.astype(np.uint8)[..., None]
                 if "normals" in parts:
                     obs["normals"] = normals_from_depth(surface, self._K)
-        if parts & {"instances", "boundary"}:
-            inst = self.instances()
+        if instance_parts:
+            assert frame.segmentation is not None
+            inst = self._instance_lut[frame.segmentation]
             if "instances" in parts:
                 obs["instances"] = inst[..., None]
             if "boundary" in parts:
@@ -535,27 +541,31 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         obs["proprio"] = self._proprio()
         return obs
 
-    def _glass_surface(self, behind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """True depth (glass opaque) and the transparent mask, from a glass-only depth pass."""
-        model, data = self.model, self.data
-        assert model is not None and data is not None
-        if not len(self._glass_mats):
-            return behind, np.zeros(behind.shape, bool)
-        alpha = model.mat_rgba[self._glass_mats, 3].copy()
-        model.mat_rgba[self._glass_mats, 3] = 1.0
-        try:
-            glass = self.renderer.render(data, self._camera, self.camera_size, rgb=False,
-                                         depth=True, option=self._glass_option).depth
-        finally:
-            model.mat_rgba[self._glass_mats, 3] = alpha
-        assert glass is not None
-        mask = glass < behind - 1e-4
-        return np.where(mask, glass, behind).astype(np.float32), mask
+    def _camera_frame(self, rgb: bool, depth: bool, segmentation: bool) -> Frame:
+        """The observation camera: RGB, depth behind the glass and the glass's own depth,
+        geom segmentation. The batch renderer draws them in one pass; the reference renderer
+        needs a second, glass-only depth pass with the glass made opaque."""
+        outputs = [o for o, want in (("rgb", rgb), ("depth", depth),
+                                     ("segmentation", segmentation)) if want]
+        if self.renderer_name == "batch":
+            return self.draw(OBS_VIEW, self.camera_size,
+                             [*outputs, "transparent_depth"] if depth else outputs)
+        frame = self.draw(OBS_VIEW, self.camera_size, outputs)
+        if depth:
+            model = self.model
+            assert model is not None
+            alpha = model.mat_rgba[self._glass_mats, 3].copy()
+            model.mat_rgba[self._glass_mats, 3] = 1.0
+            try:
+                frame.transparent_depth = self.draw(GLASS_VIEW, self.camera_size,
+                                                    ["depth"]).depth
+            finally:
+                model.mat_rgba[self._glass_mats, 3] = alpha
+        return frame
 
     def instances(self) -> np.ndarray:
         """Per-pixel object index (0 background, k = object k-1), ``(H, W)`` uint8."""
-        seg = self.renderer.render(self.data, self._camera, self.camera_size, rgb=False,
-                                   segmentation=True, option=self._obs_option).segmentation
+        seg = self.draw(OBS_VIEW, self.camera_size, ["segmentation"]).segmentation
         assert seg is not None
         return self._instance_lut[seg]
 
@@ -582,7 +592,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         return np.clip(vec, -4.0, 4.0).astype(np.float32)
 
     def _render_frame(self) -> np.ndarray:
-        frame = self.render_camera(OVERVIEW_CAMERA, self.render_size, option=self._obs_option)
+        frame = self.draw(OVERVIEW_VIEW, self.render_size)
         assert frame.rgb is not None
         return frame.rgb
 
