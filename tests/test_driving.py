@@ -8,6 +8,7 @@ import pytest
 
 import simenv  # noqa: F401
 from simenv.envs.driving import constants as C
+from simenv.envs.driving.bounds import kit_demand, pool_bounds
 from simenv.envs.driving.expert import DrivingExpert
 from simenv.envs.driving.roads import generate_road, pieces, place_scenery, road_id_range
 from simenv.rollout import run_episode
@@ -95,25 +96,95 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * 4096 / 2**20
 
 
-def test_memory_is_flat_over_200_resets() -> None:
-    """Nothing leaks: the only growth is the body pools reaching the largest scene seen.
+def _sees_nothing(c: object, spot: tuple[float, float, float]) -> bool:
+    """Whether a camera 3 m from a parking spot draws nothing (segmentation all -1)."""
+    x, y, z = spot
+    view = c.computeViewMatrix([x, y - 3.0, z + 1.5], [x, y, z + 0.5], [0, 0, 1])
+    proj = c.computeProjectionMatrixFOV(90, 1.0, 0.03, 10.0)
+    seg = c.getCameraImage(16, 16, view, proj, renderer=c.ER_TINY_RENDERER)[4]
+    return bool((np.asarray(seg) == -1).all())
 
-    Pools grow by chance ever more slowly (measured: 797, 289, 173, 83 new bodies in four
-    blocks of 200 strong-DR resets, about 11 kB each); a leak per reset (a mesh or texture
-    per episode, as PyBullet envs often have) would add ~0.2 MB per reset on top.
+
+def test_the_world_is_built_once_and_parked_bodies_cost_nothing() -> None:
+    """Issue 22: every pool is filled once with the most bodies an episode can need, so the
+    Bullet world never grows, and every body an episode does not use is parked where it costs
+    nothing per step: not drawn (alpha 0: TinyRenderer skips it) and out of collision (filter
+    group and mask 0: rays and contacts skip it). Tests never time, so the step cost is checked
+    by its causes: a constant body count, each pooled body either placed this episode or
+    parked, and flat memory (a mesh per episode would leak ~0.2 MB per reset).
     """
-    env = gym.make(ENV, obs_mode="rgb", camera_size=(36, 36), randomization="strong")
-    client = env.unwrapped
-    for s in range(60):
-        env.reset(seed=s)
-    before, bodies = _rss_mb(), client.world.c.getNumBodies()
-    for s in range(200):
+    env = gym.make(ENV, obs_mode="rgb", camera_size=(16, 16), randomization="strong")
+    base = env.unwrapped
+    env.reset(seed=0)
+    world = base.world
+    made = world.census()
+    assert made["bodies"] == made["pooled"] + 2  # + ground and car
+    bounds, _ = pool_bounds(base.randomizer.ranges())
+    assert {kind: len(pool.bodies) for kind, pool in world.pools.items()} == bounds
+    placed, before = [], 0.0
+    for s in range(1, 261):
+        if s == 61:  # after the road cache (64 roads, ~3 MB) has filled
+            before = _rss_mb()
         env.reset(seed=1000 + s)
         env.step(env.action_space.sample())
+        census = world.census()
+        assert census["bodies"] == made["bodies"], f"the world grew at reset {s}: {census}"
+        assert census["placed"] + len(world.parked()) == census["pooled"]
+        placed.append(census["placed"])
     grown = _rss_mb() - before
-    new_bodies = client.world.c.getNumBodies() - bodies
+    assert grown < 2.0, f"grew {grown:.1f} MB over 200 resets"
+    assert max(placed) < made["pooled"] / 2  # most of the world is parked, as designed
+
+    c, parked = world.c, world.parked()
+    spots = [c.getBasePositionAndOrientation(b)[0] for b in parked]
+    hits = c.rayTestBatch([[x, y, z + 5.0] for x, y, z in spots],
+                          [[x, y, z - 5.0] for x, y, z in spots])
+    assert all(h[0] == -1 for h in hits), "a parked body is in collision"
+    solid = [(b, c.getBasePositionAndOrientation(b)[0]) for name, pool in world.pools.items()
+             if name.split("/")[0] in ("building", "trunk", "cone", "barrel", "parked")
+             for b, shown in zip(pool.bodies, pool.shown) if shown]
+    assert solid, "no placed solid body to check the ray test on"
+    hits = c.rayTestBatch([[x, y, 5.0] for _, (x, y, _) in solid],
+                          [[x, y, 0.01] for _, (x, y, _) in solid])
+    assert [h[0] for h in hits] == [b for b, _ in solid]  # placed bodies are in collision
+
+    rng = np.random.default_rng(0)
+    sample = {int(b) for pool in world.pools.values() for b in pool.bodies[-2:]}  # every kind
+    sample |= {int(b) for b in rng.choice(parked, 40, replace=False)}
+    for body in sorted(sample & set(parked)):
+        spot = c.getBasePositionAndOrientation(body)[0]
+        assert _sees_nothing(c, spot), f"parked body {body} is drawn"
+    world.place("barrel", *spot[:2], spot[2], 0.0)  # the camera does see a placed body
+    assert not _sees_nothing(c, spot)
     env.close()
-    assert grown < 1.0 + 0.02 * new_bodies, f"grew {grown:.1f} MB with {new_bodies} new bodies"
+
+
+def test_pool_bounds_follow_the_dr_ranges_and_refuse_ranges_beyond_the_caps() -> None:
+    env = gym.make(ENV, obs_mode="state", randomization={"scene.traffic_density": [0.0, 0.1]})
+    env.reset(seed=0)
+    randomizer, pools = env.unwrapped.randomizer, env.unwrapped.world.pools
+    few = len(pools["vehicle"].bodies)
+    randomizer.set_range("scene.traffic_density", 0.0, 1.2)  # as automatic DR widens it
+    env.reset(seed=1)
+    assert len(pools["vehicle"].bodies) > few
+    randomizer.set_range("scene.traffic_density", 0.0, 3.0)
+    with pytest.raises(ValueError, match=r"scene.traffic_density.*holds 32.*to 2\.\d+"):
+        env.reset(seed=2)
+    env.close()
+    with pytest.raises(ValueError, match=r"scene.buildings.*buildings of one size.*holds 48"):
+        gym.make(ENV, randomization={"scene.buildings": [0.0, 10.0]})
+
+
+@pytest.mark.parametrize("road_id", sorted(set(C.ROAD_KIT_ARGMAX.values())))
+def test_road_kit_maxima_are_exact(road_id: int) -> None:
+    """The road-kit bounds are attained by these road ids and never exceeded by any (computed
+    over every id by ``bounds.road_kit_maxima``): a changed road generator fails here."""
+    need = kit_demand(generate_road(road_id))
+    table = {**C.ROAD_KIT_MAX, "tiles": C.MAX_TILES, "junctions": C.MAX_JUNCTIONS,
+             "tees": C.MAX_TEES}
+    assert all(need[key] <= most for key, most in table.items())
+    assert [key for key, rid in C.ROAD_KIT_ARGMAX.items() if rid == road_id and
+            need[key] != table[key]] == []
 
 
 def test_domain_randomization_changes_the_look_and_none_is_nominal() -> None:

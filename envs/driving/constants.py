@@ -57,3 +57,26 @@ LOOKAHEADS = (0.5, 1.0, 2.0, 3.0)  # curvature preview distances (m)
 # task
 OFF_ROAD_MARGIN = 0.05  # car centre this far beyond the asphalt edge ends the episode
 CRUISE_SPEED = 1.5  # expert speed and traffic reference (m/s)
+
+# body pools (world.py, bounds.py). Road-kit maxima are exact over every road id in SPLITS
+# (bounds.road_kit_maxima(), 30 min on one core): the most 1 m tiles of each curvature (keys
+# f"{curvature:+.4f}"), tiles in all, junctions and T junctions one road needs; each is reached
+# by the road id in ROAD_KIT_ARGMAX (tests/test_driving.py checks both)
+ROAD_KIT_MAX = {
+    "+0.0000": 76, "+0.1250": 46, "-0.1250": 49, "+0.2000": 33, "-0.2000": 36,
+    "+0.3333": 23, "-0.3333": 22, "+0.5000": 16, "-0.5000": 18,
+}
+MAX_TILES = 82
+MAX_JUNCTIONS = 7
+MAX_TEES = 7
+ROAD_KIT_ARGMAX = {
+    "+0.0000": 452389, "+0.1250": 198593, "-0.1250": 878922, "+0.2000": 806402,
+    "-0.2000": 238376, "+0.3333": 906417, "-0.3333": 70711, "+0.5000": 554430,
+    "-0.5000": 754976, "tiles": 453802, "junctions": 730152, "tees": 730152,
+}
+OBSTACLE_FROM = 4.0  # obstacles stand between this far along the route ...
+OBSTACLE_BEFORE_GOAL = 1.0  # ... and this far before the goal line,
+OBSTACLE_SPACING = 2.5  # at least this far apart
+MAX_OBSTACLES = int((ROUTE_LENGTH[1] - OBSTACLE_BEFORE_GOAL - OBSTACLE_FROM) / OBSTACLE_SPACING) + 1
+POOL_TAIL = 1e-9  # random counts: the pool covers all but this fraction of episodes
+POOL_CAPS = {"vehicle": 32, "building": 48}  # hard caps: a DR range needing more is an error

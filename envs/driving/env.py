@@ -15,6 +15,7 @@ from simenv.randomization import DomainRandomizer, dr_table
 from simenv.sensors import SensorModel
 
 from . import constants as C
+from .bounds import SCENE_PARAMS, pool_bounds
 from .randomize import (
     BUILDING_JITTER,
     MARKING,
@@ -141,6 +142,9 @@ class DrivingEnv(PybulletEnv, EzPickle):
             raise ValueError(f"road must be an integer id in [0, 1000000), got {road!r}")
         self.fixed_road = road
         self.randomizer = DomainRandomizer(PARAMS, randomization, dr_scale)
+        self._pool_key: tuple[str, ...] = ()
+        self._pool_sizes: tuple[dict[str, int], dict[str, int | None]] = ({}, {})
+        self._pool_bounds()  # a scene.* range beyond a pool's hard cap fails here
         if action_mode == "continuous":
             self.action_space: spaces.Space[Any] = spaces.Box(-1.0, 1.0, (2,), np.float32)
         else:
@@ -163,7 +167,17 @@ class DrivingEnv(PybulletEnv, EzPickle):
         self._beams = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], 1)
 
     def _on_connect(self, client: Any) -> None:
-        self.world = World(client)
+        self.world = World(client, *self._pool_bounds())
+
+    def _pool_bounds(self) -> tuple[dict[str, int], dict[str, int | None]]:
+        """Bodies per pool kind and hard caps for the DR ranges in effect (recomputed when a
+        ``scene.*`` range changes, e.g. under automatic DR; ``ValueError`` beyond a cap)."""
+        ranges = self.randomizer.ranges()
+        key = tuple(repr(ranges[name]) for name in SCENE_PARAMS)
+        if key != self._pool_key:
+            self._pool_sizes = pool_bounds(ranges)
+            self._pool_key = key
+        return self._pool_sizes
 
     # ------------------------------------------------------------------ reset
     def reset(
@@ -179,6 +193,7 @@ class DrivingEnv(PybulletEnv, EzPickle):
         self.client  # noqa: B018  (connects and builds the world on first use)
         world = self.world
         assert world is not None
+        world.ensure(*self._pool_bounds())
         lanes = int(sample["road.lanes"])
         lane_w = C.LANE_WIDTH[lanes]
 
@@ -187,16 +202,25 @@ class DrivingEnv(PybulletEnv, EzPickle):
         self._dress(road, sample, rng)
         obstacles = place_obstacles(road, rng, float(sample["scene.obstacle_density"]), lanes,
                                     lane_w)
-        for placement, _ in obstacles:
+        placed = []  # obstacles beyond a pool's hard cap (p < 1e-9) are left out
+        for placement, s in obstacles:
             tint = None if placement.kind == "cone" else VEHICLE_COLORS[placement.variant]
-            world.place(placement.kind, placement.x, placement.y, 0.0, placement.yaw, tint)
+            if world.place(placement.kind, placement.x, placement.y, 0.0, placement.yaw,
+                           tint) is not None:
+                placed.append((placement, s))
+        obstacles = placed
         traffic = place_traffic(road, rng, float(sample["scene.traffic_density"]), lanes, lane_w)
-        vehicles = []
-        for _ in traffic:
+        vehicles, moving = [], []
+        for vehicle in traffic:
             body = world.place("vehicle", *GARAGE, 0.0)
-            world.color(body, VEHICLE_COLORS[int(rng.integers(len(VEHICLE_COLORS)))], 0)
+            paint = VEHICLE_COLORS[int(rng.integers(len(VEHICLE_COLORS)))]
+            if body is None:  # beyond the vehicle pool's hard cap (p < 1e-9): left out
+                continue
+            world.color(body, paint, 0)
             world.color(body, (0.1, 0.12, 0.15), 1)
             vehicles.append(body)
+            moving.append(vehicle)
+        traffic = moving
         world.end()
         centre = road.xy.mean(0)
         world.dress_ground(float(centre[0]), float(centre[1]), color(sample, "ground"),
@@ -225,19 +249,20 @@ class DrivingEnv(PybulletEnv, EzPickle):
         """Asphalt, sidewalks and lines on every tile; asphalt, corners and sides of junctions."""
         world = self.world
         assert world is not None
-        asphalt = {"rgb": color(sample, "road"), "texture": world.patterns[sample["texture.road"]]}
-        walk = {"rgb": color(sample, "sidewalk"), "texture": world.sidewalk_texture}
-        verge = {"rgb": color(sample, "ground"), "texture": world.patterns[
-            sample["texture.ground"]]}
+        asphalt = (color(sample, "road"), world.patterns[sample["texture.road"]])
+        walk = (color(sample, "sidewalk"), world.sidewalk_texture)
+        verge = (color(sample, "ground"), world.patterns[sample["texture.ground"]])
         width, dash = float(sample["road.marking_width"]), float(sample["road.dash_fraction"])
         centre = MARKING[str(sample["road.centre_color"])] if half > 0.5 else None
+        h = f"{half:.3f}"  # road-kit variant names (World: HALVES, WIDTHS, DASHES)
+        lines = {f"edge/{h}/{width}": (MARKING["white"], None)}
+        if centre is not None:
+            lines[f"centre/{dash}/{width}"] = (centre, None)
         for (x, y, yaw), k in pieces(road):
-            world.place(f"asphalt/{k:+.4f}/{half:.3f}", x, y, Z_ROAD, yaw, **asphalt)
-            world.place(f"sidewalk/{k:+.4f}/{half:.3f}", x, y, Z_SIDEWALK, yaw, **walk)
-            world.place(f"edge/{k:+.4f}/{half:.3f}/{width}", x, y, Z_LINE, yaw, MARKING["white"])
-            if centre is not None:
-                world.place(f"centre/{k:+.4f}/{dash}/{width}", x, y, Z_LINE, yaw, centre)
-        h = C.JUNCTION_HALF
+            world.place(f"asphalt/{k:+.4f}", x, y, Z_ROAD, yaw, show={h: asphalt})
+            world.place(f"sidewalk/{k:+.4f}", x, y, Z_SIDEWALK, yaw, show={h: walk})
+            world.place(f"lines/{k:+.4f}", x, y, Z_LINE, yaw, show=lines)
+        edge = {f"walk/{h}": walk, f"verge/{h}": verge}  # junction sidewalk and verge
         for j in road.junctions:
             yaw = j.yaw
             tee = len(j.exits) == 3
@@ -245,18 +270,15 @@ class DrivingEnv(PybulletEnv, EzPickle):
                 dirs = j.yaw + np.arange(4) * np.pi / 2
                 gap = [min(abs(np.angle(np.exp(1j * (d - e)))) for e in j.exits) for d in dirs]
                 yaw = float(dirs[int(np.argmax(gap))]) - np.pi / 2
-                world.place(f"jside/{half:.3f}/walk", j.x, j.y, Z_SIDEWALK, yaw, **walk)
-                world.place(f"jside/{half:.3f}/verge", j.x, j.y, Z_SIDEWALK, yaw, **verge)
-            world.place("jasphalt", j.x, j.y, Z_ROAD, yaw, **asphalt)
+                world.place("jside", j.x, j.y, Z_SIDEWALK, yaw, show=edge)
+            world.place("jasphalt", j.x, j.y, Z_ROAD, yaw, *asphalt)
             cs, sn = np.cos(yaw), np.sin(yaw)
             for sx, sy, turn in ((-1, -1, 0), (1, -1, 1), (1, 1, 2), (-1, 1, 3)):
                 if tee and sy > 0:
                     continue
-                x, y = j.x + h * (cs * sx - sn * sy), j.y + h * (sn * sx + cs * sy)
-                world.place(f"jcorner/{half:.3f}", x, y, Z_SIDEWALK, yaw + turn * np.pi / 2,
-                            **walk)
-                world.place(f"jverge/{half:.3f}", x, y, Z_SIDEWALK, yaw + turn * np.pi / 2,
-                            **verge)
+                x, y = j.x + C.JUNCTION_HALF * (cs * sx - sn * sy), j.y + C.JUNCTION_HALF * (
+                    sn * sx + cs * sy)
+                world.place("jcorner", x, y, Z_SIDEWALK, yaw + turn * np.pi / 2, show=edge)
 
     def _dress(self, road: Road, sample: dict, rng: np.random.Generator) -> None:
         """Buildings, trees and lamps with their colours."""
@@ -272,9 +294,9 @@ class DrivingEnv(PybulletEnv, EzPickle):
                 world.place(f"building/{p.variant}", p.x, p.y, BUILDINGS[p.variant][2] / 2,
                             p.yaw, tint, world.facade_texture)
             elif p.kind == "tree":
+                tint = np.clip(leaves * rng.uniform(0.75, 1.25, 3), 0, 1)
                 world.place("trunk", p.x, p.y, 0.25, 0.0)
-                world.place(f"crown/{p.variant}", p.x, p.y, 0.0, p.yaw,
-                            np.clip(leaves * rng.uniform(0.75, 1.25, 3), 0, 1))
+                world.place("crown", p.x, p.y, 0.0, p.yaw, show={str(p.variant): (tint, None)})
             else:
                 world.place("lamp", p.x, p.y, 0.0, p.yaw)
 

@@ -344,9 +344,10 @@ def place_obstacles(road: Road, rng: np.random.Generator, density: float, lanes:
     out: list[tuple[Placement, float]] = []
     used: list[float] = []
     for _ in range(n):
-        s = float(rng.uniform(4.0, road.goal_s - 1.0))
+        s = float(rng.uniform(C.OBSTACLE_FROM, road.goal_s - C.OBSTACLE_BEFORE_GOAL))
         lo, hi = road.index(s - 1.0), road.index(s + 1.0)
-        if road.in_junction[lo:hi + 1].any() or any(abs(s - u) < 2.5 for u in used):
+        if road.in_junction[lo:hi + 1].any() or any(
+                abs(s - u) < C.OBSTACLE_SPACING for u in used):
             continue
         kind = str(rng.choice(["cone", "barrel", "parked"]))
         size = OBSTACLE_HALF_WIDTH[kind]

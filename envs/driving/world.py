@@ -1,22 +1,66 @@
-"""The PyBullet side of Driving-v0: one world per physics client, built once and re-dressed
-on every reset.
+"""The PyBullet side of Driving-v0: one world per physics client, built once with a fixed
+number of bodies and re-dressed on every reset.
 
-PyBullet never frees a visual shape or a texture, and TinyRenderer ignores
-``changeTexture``: creating a road mesh or a texture per episode leaks (about 0.17 MB per
-road mesh and 48 kB per 128² texture, measured). So nothing is created per episode. The road
-kit is a finite set of meshes (asphalt, sidewalk bands, lane lines and junction parts for
-each curvature, road width, line width and dash length), each made once on first use; bodies
-come from pools and are moved into place on reset or parked far below the world; appearance
-DR picks a pattern from a fixed texture bank and tints bodies with ``rgbaColor``. Memory stays
-flat over hundreds of resets (``tests/test_driving.py``).
+What bodies cost (measured for issue 22 with PyBullet 3.2.7 and TinyRenderer; see the
+issue's report for the numbers and scripts):
+
+* Every body in the world costs every ``stepSimulation``, in view or parked. A fixed-base
+  multibody (``createMultiBody``'s default) costs about 10 µs per control step (10
+  substeps), more than linearly beyond a few hundred (3,000: 30 ms per step), whether or not
+  it has a collision shape, a collision mask of 0 or a sleeping state. A static rigid body
+  (``useMaximalCoordinates=True``) costs about 1.5 µs; put to sleep
+  (``ACTIVATION_STATE_SLEEP``: Bullet then skips its AABB update; a pose reset still updates
+  it) and parked on its own spot (bodies stacked at one point make the broadphase test every
+  pair of them) about 0.12 µs.
+* ``getCameraImage`` syncs every body's transform (about 1 µs a body) and skips every visual
+  shape whose alpha is 0 before it transforms a vertex; ray casts cost 0.2 ms a step.
+* Nothing can be freed: ``removeBody`` leaves the compound shape PyBullet made for the body
+  behind (100–570 B per create/remove, measured over 750,000), visual shapes and textures
+  are never freed (0.17 MB per road mesh, 48 kB per 128² texture) and TinyRenderer ignores
+  ``changeTexture``.
+
+Before, pools were keyed by mesh and grew whenever an episode needed more than any earlier
+one: over 600 strong-DR resets the world grew to 3,500 multibodies and ``stepSimulation``
+from 11 to 44 ms per step (the camera from 3.7 to 5.8 ms).
+
+So the world is made once, with a fixed number of bodies per kind:
+
+* **Pools with bounds.** Each kind (a road layer of one curvature, a junction part, a
+  building size, trees, lamps, each obstacle kind, vehicles) has a pool holding the most
+  bodies an episode can need (:mod:`.bounds`: exact for the road kit, from the DR ranges'
+  maxima for the rest), all made at construction by one batched ``createMultiBody`` per kind
+  as sleeping static rigid bodies. Pools never shrink; wider ranges (automatic DR) grow them
+  at the next reset, up to hard caps.
+* **Road kit.** A tile's mesh depends on its curvature, the road width, the line width and
+  the dash length: one pool per mesh needs thousands of bodies. A road body is instead a
+  visual shape array with every variant of one layer for one curvature (asphalt: 2 road
+  widths; sidewalk: 2; lines: 6 edge and 9 centre-line variants, at most 16 shapes per
+  array); a tile shows the episode's variants and keeps the others at alpha 0. Three layers
+  (three heights) times nine curvatures make 27 pools, 840 bodies in all. The arrays take
+  meshes as OBJ files only (written once per world to a temporary folder); vertices, uvs and
+  normals round-trip exactly, so the images equal those of the former in-memory meshes.
+* **Parked** bodies (the pool's bodies an episode does not use) have every shape at alpha 0
+  (TinyRenderer draws none of them), collision group and mask 0 (no ray or contact sees
+  them) and stand on their own spot of a grid 500 m below the ground. A placed solid body
+  gets its collision filter back (a fresh broadphase proxy) on every placement, so contact
+  order depends on the episode alone, not on earlier ones.
+
+Appearance DR picks a pattern from a fixed texture bank and tints shapes with ``rgbaColor``.
+The body count is constant from the first reset, and memory is flat
+(``tests/test_driving.py``, ``benchmarks/bench_soak.py``).
 """
 
 from __future__ import annotations
 
+import atexit
+import math
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pybullet_data
@@ -27,53 +71,57 @@ from .randomize import GROUND_TILE, paint_facade, paint_sidewalk, pattern_bank
 from .roads import BUILDINGS, TREES, sample_arc
 
 GARAGE = (0.0, 0.0, -500.0)  # parked bodies: below the ground, outside every camera frustum
+GARAGE_ROW, GARAGE_PITCH = 64, 6.0  # parking grid: spots per row, metres between spots
 GROUND_HALF = 60.0
 Z_ROAD, Z_SIDEWALK, Z_LINE = 0.002, 0.003, 0.004
+STATIC_GROUP, STATIC_MASK = 2, -1 ^ 2  # Bullet's collision filter of a static rigid body
+HIDDEN = [1.0, 1.0, 1.0, 0.0]  # every pooled shape is made with alpha 0
+TEXTURED = ("asphalt", "sidewalk", "jasphalt", "jcorner", "jside", "building")  # kinds placed
+# with a texture: TinyRenderer copies a texture into each shape the first time it gets one
+HALVES = tuple(sorted({f"{n * w / 2:.3f}" for n, w in C.LANE_WIDTH.items()}))  # road half widths
+WIDTHS = tuple(f"{w}" for w in C.MARKING_WIDTHS)
+DASHES = tuple(f"{d}" for d in C.DASH_FRACTIONS)
+
+Look = tuple[Any, "int | None"]  # (rgb, or None for the shape's own colour; texture id)
 
 
 def _quat(c: BulletClient, yaw: float) -> list[float]:
     return list(c.getQuaternionFromEuler([0.0, 0.0, yaw]))
 
 
+def garage_spot(i: int) -> list[float]:
+    """Parking spot of the ``i``-th pooled body: a grid 500 m below the ground."""
+    return [GARAGE[0] + GARAGE_PITCH * (i % GARAGE_ROW), GARAGE[1] + GARAGE_PITCH * (
+        i // GARAGE_ROW), GARAGE[2]]
+
+
+@dataclass
+class Kind:
+    """A pooled body type: one visual shape (array) and optional collision shape; each variant
+    names the shapes it shows (``""``: the only variant, every shape)."""
+
+    visual: int
+    collision: int
+    variants: dict[str, tuple[int, ...]]
+    textured: bool = False  # placements set textures (so every body gets one when made)
+
+    @property
+    def solid(self) -> bool:
+        return self.collision >= 0
+
+
+@dataclass
 class Pool:
-    """Bodies sharing one visual (and collision) shape, reused across episodes.
+    """The bodies of one kind, made together; ``shown[i]``: shapes body ``i`` shows (empty:
+    parked)."""
 
-    Unused bodies are parked below the world and made fully transparent, which TinyRenderer
-    skips entirely (a parked but visible body still costs vertex work in every frame).
-    """
-
-    def __init__(self, client: BulletClient, make: Callable[[], int], solid: bool) -> None:
-        self.client, self.make, self.solid = client, make, solid
-        self.bodies: list[int] = []
-        self.used = 0
-        self._parked: set[int] = set()
-        self._colors: list[tuple[int, list[float]]] = []  # (shape index, rgba) as created
-
-    def place(self, x: float, y: float, z: float, yaw: float) -> int:
-        c = self.client
-        if self.used == len(self.bodies):
-            body = self.make()
-            self.bodies.append(body)
-            if not self._colors:
-                self._colors = [(k, list(d[7])) for k, d in enumerate(c.getVisualShapeData(body))]
-        body = self.bodies[self.used]
-        self.used += 1
-        if body in self._parked:
-            self._parked.discard(body)
-            for k, rgba in self._colors:
-                c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
-        c.resetBasePositionAndOrientation(body, [x, y, z], _quat(c, yaw))
-        return body
-
-    def park_unused(self) -> None:
-        c = self.client
-        for body in self.bodies[self.used:]:
-            if body not in self._parked:
-                if self.solid:  # out of reach of the car and the lidar
-                    c.resetBasePositionAndOrientation(body, GARAGE, [0, 0, 0, 1])
-                for k, rgba in self._colors:
-                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=[*rgba[:3], 0.0])
-                self._parked.add(body)
+    kind: Kind
+    cap: int | None  # hard cap on the pool size (None: no cap, the road kit)
+    bodies: list[int] = field(default_factory=list)
+    spots: list[list[float]] = field(default_factory=list)
+    shown: list[frozenset[int]] = field(default_factory=list)
+    colors: list[list[float]] = field(default_factory=list)  # each shape's rgba as made
+    used: int = 0
 
 
 Mesh = tuple[list, list, list]  # vertices, indices, uvs
@@ -160,10 +208,125 @@ class Car:
     rest_height: float  # base height when standing on its wheels
 
 
-class World:
-    """Pooled bodies, the texture bank and the ego racecar of one physics client."""
+def _write_obj(path: str, mesh: Mesh, normals: list | None = None) -> None:
+    """An OBJ file of ``mesh`` whose numbers read back exactly (``repr`` of each double);
+    ``normals``: one per vertex (default: +z everywhere, as the in-memory meshes had)."""
+    v, idx, uv = mesh
 
-    def __init__(self, client: BulletClient) -> None:
+    def row(tag: str, values: list) -> str:
+        return " ".join([tag, *(repr(float(a)) for a in values)])
+
+    lines = [row("v", p) for p in v] + [row("vt", t) for t in uv]
+    lines += [row("vn", n) for n in normals] if normals is not None else ["vn 0 0 1"]
+    for a in range(0, len(idx), 3):
+        tri = [i + 1 for i in idx[a:a + 3]]
+        lines.append("f " + " ".join(
+            f"{i}/{i if len(uv) > 1 else 1}/{i if normals is not None else 1}" for i in tri))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".obj")
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)  # whole or not at all, should two worlds write it at once
+
+
+_MESH_DIRS: dict[int, str] = {}  # process id -> folder of kit meshes (OBJ), made once
+
+
+def _mesh_dir() -> str:
+    """This process's folder of road-kit OBJ files (their contents follow from their names, so
+    every world of the process shares them; removed at exit by the process that made it)."""
+    pid = os.getpid()
+    if pid not in _MESH_DIRS:
+        path = tempfile.mkdtemp(prefix="simenv-driving-kit-")
+        atexit.register(_remove_mesh_dir, pid, path)
+        _MESH_DIRS[pid] = path
+    return _MESH_DIRS[pid]
+
+
+def _remove_mesh_dir(pid: int, path: str) -> None:
+    if os.getpid() == pid:  # not a forked child's copy of the handler
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _bullet_normals(vertices: list) -> list:
+    """The normals PyBullet gives an in-memory mesh without any: each vertex position scaled
+    to unit length, as Bullet computes it (times the reciprocal of the norm)."""
+    out = []
+    for x, y, z in vertices:
+        x, y, z = float(x), float(y), float(z)
+        inv = 1.0 / math.sqrt(x * x + y * y + z * z)
+        out.append([x * inv, y * inv, z * inv])
+    return out
+
+
+KitMesh = tuple[Mesh, "list | None", list]  # mesh, per-vertex normals (None: +z), frame
+
+
+def _bands(kind: str, args: list[str]) -> tuple[list[tuple[float, float]], float]:
+    """Lateral bands and tile length of a road-kit mesh: curvature, then the variant."""
+    if kind == "asphalt":
+        half = float(args[1])
+        return [(-half, half)], 1.0
+    if kind == "sidewalk":
+        a, b = float(args[1]), float(args[1]) + C.KERB + C.SIDEWALK
+        return [(a, b), (-b, -a)], 1.0
+    if kind == "edge":
+        half, width = float(args[1]), float(args[2])
+        at = half - 0.04
+        return [(at - width / 2, at + width / 2), (-at - width / 2, -at + width / 2)], 1.0
+    dash, width = float(args[1]), float(args[2])  # centre line
+    return [(-width / 2, width / 2)], dash
+
+
+def _tile(kind: str, args: list[str]) -> KitMesh:
+    return band_mesh(float(args[0]), *_bands(kind, args)), None, [0.0, 0.0, 0.0]
+
+
+def _kit_meshes(layer: str, args: list[str]) -> dict[str, KitMesh]:
+    """The variants of a visual-only kit kind (empty for a one-variant kind). Numbers come
+    from the same strings as the meshes of the former per-mesh pools (``float("+0.3333")``)."""
+    flat = [0.0, 0.0, 0.0]
+    h = C.JUNCTION_HALF
+    if layer in ("asphalt", "sidewalk"):
+        return {half: _tile(layer, [args[0], half]) for half in HALVES}
+    if layer == "lines":
+        edges = {f"edge/{half}/{w}": _tile("edge", [args[0], half, w])
+                 for half in HALVES for w in WIDTHS}
+        return edges | {f"centre/{d}/{w}": _tile("centre", [args[0], d, w])
+                        for d in DASHES for w in WIDTHS}
+    if layer == "jcorner":  # sidewalk quarter annulus at a junction corner, verge inside
+        rims = {half: h - float(half) for half in HALVES}
+        walks = {f"walk/{half}": (sector_mesh(rc - C.KERB - C.SIDEWALK, rc), None, flat)
+                 for half, rc in rims.items()}
+        return walks | {f"verge/{half}": (sector_mesh(0.0, rc - C.KERB - C.SIDEWALK), None, flat)
+                        for half, rc in rims.items()}
+    if layer == "jside":  # the closed side of a T junction: sidewalk then verge
+        inner = {half: float(half) + C.KERB + C.SIDEWALK for half in HALVES}
+        walks = {f"walk/{half}": (rect_mesh(-h, h, float(half), b), None, flat)
+                 for half, b in inner.items()}
+        return walks | {f"verge/{half}": (rect_mesh(-h, h, b, h), None, flat)
+                        for half, b in inner.items()}
+    if layer == "crown":
+        crowns = {}
+        for v, (radius, height) in enumerate(TREES):
+            verts, faces = _icosahedron(radius, height * 0.6)
+            crowns[str(v)] = ((verts, faces, [[0.5, 0.5]]), _bullet_normals(verts),
+                              [0.0, 0.0, height * 0.65])
+        return crowns
+    return {}
+
+
+class World:
+    """Pooled bodies, the texture bank and the ego racecar of one physics client.
+
+    Args:
+        client: the physics client.
+        bounds: bodies per pool kind (``bounds.pool_bounds``), all made now.
+        caps: each kind's hard cap (``None``: none); an episode beyond its bound grows the
+            pool up to the cap, and :meth:`place` returns ``None`` beyond it.
+    """
+
+    def __init__(self, client: BulletClient, bounds: Mapping[str, int],
+                 caps: Mapping[str, int | None]) -> None:
         self.c = c = client
         c.setGravity(0, 0, -9.81)
         c.setPhysicsEngineParameter(fixedTimeStep=C.PHYSICS_DT, numSolverIterations=10,
@@ -177,7 +340,9 @@ class World:
         self.car = self._load_car()
         self.show_car(False)  # never in its own camera; the chase view shows it
         self.pools: dict[str, Pool] = {}
-        self._shapes: dict[str, tuple[int, int]] = {}
+        self.caps = dict(caps)
+        self._parked = 0  # parking spots handed out
+        self.ensure(bounds)
 
     # ------------------------------------------------------------------ construction
     def _texture(self, image: np.ndarray) -> int:
@@ -238,80 +403,65 @@ class World:
             self.c.changeVisualShape(self.car.body, link,
                                      rgbaColor=[*rgba[:3], rgba[3] if visible else 0.0])
 
-    def _shape(self, key: str) -> tuple[int, int]:
-        """(visual, collision) shape of ``key``, created on first use and kept."""
-        if key in self._shapes:
-            return self._shapes[key]
+    # ------------------------------------------------------------------ kinds and pools
+    def _kit(self, name: str, meshes: Mapping[str, KitMesh]) -> Kind:
+        """A visual-only kind with one mesh per variant: an OBJ visual shape array."""
+        files = []
+        for variant, (mesh, normals, _) in meshes.items():
+            path = os.path.join(_mesh_dir(), f"{name}/{variant}.obj".replace("/", "_"))
+            if not os.path.exists(path):
+                _write_obj(path, mesh, normals)
+            files.append(path)
         c = self.c
-        kind, *args = key.split("/")
+        vis = c.createVisualShapeArray(
+            [c.GEOM_MESH] * len(files), fileNames=files, meshScales=[[1.0, 1.0, 1.0]] * len(files),
+            visualFramePositions=[frame for _, _, frame in meshes.values()],
+            rgbaColors=[HIDDEN] * len(files))
+        return Kind(vis, -1, {v: (n,) for n, v in enumerate(meshes)})
+
+    def _kind(self, name: str) -> Kind:
+        """The shapes of pool kind ``name`` (made once, with its pool)."""
+        layer, *args = name.split("/")
+        meshes = _kit_meshes(layer, args)
+        kind = self._kit(name, meshes) if meshes else self._plain(layer, args)
+        kind.textured = layer in TEXTURED
+        return kind
+
+    def _plain(self, layer: str, args: list[str]) -> Kind:
+        """A one-variant kind (every shape shown)."""
+        c = self.c
         col = -1
-        if kind in ("asphalt", "sidewalk", "edge", "centre"):
-            vis = self._visual(band_mesh(float(args[0]), *self._bands(kind, args)))
-        elif kind == "jasphalt":
+        if layer == "jasphalt":
             h = C.JUNCTION_HALF
-            vis = self._visual(rect_mesh(-h, h, -h, h))
-        elif kind == "jcorner":  # sidewalk quarter annulus at a junction corner
-            rc = C.JUNCTION_HALF - float(args[0])
-            vis = self._visual(sector_mesh(rc - C.KERB - C.SIDEWALK, rc))
-        elif kind == "jverge":
-            rc = C.JUNCTION_HALF - float(args[0])
-            vis = self._visual(sector_mesh(0.0, rc - C.KERB - C.SIDEWALK))
-        elif kind == "jside":  # the closed side of a T junction: sidewalk then verge
-            half, h = float(args[0]), C.JUNCTION_HALF
-            inner = half + C.KERB + C.SIDEWALK
-            mesh = rect_mesh(-h, h, half, inner) if args[1] == "walk" else rect_mesh(
-                -h, h, inner, h)
-            vis = self._visual(mesh)
-        elif kind == "building":
+            vis = self._visual(rect_mesh(-h, h, -h, h), rgbaColor=HIDDEN)
+        elif layer == "building":
             hx, hy, height = BUILDINGS[int(args[0])]
             half_extents = [hx, hy, height / 2]
-            vis = c.createVisualShape(c.GEOM_BOX, halfExtents=half_extents)
+            vis = c.createVisualShape(c.GEOM_BOX, halfExtents=half_extents, rgbaColor=HIDDEN)
             col = c.createCollisionShape(c.GEOM_BOX, halfExtents=half_extents)
-        elif kind == "crown":
-            radius, height = TREES[int(args[0])]
-            v, f = _icosahedron(radius, height * 0.6)
-            vis = c.createVisualShape(c.GEOM_MESH, vertices=v, indices=f,
-                                      visualFramePosition=[0, 0, height * 0.65])
-        elif kind == "trunk":
+        elif layer == "trunk":
             vis = c.createVisualShape(c.GEOM_BOX, halfExtents=[0.03, 0.03, 0.25],
-                                      rgbaColor=[0.4, 0.28, 0.18, 1])
+                                      rgbaColor=[0.4, 0.28, 0.18, 0])
             col = c.createCollisionShape(c.GEOM_BOX, halfExtents=[0.03, 0.03, 0.25])
-        elif kind == "lamp":
+        elif layer == "lamp":
             vis = c.createVisualShapeArray(
                 [c.GEOM_BOX, c.GEOM_BOX], halfExtents=[[0.012, 0.012, 0.3], [0.07, 0.02, 0.012]],
-                visualFramePositions=[[0, 0, 0.3], [-0.06, 0, 0.6]])
-        elif kind == "cone":
+                visualFramePositions=[[0, 0, 0.3], [-0.06, 0, 0.6]], rgbaColors=[HIDDEN] * 2)
+        elif layer == "cone":
             vis = c.createVisualShape(c.GEOM_MESH, fileName="racecar/meshes/cone.obj",
-                                      rgbaColor=[1.0, 0.45, 0.05, 1])
+                                      rgbaColor=[1.0, 0.45, 0.05, 0])
             col = c.createCollisionShape(c.GEOM_CYLINDER, radius=0.05, height=0.17,
                                          collisionFramePosition=[0, 0, 0.085])
-        elif kind == "barrel":
+        elif layer == "barrel":
             vis = c.createVisualShape(c.GEOM_CYLINDER, radius=0.06, length=0.15,
-                                      visualFramePosition=[0, 0, 0.075])
+                                      visualFramePosition=[0, 0, 0.075], rgbaColor=HIDDEN)
             col = c.createCollisionShape(c.GEOM_CYLINDER, radius=0.06, height=0.15,
                                          collisionFramePosition=[0, 0, 0.075])
-        elif kind in ("parked", "vehicle"):
+        elif layer in ("parked", "vehicle"):
             vis, col = self._vehicle_shapes()
-        else:  # pragma: no cover
-            raise KeyError(key)
-        self._shapes[key] = (vis, col)
-        return vis, col
-
-    @staticmethod
-    def _bands(kind: str, args: list[str]) -> tuple[list[tuple[float, float]], float]:
-        """Lateral bands and tile length of a road-kit mesh key."""
-        if kind == "asphalt":
-            half = float(args[1])
-            return [(-half, half)], 1.0
-        if kind == "sidewalk":
-            a, b = float(args[1]), float(args[1]) + C.KERB + C.SIDEWALK
-            return [(a, b), (-b, -a)], 1.0
-        if kind == "edge":
-            half, width = float(args[1]), float(args[2])
-            at = half - 0.04
-            return [(at - width / 2, at + width / 2), (-at - width / 2, -at + width / 2)], 1.0
-        dash, width = float(args[1]), float(args[2])  # centre line
-        return [(-width / 2, width / 2)], dash
+        else:
+            raise KeyError(f"unknown body kind {'/'.join([layer, *args])!r}")
+        return Kind(vis, col, {"": ()})  # every shape (counted when the pool is made)
 
     def _vehicle_shapes(self) -> tuple[int, int]:
         """A low-poly car about the racecar's size: body, cabin and four wheels."""
@@ -321,10 +471,52 @@ class World:
                   for sx in (-1, 1) for sy in (-1, 1)]
         vis = c.createVisualShapeArray([c.GEOM_BOX] * len(boxes),
                                        halfExtents=[b[0] for b in boxes],
-                                       visualFramePositions=[b[1] for b in boxes])
+                                       visualFramePositions=[b[1] for b in boxes],
+                                       rgbaColors=[HIDDEN] * len(boxes))
         col = c.createCollisionShape(c.GEOM_BOX, halfExtents=[0.22, 0.1, 0.08],
                                      collisionFramePosition=[0, 0, 0.08])
         return vis, col
+
+    def ensure(self, bounds: Mapping[str, int], caps: Mapping[str, int | None] | None = None
+               ) -> None:
+        """Grow every pool to at least ``bounds[kind]`` bodies (pools never shrink)."""
+        self.caps.update(caps or {})
+        for name, n in bounds.items():
+            pool = self.pools.get(name)
+            if pool is None or len(pool.bodies) < n:
+                self._grow(name, n - (len(pool.bodies) if pool else 0))
+
+    def _grow(self, name: str, n: int) -> Pool:
+        """Make ``n`` more parked bodies of kind ``name``."""
+        pool = self.pools.get(name)
+        if pool is None:
+            pool = self.pools[name] = Pool(self._kind(name), self.caps.get(name))
+        if n <= 0:
+            return pool
+        c, kind = self.c, pool.kind
+        spots = [garage_spot(self._parked + i) for i in range(n)]
+        self._parked += n
+        # made hidden (alpha 0) and asleep: Bullet skips a sleeping static body's AABB update
+        # every substep, and a pose reset (resetBasePositionAndOrientation) still updates it
+        # one call per body: a batched createMultiBody (batchPositions) is no faster once
+        # the client has learnt of its bodies (syncBodyInfo), and without that getNumBodies
+        # and everything that lists bodies miss them
+        bodies = [c.createMultiBody(0, kind.collision, kind.visual, spot,
+                                    useMaximalCoordinates=True, flags=c.URDF_ENABLE_SLEEPING)
+                  for spot in spots]
+        if not pool.colors:  # each shape's colour as made, shown
+            pool.colors = [[*d[7][:3], 1.0] for d in c.getVisualShapeData(bodies[0])]
+            if kind.variants == {"": ()}:
+                kind.variants = {"": tuple(range(len(pool.colors)))}
+        for body in bodies:
+            if kind.solid:
+                c.setCollisionFilterGroupMask(body, -1, 0, 0)
+            if kind.textured:  # allocate the shapes' texture copies now, not in episode 10,000
+                c.changeVisualShape(body, -1, textureUniqueId=self.sidewalk_texture)
+        pool.bodies += bodies
+        pool.spots += spots
+        pool.shown += [frozenset()] * n
+        return pool
 
     # ------------------------------------------------------------------ per episode
     def begin(self) -> None:
@@ -332,25 +524,73 @@ class World:
             pool.used = 0
 
     def end(self) -> None:
+        """Park every body the episode does not use."""
+        c = self.c
         for pool in self.pools.values():
-            pool.park_unused()
+            for i in range(pool.used, len(pool.bodies)):
+                if not pool.shown[i]:
+                    continue
+                body = pool.bodies[i]
+                for k in pool.shown[i]:
+                    c.changeVisualShape(body, -1, shapeIndex=k,
+                                        rgbaColor=[*pool.colors[k][:3], 0.0])
+                if pool.kind.solid:
+                    c.setCollisionFilterGroupMask(body, -1, 0, 0)
+                c.resetBasePositionAndOrientation(body, pool.spots[i], [0, 0, 0, 1])
+                pool.shown[i] = frozenset()
 
     def place(self, key: str, x: float, y: float, z: float, yaw: float,
-              rgb: np.ndarray | tuple | None = None, texture: int | None = None) -> int:
-        """Put a body of kind ``key`` at a pose, optionally tinted and textured."""
-        pool = self.pools.get(key)
-        if pool is None:
-            vis, col = self._shape(key)
-            pool = self.pools[key] = Pool(
-                self.c, lambda: self.c.createMultiBody(0, col, vis, list(GARAGE)), col >= 0)
-        body = pool.place(x, y, z, yaw)
-        if rgb is not None or texture is not None:
-            kwargs: dict = {}
-            if rgb is not None:
-                kwargs["rgbaColor"] = [*map(float, rgb), 1.0]
-            if texture is not None:
-                kwargs["textureUniqueId"] = texture
-            self.c.changeVisualShape(body, -1, **kwargs)
+              rgb: np.ndarray | tuple | None = None, texture: int | None = None, *,
+              show: Mapping[str, Look] | None = None) -> int | None:
+        """Put a body of kind ``key`` at a pose and return it.
+
+        One-variant kinds (``"barrel"``, ``"building/3"``, …) show every shape, optionally
+        tinted ``rgb`` and textured as a whole. Kit kinds (``"lines/+0.1250"``, …) show the
+        variants in ``show`` (variant name → (rgb or ``None`` for the shape's own colour,
+        texture or ``None``)) and hide the rest. Returns ``None`` when the pool is at its hard
+        cap (the caller leaves the item out).
+        """
+        pool = self.pools.get(key) or self._grow(key, 0)
+        if pool.used == len(pool.bodies):
+            if pool.cap is not None and len(pool.bodies) >= pool.cap:
+                return None
+            if pool.cap is None and pool.bodies:
+                warnings.warn(f"the {key!r} pool grows past its bound ({len(pool.bodies)}): "
+                              "constants.ROAD_KIT_MAX is stale", RuntimeWarning, stacklevel=2)
+            self._grow(key, 1)
+        c = self.c
+        i = pool.used
+        pool.used += 1
+        body = pool.bodies[i]
+        if show is None:
+            shapes = frozenset(pool.kind.variants[""])
+            if not pool.shown[i]:
+                for k, rgba in enumerate(pool.colors):
+                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
+            if rgb is not None or texture is not None:
+                kwargs: dict = {}
+                if rgb is not None:
+                    kwargs["rgbaColor"] = [*map(float, rgb), 1.0]
+                if texture is not None:
+                    kwargs["textureUniqueId"] = texture
+                c.changeVisualShape(body, -1, **kwargs)
+        else:
+            looks = {k: look for variant, look in show.items()
+                     for k in pool.kind.variants[variant]}
+            for k in pool.shown[i] - looks.keys():
+                c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=[*pool.colors[k][:3], 0.0])
+            for k, (tint, tex) in looks.items():
+                rgba = [*map(float, tint), 1.0] if tint is not None else pool.colors[k]
+                if tex is None:
+                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
+                else:
+                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba,
+                                        textureUniqueId=tex)
+            shapes = frozenset(looks)
+        if pool.kind.solid:  # back in collision, with a fresh broadphase proxy
+            c.setCollisionFilterGroupMask(body, -1, STATIC_GROUP, STATIC_MASK)
+        pool.shown[i] = shapes
+        c.resetBasePositionAndOrientation(body, [x, y, z], _quat(c, yaw))
         return body
 
     def color(self, body: int, rgb: np.ndarray | tuple, shape: int = -1) -> None:
@@ -362,3 +602,20 @@ class World:
         self.c.resetBasePositionAndOrientation(self.ground, [x, y, 0], [0, 0, 0, 1])
         self.c.changeVisualShape(self.ground, -1, rgbaColor=[*map(float, rgb), 1.0],
                                  textureUniqueId=self.patterns[pattern])
+
+    # ------------------------------------------------------------------ introspection
+    def census(self) -> dict[str, int]:
+        """Bodies in the Bullet world, pooled, placed (in use), placed solid ones (in
+        collision) and shapes shown (drawn) this episode."""
+        pools = self.pools.values()
+        return {
+            "bodies": self.c.getNumBodies(),
+            "pooled": sum(len(p.bodies) for p in pools),
+            "placed": sum(bool(s) for p in pools for s in p.shown),
+            "solid": sum(bool(s) for p in pools if p.kind.solid for s in p.shown),
+            "shapes": sum(len(s) for p in pools for s in p.shown),
+        }
+
+    def parked(self) -> list[int]:
+        """Every pooled body the current episode does not use."""
+        return [b for p in self.pools.values() for b, s in zip(p.bodies, p.shown) if not s]
