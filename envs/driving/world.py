@@ -112,14 +112,15 @@ class Kind:
 
 @dataclass
 class Pool:
-    """The bodies of one kind, made together; ``shown[i]``: shapes body ``i`` shows (empty:
-    parked)."""
+    """The bodies of one kind, made together. ``shown[i]``: the shapes body ``i`` draws and
+    their rgba (empty: parked); ``textures[i]``: the texture each of its shapes last got."""
 
     kind: Kind
     cap: int | None  # hard cap on the pool size (None: no cap, the road kit)
     bodies: list[int] = field(default_factory=list)
     spots: list[list[float]] = field(default_factory=list)
-    shown: list[frozenset[int]] = field(default_factory=list)
+    shown: list[dict[int, list[float]]] = field(default_factory=list)
+    textures: list[dict[int, int]] = field(default_factory=list)
     colors: list[list[float]] = field(default_factory=list)  # each shape's rgba as made
     used: int = 0
 
@@ -342,6 +343,7 @@ class World:
         self.pools: dict[str, Pool] = {}
         self.caps = dict(caps)
         self._parked = 0  # parking spots handed out
+        self._index: dict[int, tuple[Pool, int]] = {}  # body -> its pool and index there
         self.ensure(bounds)
 
     # ------------------------------------------------------------------ construction
@@ -515,7 +517,11 @@ class World:
                 c.changeVisualShape(body, -1, textureUniqueId=self.sidewalk_texture)
         pool.bodies += bodies
         pool.spots += spots
-        pool.shown += [frozenset()] * n
+        pool.shown += [{} for _ in bodies]
+        pool.textures += [dict.fromkeys(range(len(pool.colors)), self.sidewalk_texture)
+                          if kind.textured else {} for _ in bodies]
+        for i, body in enumerate(bodies, start=len(pool.bodies) - n):
+            self._index[body] = (pool, i)
         return pool
 
     # ------------------------------------------------------------------ per episode
@@ -537,7 +543,7 @@ class World:
                 if pool.kind.solid:
                     c.setCollisionFilterGroupMask(body, -1, 0, 0)
                 c.resetBasePositionAndOrientation(body, pool.spots[i], [0, 0, 0, 1])
-                pool.shown[i] = frozenset()
+                pool.shown[i] = {}
 
     def place(self, key: str, x: float, y: float, z: float, yaw: float,
               rgb: np.ndarray | tuple | None = None, texture: int | None = None, *,
@@ -562,23 +568,27 @@ class World:
         i = pool.used
         pool.used += 1
         body = pool.bodies[i]
+        shown, textures = pool.shown[i], pool.textures[i]
         if show is None:
-            shapes = frozenset(pool.kind.variants[""])
-            if not pool.shown[i]:
+            if not shown:
                 for k, rgba in enumerate(pool.colors):
                     c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
+                    shown[k] = rgba
             if rgb is not None or texture is not None:
                 kwargs: dict = {}
                 if rgb is not None:
                     kwargs["rgbaColor"] = [*map(float, rgb), 1.0]
+                    shown.update(dict.fromkeys(shown, kwargs["rgbaColor"]))
                 if texture is not None:
                     kwargs["textureUniqueId"] = texture
+                    textures.update(dict.fromkeys(shown, texture))
                 c.changeVisualShape(body, -1, **kwargs)
         else:
             looks = {k: look for variant, look in show.items()
                      for k in pool.kind.variants[variant]}
-            for k in pool.shown[i] - looks.keys():
+            for k in shown.keys() - looks.keys():
                 c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=[*pool.colors[k][:3], 0.0])
+                del shown[k]
             for k, (tint, tex) in looks.items():
                 rgba = [*map(float, tint), 1.0] if tint is not None else pool.colors[k]
                 if tex is None:
@@ -586,15 +596,20 @@ class World:
                 else:
                     c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba,
                                         textureUniqueId=tex)
-            shapes = frozenset(looks)
+                    textures[k] = tex
+                shown[k] = rgba
         if pool.kind.solid:  # back in collision, with a fresh broadphase proxy
             c.setCollisionFilterGroupMask(body, -1, STATIC_GROUP, STATIC_MASK)
-        pool.shown[i] = shapes
         c.resetBasePositionAndOrientation(body, [x, y, z], _quat(c, yaw))
         return body
 
     def color(self, body: int, rgb: np.ndarray | tuple, shape: int = -1) -> None:
-        self.c.changeVisualShape(body, -1, shapeIndex=shape, rgbaColor=[*map(float, rgb), 1.0])
+        """Tint shape ``shape`` (-1: every shape) of a placed body."""
+        rgba = [*map(float, rgb), 1.0]
+        self.c.changeVisualShape(body, -1, shapeIndex=shape, rgbaColor=rgba)
+        pool, i = self._index[body]
+        shown = pool.shown[i]
+        shown.update(dict.fromkeys(shown if shape < 0 else [shape], rgba))
 
     def dress_ground(self, x: float, y: float, rgb: np.ndarray, pattern: str) -> None:
         # keep the pattern anchored to the world: snap the mesh to whole ground tiles
@@ -619,3 +634,11 @@ class World:
     def parked(self) -> list[int]:
         """Every pooled body the current episode does not use."""
         return [b for p in self.pools.values() for b, s in zip(p.bodies, p.shown) if not s]
+
+    def drawn(self) -> list[tuple[int, int, list[float], int | None]]:
+        """``(body, shape index, rgba, texture id or None)`` of every pooled shape drawn now.
+
+        Read this, not ``getVisualShapeData``: after a per-shape colour change PyBullet
+        reports that colour for every shape of the body, hidden variants included."""
+        return [(body, k, rgba, pool.textures[i].get(k)) for pool in self.pools.values()
+                for i, body in enumerate(pool.bodies) for k, rgba in pool.shown[i].items()]
