@@ -9,10 +9,15 @@ engine boilerplate and a family's task class supplies the pieces, never the sequ
                  2. build       _build(episode, sample)     rebuild or reuse the scene
                  3. apply       _apply(episode, sample)     appearance and dynamics, no draws
                  4. settle      _settle(episode, sample)    initial state, settle the physics
-                 5. observe     _observe(), _info()         info["randomization"] = sample
+                 5. observe     _observe(capture()), _info()  info["randomization"] = sample
 
     step(action) check_action → _act(action) -> (reward terms, terminated, truncated)
-                 → _observe(), _info(); the reward is the sum of the terms, each in ``info``
+                 → _observe(capture()), _info(); the reward is the sum of the terms
+
+Observing is two pieces so that a vector env can draw many envs' cameras in one pass:
+``_camera_request()`` says what the observation camera draws (a view, a size, outputs) and
+``_observe(frame)`` turns the drawn :class:`~simenv.rendering.Frame` into the observation
+(sensor models, task vectors). :meth:`capture` draws the request with the env's own renderer.
 
 Every random number comes from ``self.np_random`` in steps 1 and 5 (per-step sensor noise),
 so ``reset(seed=s)`` reproduces everything. A closed env refuses ``reset``, ``step`` and
@@ -22,6 +27,7 @@ so ``reset(seed=s)`` reproduces everything. A closed env refuses ``reset``, ``st
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import gymnasium as gym
@@ -37,10 +43,21 @@ from .core import (
     render_output,
 )
 from .randomization import DomainRandomizer, Param, Value
+from .rendering import Frame
 
 Obs = dict[str, np.ndarray]
 Sample = dict[str, Value]
 EpisodeT = TypeVar("EpisodeT")
+
+
+@dataclass(frozen=True)
+class CameraRequest:
+    """What an observation camera draws: an engine's view, an image size, the outputs
+    (``rgb``, ``depth``, ``segmentation``, ``transparent_depth``)."""
+
+    view: Any
+    size: tuple[int, int]
+    outputs: tuple[str, ...]
 
 
 class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
@@ -92,7 +109,7 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         self._episode = episode
         info = self._info()
         info["randomization"] = sample
-        return self._observe(), info
+        return self._observe(self.capture()), info
 
     def step(self, action: Any) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._check_open()
@@ -101,8 +118,8 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         terms, terminated, truncated = self._act(check_action(self.action_space, action))
         info = self._info()
         info.update(terms)
-        return (self._observe(), float(sum(terms.values())), bool(terminated), bool(truncated),
-                info)
+        return (self._observe(self.capture()), float(sum(terms.values())), bool(terminated),
+                bool(truncated), info)
 
     def render(self) -> np.ndarray | None:
         self._check_open()
@@ -125,6 +142,18 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         if self._episode is None:
             raise RuntimeError("call reset() before reading the episode")
         return self._episode
+
+    def capture(self) -> Frame | None:
+        """The observation camera's frame now, drawn by the env's renderer (``None`` when the
+        observation has no image)."""
+        request = self._camera_request()
+        return None if request is None else self.draw(request.view, request.size,
+                                                       request.outputs)
+
+    def draw(self, view: Any, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)
+             ) -> Frame:
+        """What ``view`` sees now at ``size`` (the engine base draws it)."""
+        raise NotImplementedError
 
     def _check_open(self) -> None:
         if self._closed:
@@ -153,7 +182,12 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         truncated). Time limits are the ``TimeLimit`` wrapper's, not this method's."""
         raise NotImplementedError
 
-    def _observe(self) -> Obs:
+    def _camera_request(self) -> CameraRequest | None:
+        """What the observation camera draws this step (``None``: no image)."""
+        return None
+
+    def _observe(self, frame: Frame | None) -> Obs:
+        """The observation from the drawn camera ``frame`` and the physics state."""
         raise NotImplementedError
 
     def _info(self) -> dict[str, Any]:

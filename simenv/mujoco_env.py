@@ -21,12 +21,18 @@ import numpy as np
 from .core import check_choice
 from .env import SimEnv
 from .randomization import Param
-from .render import BatchRenderer, MujocoScene
+from .render import BatchFrame, BatchRenderer, MujocoScene
 from .rendering import Frame, MujocoRenderer
 
 EpisodeT = TypeVar("EpisodeT")
 RENDERERS = ("batch", "mujoco")
 OUTPUTS = ("rgb", "depth", "segmentation", "transparent_depth")
+
+
+def frame_of(batch: BatchFrame, slot: int) -> Frame:
+    """Scene ``slot``'s images of a batch render."""
+    return Frame(*(None if a is None else a[slot] for a in
+                   (batch.rgb, batch.depth, batch.segmentation, batch.transparent_depth)))
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class MujocoEnv(SimEnv[EpisodeT]):
         self.data: mujoco.MjData | None = None
         self._reference: MujocoRenderer | None = None
         self._batches: dict[tuple[View, tuple[int, int]], BatchRenderer] = {}
-        self._scenes: dict[tuple[View, tuple[int, int]], MujocoScene] = {}
+        self._scenes: dict[View, MujocoScene] = {}
         self._options: dict[View, mujoco.MjvOption] = {}
 
     # ------------------------------------------------------------------ model handling
@@ -129,34 +135,44 @@ class MujocoEnv(SimEnv[EpisodeT]):
         if self.renderer_name == "mujoco":
             return self._draw_reference(view, size, outputs)
         key = (view, size)
-        scene = self._scenes.get(key)
-        if scene is None:
-            scene = self._scenes[key] = MujocoScene(self.model, view.camera,
-                                                    geomgroup=view.geomgroup)
-            batch = self._batches.get(key)
-            if batch is None:
-                batch = self._batches[key] = BatchRenderer(
-                    1, size, texture_size=scene.texture_size,
-                    texture_layers=scene.texture_layers)
+        scene = self.scene(view)
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = BatchRenderer(
+                1, size, texture_size=scene.texture_size, texture_layers=scene.texture_layers)
+        if batch.scene(0) is not scene.scene:
             batch.set_scene(0, scene.scene)
         scene.update(self.data)
-        f = self._batches[key].render(outputs)
-        return Frame(*(None if a is None else a[0] for a in
-                       (f.rgb, f.depth, f.segmentation, f.transparent_depth)))
+        return frame_of(batch.render(outputs), 0)
+
+    def scene(self, view: View) -> MujocoScene:
+        """The batch renderer's scene of ``view`` for the current model (made on first use,
+        remade after :meth:`set_model`); a vector env draws it with the others."""
+        scene = self._scenes.get(view)
+        if scene is None:
+            scene = self._scenes[view] = MujocoScene(self.model, view.camera,
+                                                     geomgroup=view.geomgroup)
+        return scene
 
     def _draw_reference(self, view: View, size: tuple[int, int], outputs: Sequence[str]
                         ) -> Frame:
-        if "transparent_depth" in outputs:
-            raise ValueError("renderer='mujoco' draws rgb, depth and segmentation; "
-                             "transparent_depth needs renderer='batch'")
         option = self._options.get(view)
         if option is None:
             option = self._options[view] = mujoco.MjvOption()
             option.geomgroup[:] = np.asarray(view.geomgroup, np.uint8)
-        return self.reference_renderer.render(self.data, self.camera(view.camera), size,
-                                              rgb="rgb" in outputs, depth="depth" in outputs,
-                                              segmentation="segmentation" in outputs,
-                                              option=option)
+        frame = self.reference_renderer.render(self.data, self.camera(view.camera), size,
+                                               rgb="rgb" in outputs, depth="depth" in outputs,
+                                               segmentation="segmentation" in outputs,
+                                               option=option)
+        if "transparent_depth" in outputs:
+            frame.transparent_depth = self._reference_transparent_depth(view, size)
+        return frame
+
+    def _reference_transparent_depth(self, view: View, size: tuple[int, int]) -> np.ndarray:
+        """The nearest transparent surface's depth with MuJoCo's renderer (which draws no
+        depth for transparent geoms): a family with glass supplies its own pass."""
+        raise ValueError(f"{type(self).__name__} draws no transparent_depth with "
+                         "renderer='mujoco'; use renderer='batch'")
 
     @property
     def reference_renderer(self) -> MujocoRenderer:

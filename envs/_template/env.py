@@ -12,8 +12,10 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
 from simenv.core import parse_obs_mode
+from simenv.env import CameraRequest
 from simenv.mujoco_env import MujocoEnv, View
 from simenv.randomization import Value, dr_table
+from simenv.rendering import Frame
 
 from . import constants as C
 from .randomize import PARAMS, Refs, apply_appearance
@@ -169,11 +171,13 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         assert self.data is not None
         return self.data.qvel[self._qpos].copy()
 
-    def _observe(self) -> dict[str, np.ndarray]:
+    def _camera_request(self) -> CameraRequest | None:
+        outputs = tuple(p for p in ("rgb", "depth") if p in self.obs_parts)
+        return CameraRequest(TOP_VIEW, self.camera_size, outputs) if outputs else None
+
+    def _observe(self, frame: Frame | None) -> dict[str, np.ndarray]:
         obs: dict[str, np.ndarray] = {}
-        if self.obs_parts & {"rgb", "depth"}:
-            frame = self.draw(TOP_VIEW, self.camera_size,
-                              [p for p in ("rgb", "depth") if p in self.obs_parts])
+        if frame is not None:
             if frame.rgb is not None:
                 obs["rgb"] = frame.rgb
             if frame.depth is not None:

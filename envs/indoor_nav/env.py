@@ -14,8 +14,10 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
 from simenv.core import check_choice, parse_obs_mode
+from simenv.env import CameraRequest
 from simenv.mujoco_env import MujocoEnv, View
 from simenv.randomization import Value, dr_table
+from simenv.rendering import Frame
 from simenv.sensors import SensorModel
 
 from . import constants as C
@@ -419,14 +421,16 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         mat = data.xmat[b].reshape(3, 3)
         return data.xpos[b, :2].copy(), float(np.arctan2(mat[1, 0], mat[0, 0]))
 
-    def _observe(self) -> dict[str, np.ndarray]:
+    def _camera_request(self) -> CameraRequest | None:
+        outputs = tuple(OUTPUT_OF[p] for p in OBS_PARTS if p in self.obs_parts and p in OUTPUT_OF)
+        return CameraRequest(EGO_VIEW, self.camera_size, outputs) if outputs else None
+
+    def _observe(self, frame: Frame | None) -> dict[str, np.ndarray]:
         ep, data = self.episode, self.data
         assert data is not None
         xy, yaw = self.robot_pose()
         obs: dict[str, np.ndarray] = {}
-        outputs = [OUTPUT_OF[p] for p in OBS_PARTS if p in self.obs_parts and p in OUTPUT_OF]
-        if outputs:
-            frame = self.draw(EGO_VIEW, self.camera_size, outputs)
+        if frame is not None:
             rng = self.np_random
             if frame.rgb is not None:
                 obs["rgb"] = self._sensor.apply_rgb(frame.rgb, rng)

@@ -12,6 +12,7 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
 from simenv.core import check_choice, parse_obs_mode
+from simenv.env import CameraRequest
 from simenv.mujoco_env import MujocoEnv, View
 from simenv.randomization import Value, dr_table
 from simenv.rendering import Frame
@@ -60,7 +61,8 @@ OBS_ALIASES = {"rgbd": "rgb+depth", "gt": GT_PARTS, "all": f"rgb+depth+{GT_PARTS
 ACTION_MODES = ("ee_delta", "topdown_grasp")
 OBS_VIEW = View(CAMERA, (1, 1, 1, 0, 0, 0))  # scene, robot, glassware
 OVERVIEW_VIEW = View(OVERVIEW_CAMERA, (1, 1, 1, 0, 0, 0))
-GLASS_VIEW = View(CAMERA, (0, 0, 1, 0, 0, 0))  # the reference renderer's glass-only pass
+GLASS_ONLY = (0, 0, 1, 0, 0, 0)  # the geom group of the glassware
+DEPTH_PARTS = frozenset({"depth", "true_depth", "mask", "normals", "boundary"})
 
 
 @dataclass(frozen=True)
@@ -502,15 +504,20 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         }
 
     # ------------------------------------------------------------------ observations
-    def _observe(self) -> dict[str, np.ndarray]:
-        data, parts = self.data, self.obs_parts
-        assert data is not None
+    def _camera_request(self) -> CameraRequest | None:
+        parts = self.obs_parts
+        outputs = ["rgb"] if "rgb" in parts else []
+        if parts & DEPTH_PARTS:  # depth behind the glass and the glass's own
+            outputs += ["depth", "transparent_depth"]
+        if parts & {"instances", "boundary"}:
+            outputs.append("segmentation")
+        return CameraRequest(OBS_VIEW, self.camera_size, tuple(outputs)) if outputs else None
+
+    def _observe(self, frame: Frame | None) -> dict[str, np.ndarray]:
+        parts = self.obs_parts
         obs: dict[str, np.ndarray] = {}
         rng = self.np_random
-        depth_parts = parts & {"depth", "true_depth", "mask", "normals", "boundary"}
-        instance_parts = parts & {"instances", "boundary"}
-        if "rgb" in parts or depth_parts or instance_parts:
-            frame = self._camera_frame("rgb" in parts, bool(depth_parts), bool(instance_parts))
+        if frame is not None:
             if frame.rgb is not None:
                 obs["rgb"] = self._sensor.apply_rgb(frame.rgb, rng)
             if frame.depth is not None:
@@ -529,8 +536,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
                     obs["mask"] = mask.astype(np.uint8)[..., None]
                 if "normals" in parts:
                     obs["normals"] = normals_from_depth(surface, self._K)
-        if instance_parts:
-            assert frame.segmentation is not None
+        if frame is not None and frame.segmentation is not None:
             inst = self._instance_lut[frame.segmentation]
             if "instances" in parts:
                 obs["instances"] = inst[..., None]
@@ -541,27 +547,18 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         obs["proprio"] = self._proprio()
         return obs
 
-    def _camera_frame(self, rgb: bool, depth: bool, segmentation: bool) -> Frame:
-        """The observation camera: RGB, depth behind the glass and the glass's own depth,
-        geom segmentation. The batch renderer draws them in one pass; the reference renderer
-        needs a second, glass-only depth pass with the glass made opaque."""
-        outputs = [o for o, want in (("rgb", rgb), ("depth", depth),
-                                     ("segmentation", segmentation)) if want]
-        if self.renderer_name == "batch":
-            return self.draw(OBS_VIEW, self.camera_size,
-                             [*outputs, "transparent_depth"] if depth else outputs)
-        frame = self.draw(OBS_VIEW, self.camera_size, outputs)
-        if depth:
-            model = self.model
-            assert model is not None
-            alpha = model.mat_rgba[self._glass_mats, 3].copy()
-            model.mat_rgba[self._glass_mats, 3] = 1.0
-            try:
-                frame.transparent_depth = self.draw(GLASS_VIEW, self.camera_size,
-                                                    ["depth"]).depth
-            finally:
-                model.mat_rgba[self._glass_mats, 3] = alpha
-        return frame
+    def _reference_transparent_depth(self, view: View, size: tuple[int, int]) -> np.ndarray:
+        """MuJoCo's renderer draws no depth for glass: a glass-only pass, glass made opaque."""
+        model = self.model
+        assert model is not None
+        alpha = model.mat_rgba[self._glass_mats, 3].copy()
+        model.mat_rgba[self._glass_mats, 3] = 1.0
+        try:
+            depth = self.draw(View(view.camera, GLASS_ONLY), size, ["depth"]).depth
+        finally:
+            model.mat_rgba[self._glass_mats, 3] = alpha
+        assert depth is not None
+        return depth
 
     def instances(self) -> np.ndarray:
         """Per-pixel object index (0 background, k = object k-1), ``(H, W)`` uint8."""
