@@ -42,6 +42,7 @@ SCENE_PARAMS = ("scene.buildings", "scene.trees", "scene.lamps", "scene.obstacle
 CURVATURES = tuple(C.ROAD_KIT_MAX)  # tile curvature keys, f"{curvature:+.4f}"
 SCENERY_DRAWS = 2 * C.MAX_TILES  # one draw per metre of road and side
 ROUTE_TO_GOAL = C.ROUTE_LENGTH[1]
+TAIL = f"{C.POOL_TAIL:.0e}".replace("e-0", "e-")  # "1e-9"
 
 
 # ---------------------------------------------------------------------------- road kit
@@ -157,7 +158,7 @@ def pool_bounds(ranges: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, in
             fits = _largest_fitting(need, lo, hi, cap)
             raise ValueError(
                 f"randomization[{name!r}] up to {hi:g} needs up to {n} {what} in an episode "
-                f"(all but {C.POOL_TAIL:g} of episodes); a Driving world holds {cap}: lower "
+                f"(all but {TAIL} of episodes); a Driving world holds {cap}: lower "
                 f"its maximum to {fits:g} or less")
         for kind in kinds:
             bounds[kind], caps[kind] = n, cap

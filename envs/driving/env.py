@@ -109,6 +109,17 @@ class DrivingEnv(PybulletEnv, EzPickle):
     Sampled once per ``reset`` from the env's generator (``info["randomization"]``); sensor
     noise is drawn per step from the same generator.
 
+    The world holds a fixed number of bodies, made with it (``world.py``): per kind, the most
+    an episode can need. For the road kit that is exact over every road id; for scenery,
+    obstacles and traffic it follows the maxima of the ``scene.*`` ranges in effect (after
+    ``randomization`` and ``dr_scale``) and covers all but 1e-9 of episodes (an episode
+    beyond grows its pool up to the cap below; items beyond the cap are left out). A range
+    whose maximum needs more than a hard cap — 32 vehicles (``scene.traffic_density``), 48
+    buildings of one size (``scene.buildings``) — is a ``ValueError`` at construction that
+    names the largest maximum that fits; a range widened later (automatic DR) grows the
+    pools at the next ``reset``, or fails there. Step time and memory stay flat however long
+    the env runs (``benchmarks/bench_soak.py``).
+
     """
 
     metadata: dict[str, Any] = {

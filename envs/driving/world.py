@@ -1,52 +1,65 @@
-"""The PyBullet side of Driving-v0: one world per physics client, built once with a fixed
+"""The PyBullet side of Driving-v0: one world per physics client, made once with a fixed
 number of bodies and re-dressed on every reset.
 
-What bodies cost (measured for issue 22 with PyBullet 3.2.7 and TinyRenderer; see the
-issue's report for the numbers and scripts):
+What bodies cost (issue 22; PyBullet 3.2.7, TinyRenderer, measured on a 2-core machine):
 
 * Every body in the world costs every ``stepSimulation``, in view or parked. A fixed-base
-  multibody (``createMultiBody``'s default) costs about 10 µs per control step (10
-  substeps), more than linearly beyond a few hundred (3,000: 30 ms per step), whether or not
-  it has a collision shape, a collision mask of 0 or a sleeping state. A static rigid body
-  (``useMaximalCoordinates=True``) costs about 1.5 µs; put to sleep
-  (``ACTIVATION_STATE_SLEEP``: Bullet then skips its AABB update; a pose reset still updates
-  it) and parked on its own spot (bodies stacked at one point make the broadphase test every
-  pair of them) about 0.12 µs.
-* ``getCameraImage`` syncs every body's transform (about 1 µs a body) and skips every visual
-  shape whose alpha is 0 before it transforms a vertex; ray casts cost 0.2 ms a step.
-* Nothing can be freed: ``removeBody`` leaves the compound shape PyBullet made for the body
-  behind (100–570 B per create/remove, measured over 750,000), visual shapes and textures
-  are never freed (0.17 MB per road mesh, 48 kB per 128² texture) and TinyRenderer ignores
-  ``changeTexture``.
+  multibody (``createMultiBody``'s default) costs about 4 µs per control step (10 substeps)
+  at 1,000 bodies and 10 µs at 3,000 (30 ms per step), with or without a collision shape,
+  a collision mask of 0 or a sleeping state. A static rigid body
+  (``useMaximalCoordinates=True``) costs about 1.5 µs; asleep (made with
+  ``URDF_ENABLE_SLEEPING``: Bullet skips its AABB update, and a pose reset still updates it)
+  and parked on a spot of its own (bodies stacked at one point make the broadphase test every
+  pair of them) about 0.1–0.2 µs.
+* ``getCameraImage`` syncs every body's transform and loops over every visual shape, and
+  skips a shape whose alpha is 0 before it transforms a vertex: about 0.1–0.2 µs per hidden
+  shape and frame. Ray casts cost 0.2 ms a step.
+* Nothing can be freed or re-shaped: ``removeBody`` leaves the compound shape PyBullet made
+  for the body behind (100–570 B per create/remove, measured over 750,000), visual shapes
+  and textures are never freed (0.17 MB per road mesh, 48 kB per 128² texture), a body's
+  shapes are fixed, and TinyRenderer ignores ``changeTexture``.
 
-Before, pools were keyed by mesh and grew whenever an episode needed more than any earlier
-one: over 600 strong-DR resets the world grew to 3,500 multibodies and ``stepSimulation``
-from 11 to 44 ms per step (the camera from 3.7 to 5.8 ms).
+Before, a pool per mesh grew whenever an episode needed more than any earlier one: over 600
+strong-DR resets the world grew from 2,500 to 3,500 multibodies and ``stepSimulation`` from
+11 to 44 ms per step (the camera from 3.7 to 5.8 ms at 64×64, ray casts 0.2 ms throughout).
 
 So the world is made once, with a fixed number of bodies per kind:
 
 * **Pools with bounds.** Each kind (a road layer of one curvature, a junction part, a
-  building size, trees, lamps, each obstacle kind, vehicles) has a pool holding the most
-  bodies an episode can need (:mod:`.bounds`: exact for the road kit, from the DR ranges'
-  maxima for the rest), all made at construction by one batched ``createMultiBody`` per kind
-  as sleeping static rigid bodies. Pools never shrink; wider ranges (automatic DR) grow them
-  at the next reset, up to hard caps.
+  building size, trunks, crowns, lamps, each obstacle kind, vehicles) has a pool holding the
+  most bodies an episode can need (:mod:`.bounds`: exact for the road kit, from the DR
+  ranges' maxima for the rest), all made when the world is made, as sleeping static rigid
+  bodies. Pools never shrink; ranges widened later (automatic DR) grow them at the next
+  reset, up to hard caps.
 * **Road kit.** A tile's mesh depends on its curvature, the road width, the line width and
-  the dash length: one pool per mesh needs thousands of bodies. A road body is instead a
-  visual shape array with every variant of one layer for one curvature (asphalt: 2 road
-  widths; sidewalk: 2; lines: 6 edge and 9 centre-line variants, at most 16 shapes per
-  array); a tile shows the episode's variants and keeps the others at alpha 0. Three layers
-  (three heights) times nine curvatures make 27 pools, 840 bodies in all. The arrays take
-  meshes as OBJ files only (written once per world to a temporary folder); vertices, uvs and
-  normals round-trip exactly, so the images equal those of the former in-memory meshes.
-* **Parked** bodies (the pool's bodies an episode does not use) have every shape at alpha 0
-  (TinyRenderer draws none of them), collision group and mask 0 (no ray or contact sees
-  them) and stand on their own spot of a grid 500 m below the ground. A placed solid body
-  gets its collision filter back (a fresh broadphase proxy) on every placement, so contact
-  order depends on the episode alone, not on earlier ones.
+  the dash length (171 meshes): a pool per mesh needs thousands of bodies. A road body is
+  instead a visual shape array holding every variant of one layer for one curvature —
+  asphalt (2 road widths), sidewalk (2), lines (6 edge and 9 centre-line variants; an array
+  holds at most 16) — and a tile shows the episode's variants, the others staying at
+  alpha 0. The layers keep their own bodies because their heights differ: a height given as
+  a shape's frame offset moves depth by a float ulp. With the most tiles of each curvature
+  any road id needs, that is 3 × 319 = 957 bodies, against thousands before. The arrays
+  take meshes only as OBJ files (written once per process to a temporary folder); vertices,
+  uvs and normals are written with ``repr`` and read back exactly, so every image equals that
+  of the former in-memory meshes (``tests/test_behaviour.py``).
+* **Parked** bodies (those of a pool an episode does not use) have every shape at alpha 0
+  (TinyRenderer draws none), collision group and mask 0 (no ray or contact sees them) and
+  stand on their own spot of a grid 500 m below the ground. A solid body gets its collision
+  filter back (a fresh broadphase proxy) on every placement, so the order of contacts
+  depends on the episode alone, not on earlier ones.
 
-Appearance DR picks a pattern from a fixed texture bank and tints shapes with ``rgbaColor``.
-The body count is constant from the first reset, and memory is flat
+What parked bodies still cost, measured in a strong-DR world (1,560 bodies) against the same
+world with them removed: 0.25 ms per step of physics, 1.4–1.8 ms per camera frame (the loop
+over their ~6,000 hidden shapes) and 2 ms per reset (``forget_contacts`` refreshes the
+ground plane, whose broadphase query visits every body). That is flat however long the env
+runs; making the world costs about 0.2 s.
+
+``getVisualShapeData`` reports one colour for every shape of a body once a single shape's
+colour changes, so it cannot tell a kit body's hidden variants from its shown ones:
+:meth:`World.drawn` lists what is drawn. Appearance DR picks a pattern from a fixed texture
+bank and tints shapes with ``rgbaColor``; every shape that is ever textured gets a texture
+when made, so TinyRenderer's per-shape texture copy (12 kB) is not first made thousands of
+resets later. The body count is constant from the first reset and memory is flat
 (``tests/test_driving.py``, ``benchmarks/bench_soak.py``).
 """
 
