@@ -98,6 +98,16 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
+        info = self._reset_state(seed)
+        return self._observe(self.capture()), info
+
+    def step(self, action: Any) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        reward, terminated, truncated, info = self._step_state(self._checked(action))
+        return self._observe(self.capture()), reward, terminated, truncated, info
+
+    # the lifecycle before observing (a vector env observes many envs at once)
+    def _reset_state(self, seed: int | None) -> dict[str, Any]:
+        """Reset steps 1-4: a new episode, its info."""
         self._check_open()
         super().reset(seed=seed)
         rng = self.np_random
@@ -109,17 +119,20 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         self._episode = episode
         info = self._info()
         info["randomization"] = sample
-        return self._observe(self.capture()), info
+        return info
 
-    def step(self, action: Any) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+    def _checked(self, action: Any) -> Any:
         self._check_open()
         if self._episode is None:
             raise RuntimeError("call reset() before step()")
-        terms, terminated, truncated = self._act(check_action(self.action_space, action))
+        return check_action(self.action_space, action)
+
+    def _step_state(self, action: Any) -> tuple[float, bool, bool, dict[str, Any]]:
+        """A step with a checked action, before observing: reward, ends and info."""
+        terms, terminated, truncated = self._act(action)
         info = self._info()
         info.update(terms)
-        return (self._observe(self.capture()), float(sum(terms.values())), bool(terminated),
-                bool(truncated), info)
+        return float(sum(terms.values())), bool(terminated), bool(truncated), info
 
     def render(self) -> np.ndarray | None:
         self._check_open()
@@ -149,6 +162,13 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         request = self._camera_request()
         return None if request is None else self.draw(request.view, request.size,
                                                        request.outputs)
+
+    @classmethod
+    def capture_all(cls, envs: Sequence[SimEnv[Any]], which: Sequence[int],
+                    cache: dict[str, Any]) -> list[Frame | None]:
+        """The observation frames of ``envs[i]`` for ``i`` in ``which`` (a vector env's
+        step); engine bases draw them in one pass, keeping renderers in ``cache``."""
+        return [envs[i].capture() for i in which]
 
     def draw(self, view: Any, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)
              ) -> Frame:

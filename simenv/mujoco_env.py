@@ -145,6 +145,30 @@ class MujocoEnv(SimEnv[EpisodeT]):
         scene.update(self.data)
         return frame_of(batch.render(outputs), 0)
 
+    @classmethod
+    def capture_all(cls, envs: Sequence[SimEnv[Any]], which: Sequence[int],
+                    cache: dict[str, Any]) -> list[Frame | None]:
+        """Every env's observation camera in one batch-renderer pass (scene ``i`` is env
+        ``i``'s; frames for the envs in ``which``)."""
+        mujoco_envs = [e for e in envs if isinstance(e, MujocoEnv)]
+        requests = [e._camera_request() for e in mujoco_envs]
+        first = requests[0]
+        if (len(mujoco_envs) < len(envs) or first is None or any(r != first for r in requests)
+                or any(e.renderer_name != "batch" for e in mujoco_envs)):
+            return super().capture_all(envs, which, cache)
+        scenes = [e.scene(first.view) for e in mujoco_envs]
+        batch = cache.get("mujoco")
+        if batch is None:
+            batch = cache["mujoco"] = BatchRenderer(
+                len(envs), first.size, texture_size=scenes[0].texture_size,
+                texture_layers=scenes[0].texture_layers)
+        for slot, (env, scene) in enumerate(zip(mujoco_envs, scenes)):
+            if batch.scene(slot) is not scene.scene:
+                batch.set_scene(slot, scene.scene)
+            scene.update(env.data)
+        frames = batch.render(first.outputs)
+        return [frame_of(frames, i) for i in which]
+
     def scene(self, view: View) -> MujocoScene:
         """The batch renderer's scene of ``view`` for the current model (made on first use,
         remade after :meth:`set_model`); a vector env draws it with the others."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import gymnasium as gym
@@ -99,9 +100,16 @@ def family(env_id: str) -> Family:
     return BY_ID[env_id]
 
 
+def make_vector(env_id: str, **kwargs: Any) -> Any:
+    """A native vector env of ``env_id`` (every family's ``vector_entry_point``)."""
+    return resolve("simenv.vector:SimVectorEnv")(env_id, **kwargs)
+
+
 def register_envs() -> None:
-    """Register every family with Gymnasium (idempotent)."""
+    """Register every family with Gymnasium (idempotent): ``gym.make`` and, natively,
+    ``gym.make_vec``."""
     for f in FAMILIES:
         if f.env_id not in gym.registry:
             gym.register(id=f.env_id, entry_point=f.entry_point,
+                         vector_entry_point=partial(make_vector, f.env_id),
                          max_episode_steps=f.max_episode_steps)

@@ -1,0 +1,216 @@
+"""Native vector environments: N envs of one family in one process (DESIGN.md §8).
+
+``gym.make_vec("simenv/<Family>-v0", num_envs=N)`` returns a :class:`SimVectorEnv` (every
+family registers it as its ``vector_entry_point``). Each env in the batch stays itself: its
+own ``np_random``, DR sample, scene, structural rebuilds and episode boundaries, so env ``i``
+of a vector env seeded with ``s`` gives exactly what ``gym.make`` seeded with ``s + i`` gives
+under the same actions (``tests/test_vector.py`` compares them bit for bit). What changes is
+how the work is done:
+
+* physics of the N envs is stepped in a thread pool (MuJoCo releases the GIL in
+  ``mj_step``);
+* the N observation cameras are drawn in one batch-renderer pass
+  (:meth:`simenv.env.SimEnv.capture_all`), then each env applies its own sensor models;
+* time limits are applied here (``make_vec`` does not wrap a vector entry point in
+  ``TimeLimit``), and an env whose episode ended is reset by the next ``step``
+  (Gymnasium's ``NEXT_STEP`` autoreset: that step returns the reset observation, reward 0,
+  no termination).
+
+``reset(seed=s)`` seeds env ``i`` with ``s + i`` (or takes a list of seeds);
+``reset(options={"reset_mask": mask})`` resets only the envs where ``mask`` is true. ``info``
+is a dict of arrays with ``_key`` masks. ``vectorization_mode="sync"``/``"async"`` keep
+working through Gymnasium's own vector envs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import batch_space
+
+from .env import SimEnv
+from .registration import family
+
+Obs = dict[str, np.ndarray]
+
+
+class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
+    """``num_envs`` envs of ``env_id`` stepped together.
+
+    Args:
+        env_id: a registered simenv id.
+        num_envs: how many envs.
+        max_episode_steps: the time limit (``gym.make_vec`` passes the registered one).
+        threads: physics worker threads (default: the CPU count, at most ``num_envs``;
+            1 steps the envs one after another in the calling thread).
+        **kwargs: the env's keyword arguments, the same for every env.
+    """
+
+    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    def __init__(self, env_id: str, num_envs: int = 1, max_episode_steps: int | None = None,
+                 threads: int | None = None, **kwargs: Any) -> None:
+        if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or (
+                num_envs < 1):
+            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        if max_episode_steps is not None and max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
+        cls = family(env_id).env_class()
+        self.envs: list[SimEnv[Any]] = []
+        try:
+            for _ in range(int(num_envs)):
+                self.envs.append(cls(**kwargs))  # type: ignore[arg-type]
+        except BaseException:
+            self.close_envs()
+            raise
+        first = self.envs[0]
+        self.env_id = env_id
+        self.num_envs = int(num_envs)
+        self.max_episode_steps = max_episode_steps
+        self.render_mode = first.render_mode
+        self.metadata = {**type(first).metadata, "autoreset_mode": AutoresetMode.NEXT_STEP}
+        self.single_observation_space = first.observation_space
+        self.single_action_space = first.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        workers = min(self.num_envs, threads or os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(workers, "simenv-physics") if workers > 1 else None
+        self._elapsed = np.zeros(self.num_envs, np.int64)
+        self._autoreset = np.zeros(self.num_envs, bool)
+        self._obs: list[Obs | None] = [None] * self.num_envs
+        self._capture_cache: dict[str, Any] = {}
+        self._closed = False
+
+    # ------------------------------------------------------------------ Gymnasium API
+    def reset(self, *, seed: int | Sequence[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
+        self._check_open()
+        seeds = self._seeds(seed)
+        mask = self._mask(options)
+        infos: dict[str, Any] = {}
+        which = np.flatnonzero(mask)
+        for i in which:
+            infos = self._add_info(infos, self.envs[i]._reset_state(seeds[i]), i)
+            self._elapsed[i] = 0
+            self._autoreset[i] = False
+        self._observe(which)
+        return self._batch(), infos
+
+    def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray,
+                                           dict[str, Any]]:
+        self._check_open()
+        actions = self._split(actions)
+        resetting = np.flatnonzero(self._autoreset)
+        stepping = np.flatnonzero(~self._autoreset)
+        checked = {}
+        for i in stepping:  # every action is checked before any env moves
+            try:
+                checked[i] = self.envs[i]._checked(actions[i])
+            except ValueError as err:
+                raise ValueError(f"env {i}: {err}") from None
+        rewards = np.zeros(self.num_envs)
+        terminated = np.zeros(self.num_envs, bool)
+        truncated = np.zeros(self.num_envs, bool)
+        infos: dict[str, Any] = {}
+        for i, result in zip(stepping, self._map(
+                lambda i: self.envs[i]._step_state(checked[i]), stepping)):
+            rewards[i], terminated[i], truncated[i], info = result
+            infos = self._add_info(infos, info, i)
+        self._elapsed[stepping] += 1
+        if self.max_episode_steps is not None:
+            truncated[stepping] |= self._elapsed[stepping] >= self.max_episode_steps
+        for i in resetting:  # NEXT_STEP autoreset: the step after an episode's end resets it
+            infos = self._add_info(infos, self.envs[i]._reset_state(None), i)
+            self._elapsed[i] = 0
+        self._autoreset = terminated | truncated
+        self._observe(np.arange(self.num_envs))
+        return self._batch(), rewards, terminated, truncated, infos
+
+    def render(self) -> tuple[np.ndarray | None, ...] | None:
+        self._check_open()
+        if self.render_mode is None:
+            gym.logger.warn("render() called with render_mode=None")
+            return None
+        return tuple(env.render() for env in self.envs)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for value in self._capture_cache.values():
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()
+        self._capture_cache.clear()
+        self.close_envs()
+
+    def close_envs(self) -> None:
+        for env in self.envs:
+            env.close()
+
+    # ------------------------------------------------------------------ helpers
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("SimVectorEnv is closed; make a new one")
+
+    def _map(self, fn: Any, indices: np.ndarray) -> list[Any]:
+        if self._pool is None or len(indices) < 2:
+            return [fn(i) for i in indices]
+        return list(self._pool.map(fn, indices))
+
+    def _observe(self, which: np.ndarray) -> None:
+        """Draw the cameras of envs ``which`` in one pass and apply each env's sensors."""
+        if not len(which):
+            return
+        frames = type(self.envs[0]).capture_all(self.envs, which, self._capture_cache)
+        for i, frame in zip(which, frames):
+            self._obs[i] = self.envs[i]._observe(frame)
+
+    def _batch(self) -> Obs:
+        first = self._obs[0]
+        assert first is not None and all(o is not None for o in self._obs)
+        return {k: np.stack([o[k] for o in self._obs if o is not None]) for k in first}
+
+    def _seeds(self, seed: int | Sequence[int | None] | None) -> list[int | None]:
+        if seed is None:
+            return [None] * self.num_envs
+        if isinstance(seed, (int, np.integer)):
+            return [int(seed) + i for i in range(self.num_envs)]
+        seeds = list(seed)
+        if len(seeds) != self.num_envs:
+            raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
+        return seeds
+
+    def _mask(self, options: dict[str, Any] | None) -> np.ndarray:
+        mask = (options or {}).get("reset_mask")
+        if mask is None:
+            return np.ones(self.num_envs, bool)
+        mask = np.asarray(mask)
+        if mask.shape != (self.num_envs,) or mask.dtype != bool:
+            raise ValueError(f"options['reset_mask'] must be {self.num_envs} booleans, got "
+                             f"{mask.dtype} {mask.shape}")
+        if any(self._obs[i] is None for i in np.flatnonzero(~mask)):
+            raise ValueError("the first reset must reset every env (reset_mask all true)")
+        return mask
+
+    def _split(self, actions: Any) -> list[Any]:
+        try:
+            arr = np.asarray(actions)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or arr.ndim == 0 or len(arr) != self.num_envs:
+            got = "a scalar" if arr is not None and arr.ndim == 0 else (
+                f"shape {arr.shape}" if arr is not None else type(actions).__name__)
+            raise ValueError(f"actions must be a batch of {self.num_envs} actions, got {got}")
+        return list(arr)
+
+
