@@ -92,7 +92,7 @@ def test_box_depth_and_segmentation_are_exact(renderer: BatchRenderer) -> None:
     renderer.set_scene(0, None)
 
 
-@pytest.mark.parametrize("scene_data", ["uniform", "storage"])
+@pytest.mark.parametrize("scene_data", ["uniform", "texture", "storage"])
 def test_a_scene_renders_the_same_alone_and_in_a_batch(scene_data: str) -> None:
     renderer = BatchRenderer(4, SIZE, texture_layers=0,
                              scene_data=scene_data)  # type: ignore[arg-type]
@@ -106,7 +106,8 @@ def test_a_scene_renders_the_same_alone_and_in_a_batch(scene_data: str) -> None:
     assert same.mean() > 0.999
     assert np.abs(alone.rgb[0].astype(int) - batch.rgb[2]).max() <= 2
     assert (alone.segmentation[0] == batch.segmentation[2]).mean() > 0.999
-    np.testing.assert_allclose(alone.depth[0], batch.depth[2], atol=1e-4)
+    # depth comes from a 24-bit depth buffer: equal up to its resolution (~0.1 mm at 10 m)
+    np.testing.assert_allclose(alone.depth[0], batch.depth[2], rtol=2e-4, atol=1e-4)
     assert len({batch.rgb[i].tobytes() for i in range(4)}) == 4  # four different views
     assert renderer.scene_data == scene_data
     renderer.close()
@@ -225,7 +226,7 @@ def test_bad_sizes_are_one_line_errors(size: object) -> None:
 @pytest.mark.parametrize("kwargs, match", [
     ({"num_scenes": 0}, "num_scenes"), ({"texture_size": 48}, "power of two"),
     ({"transparency": "weighted"}, "unknown transparency"),
-    ({"scene_data": "texture"}, "unknown scene_data"), ({"device": -1}, "device")])
+    ({"scene_data": "ubo"}, "unknown scene_data"), ({"device": -1}, "device")])
 def test_bad_options_are_one_line_errors(kwargs: dict[str, object], match: str) -> None:
     args = {"num_scenes": 1, "size": SIZE, **kwargs}
     with pytest.raises(ValueError, match=match) as err:

@@ -1,10 +1,17 @@
-"""One frame's draw data, computed with NumPy alone: per-scene camera and light texels,
-per-instance attribute rows, and the indirect draw commands of each pass.
+"""One frame's draw data, computed with NumPy alone in one vectorised pass over all scenes:
+per-scene camera and light texels, per-instance attribute rows, and the indirect draw
+commands of each pass.
+
+What does not change from frame to frame (which mesh each instance draws, how instances are
+grouped into draw calls, in which order) is worked out once per set of scenes in a
+:class:`Layout`; a frame then gathers the scenes' arrays, culls, and cuts the static order into
+commands.
 
 Commands follow OpenGL's ``DrawElementsIndirectCommand``: (index count, instance count, first
 index, base vertex, base instance). A :class:`Run` is a range of commands drawn with one
-multi-draw call: for one scene (scene data in uniforms) or for every scene of a texture
-array at once (scene data in a storage buffer).
+multi-draw call: the instances of one scene (scene data in uniforms) or of every scene that
+shares a light set (scene data in a texture or storage buffer), of one texture array and one
+lighting.
 """
 
 from __future__ import annotations
@@ -16,141 +23,110 @@ import numpy as np
 from . import shaders
 from .scene import TRANSPARENT_ALPHA, Scene
 
-ROW_FLOATS = sum(n for _, n, t in shaders.INSTANCE_ATTRIBUTES if t == "f")
-_ALPHA = 4 * 5 + 3 + 3  # i_m0..i_n1 (20 floats), i_n2 (3), then rgba: alpha is the 4th
+ROW_FLOATS = shaders.ROW_FLOATS
+_EMPTY = np.zeros(0, np.int64)
 
 
 @dataclass
 class Run:
-    """Commands ``first .. first + count`` of one texture array, one scene (-1: every
-    scene) and one lighting (``pixel``: per fragment, else per vertex)."""
+    """Commands ``first .. first + count`` drawn with one call: texture ``array``, light set
+    ``lights`` (an index into :attr:`Frame.light_sets`), one ``scene`` (-1: any) and per-pixel
+    lighting or not."""
 
     array: int
     scene: int
+    lights: int
     first: int
     count: int
     pixel: bool = False
 
 
 @dataclass
-class DrawList:
+class Frame:
     """Everything one frame draws."""
 
-    floats: np.ndarray  # (M, ROW_FLOATS) float32 instance attributes
+    floats: np.ndarray  # (M, ROW_FLOATS) float32 instance attributes, in draw order
     ints: np.ndarray  # (M, 4) int32: scene, segment, layer, mapping
     commands: np.ndarray  # (C, 5) uint32
     opaque: list[Run]
-    blend: list[Run]  # transparent instances, blended
-    glass: list[Run]  # transparent instances once, front to back, for depth and segments
+    blend: list[Run]  # transparent instances in blending order
+    glass: list[Run]  # transparent instances once (depth and segments)
+    rows: np.ndarray  # (slots, SCENE_WIDTH, 4) float32 scene texels
+    light_sets: list[tuple[int, ...]]  # light kinds of each light set
+    scene_sets: np.ndarray  # (slots,) light set of each slot (-1: empty)
+    features: int  # texture feature bits of all scenes
 
 
-@dataclass
-class Slot:
-    """A scene in a renderer slot: arena ids of its meshes and its first texture layer."""
+class Layout:
+    """The static part of a frame for the scenes in a renderer's slots.
 
-    index: int
-    scene: Scene
-    meshes: np.ndarray
-    layer_base: int
+    Args:
+        scenes: the scene of every slot (``None``: empty).
+        meshes: per slot, the arena ids of its scene's meshes.
+        lighting: per arena id, 1 where the mesh is lit per pixel.
+        slots_per_array: slots sharing a texture array.
+        layers: texture-array layers each slot owns (its first is ``1 + (slot %
+            slots_per_array) * layers``); layer 0 of every array is white.
+        grid: tile columns and rows (slot ``s``: column ``s // rows``, row ``s % rows``).
+        per_scene: one draw call per scene (uniform scene data) rather than per light set.
+    """
 
+    def __init__(self, scenes: list[Scene | None], meshes: list[np.ndarray],
+                 lighting: np.ndarray, slots_per_array: int, layers: int,
+                 grid: tuple[int, int], per_scene: bool) -> None:
+        present = [i for i, s in enumerate(scenes) if s is not None]
+        self.slots = np.array(present, np.int64)
+        self.scenes: list[Scene] = [s for s in scenes if s is not None]
+        self.num_slots = len(scenes)
+        self.grid = grid
+        self.per_scene = per_scene
+        count = np.array([s.num_instances for s in self.scenes], np.int64)
+        self.count = count
+        self.total = int(count.sum())
+        self.inst_slot = np.repeat(self.slots, count)
+        mesh_local = _cat([s.mesh for s in self.scenes]).astype(np.int64)
+        mesh_base = np.cumsum([0] + [len(s.meshes) for s in self.scenes])[:-1]
+        arena = _cat([meshes[i] for i in present]).astype(np.int64)
+        self.inst_mesh = arena[mesh_local + np.repeat(mesh_base, count).astype(np.int64)] \
+            if self.total else _EMPTY
+        self.mesh_radius = _cat([s.mesh_radius for s in self.scenes])[
+            mesh_local + np.repeat(mesh_base, count).astype(np.int64)] if self.total \
+            else np.zeros(0)
+        self.pixel = lighting[self.inst_mesh].astype(np.int64) if self.total else _EMPTY
+        self.array = self.inst_slot // slots_per_array
+        self.layer_base = 1 + (self.inst_slot % slots_per_array) * layers
+        self.white = 0  # the white layer
+        self.texture_first = [s.texture_layer_offsets for s in self.scenes]
+        self.n_mesh = int(self.inst_mesh.max()) + 1 if self.total else 1
+        self.features = 0
+        for s in self.scenes:
+            self.features |= features(s)
+        self.light_sets: list[tuple[int, ...]] = []
+        self.scene_sets = np.full(self.num_slots, -1, np.int64)
+        self._keys(None)
 
-@dataclass
-class Instances:
-    """The drawn instances of every scene, concatenated."""
+    def _keys(self, sets: np.ndarray | None) -> None:
+        """Draw-call grouping of every instance: by scene (uniform scene data) or by light
+        set, then texture array, lighting and mesh; the static order sorts by it (stable, so
+        scenes stay in slot order within a command)."""
+        group = self.inst_slot if self.per_scene or sets is None else sets[self.inst_slot]
+        n_arrays = int(self.array.max()) + 1 if self.total else 1
+        self.run_key = (group * n_arrays + self.array) * 2 + self.pixel
+        self.cmd_key = self.run_key * self.n_mesh + self.inst_mesh
+        self.order = np.argsort(self.cmd_key, kind="stable")
+        self.sets_key = None if sets is None else sets.tobytes()
 
-    floats: np.ndarray  # (M, ROW_FLOATS) float32
-    ints: np.ndarray  # (M, 4) int32
-    mesh: np.ndarray  # arena mesh ids
-    distance: np.ndarray  # from the camera minus the bounding radius (sorting)
-
-
-def _cat(arrays: list[np.ndarray], *shape: int) -> np.ndarray:
-    return np.concatenate(arrays) if arrays else np.zeros((0, *shape))
-
-
-def _global(per_scene: list[np.ndarray], local: list[np.ndarray], count: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenated per-scene tables and, per instance, its index into them (``local``
-    indexes its own scene's table; -1 stays -1)."""
-    sizes = np.array([len(t) for t in per_scene], np.int64)
-    base = np.repeat(np.cumsum(sizes) - sizes, count)
-    idx = _cat(local).astype(np.int64)
-    return _cat(per_scene), np.where(idx >= 0, idx + base, -1)
-
-
-def instances(slots: list[Slot], aspect: float) -> Instances:
-    """Attribute rows of every drawn instance of every slot: visible, not fully transparent,
-    inside its camera's frustum. One vectorised pass over all scenes."""
-    scenes = [s.scene for s in slots]
-    count = np.array([sc.num_instances for sc in scenes], np.int64)
-    cams = [sc.camera for sc in scenes]
-    cam_pos = np.repeat(np.array([c.position for c in cams]).reshape(-1, 3), count, axis=0)
-    cam_rot = np.repeat(np.array([c.rotation for c in cams]).reshape(-1, 3, 3), count, axis=0)
-    fovy, near, far = np.repeat(np.array([(c.fovy, c.near, c.far) for c in cams]
-                                         ).reshape(-1, 3), count, axis=0).T
-    pos = _cat([sc.position for sc in scenes], 3)
-    rot = _cat([sc.rotation for sc in scenes], 3, 3)
-    scale = _cat([sc.scale for sc in scenes], 3)
-    rgba = _cat([sc.rgba for sc in scenes], 4)
-    local_mesh = [sc.mesh for sc in scenes]
-    mesh_radius, mesh_index = _global([sc.mesh_radius for sc in scenes], local_mesh, count)
-    arena_ids, _ = _global([s.meshes for s in slots], local_mesh, count)
-    radius = mesh_radius[mesh_index] * np.max(np.abs(scale), axis=1, initial=0.0)
-    drawn = _cat([sc.visible for sc in scenes]).astype(bool) & (rgba[:, 3] > 0)
-    drawn &= _in_frustum(pos - cam_pos, cam_rot, radius, fovy, near, far, aspect)
-    keep = np.flatnonzero(drawn)
-    pos, rot, scale = pos[keep], rot[keep], scale[keep]
-    m = len(keep)
-    with np.errstate(divide="ignore"):
-        inv = np.where(scale != 0, 1.0 / scale, 0.0)
-    normal = rot * inv[:, None, :]
-    offset = _cat([sc.texture_offset for sc in scenes], 2)[keep]
-    material = np.stack([_cat([sc.specular for sc in scenes]),
-                         128.0 * np.clip(_cat([sc.shininess for sc in scenes]), 0.0, 1.0),
-                         _cat([sc.emission for sc in scenes]),
-                         np.zeros(len(rgba))], axis=1)[keep]
-    floats = np.concatenate([
-        np.concatenate([rot * scale[:, None, :], pos[:, :, None]], axis=2).reshape(m, 12),
-        normal[:, 0], offset[:, :1], normal[:, 1], offset[:, 1:], normal[:, 2], rgba[keep],
-        material, _cat([sc.texture_repeat for sc in scenes], 3)[keep]], axis=1)
-    layer, mode = _texturing(slots, count)
-    ints = np.stack([np.repeat([s.index for s in slots], count).astype(np.int64),
-                     _cat([sc.segment for sc in scenes]), layer, mode], axis=1)[keep]
-    distance = np.linalg.norm(pos - cam_pos[keep], axis=1) - _cat(
-        [sc.radius for sc in scenes])[keep]
-    return Instances(floats.astype(np.float32), ints.astype(np.int32),
-                     arena_ids[mesh_index[keep]].astype(np.int64), distance)
+    def set_lights(self, light_sets: list[tuple[int, ...]], scene_sets: np.ndarray) -> None:
+        """The light set of every slot this frame; regroups when they changed."""
+        self.light_sets = light_sets
+        self.scene_sets = scene_sets
+        if not self.per_scene and scene_sets.tobytes() != self.sets_key:
+            self._keys(scene_sets)
 
 
-def _texturing(slots: list[Slot], count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Texture-array layer (-1: untextured) and mapping code (0 none, 1 uv, 2 planar,
-    3 cube, +16 sRGB) of every instance."""
-    scenes = [s.scene for s in slots]
-    first, tex = _global([sc.texture_layer_offsets for sc in scenes],
-                         [sc.texture for sc in scenes], count)
-    srgb = _cat([sc.texture_srgb for sc in scenes]).astype(bool)
-    textured = tex >= 0
-    safe = np.maximum(tex, 0)
-    base = np.repeat([s.layer_base for s in slots], count)
-    layer = np.where(textured, base + first[safe], -1) if len(first) else np.full(len(tex), -1)
-    mode = np.where(textured, _cat([sc.mapping for sc in scenes]) + 1, 0)
-    if len(srgb):
-        mode = mode + 16 * (textured & srgb[safe])
-    return layer, mode
-
-
-def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, fovy: np.ndarray,
-                near: np.ndarray, far: np.ndarray, aspect: float) -> np.ndarray:
-    """Which bounding spheres (centres ``rel`` to their camera) touch its view frustum
-    (conservative: culling the others changes no pixel)."""
-    local = np.einsum("ni,nij->nj", rel, cam_rot)  # camera frame
-    depth = -local[:, 2]
-    ty = np.tan(np.radians(fovy) / 2)
-    inside: np.ndarray = (depth + radius > near) & (depth - radius < far)
-    for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
-        # signed distance to the side planes |c| = t * depth, along their unit normals
-        inside &= (np.abs(c) - t * depth) / np.sqrt(1 + t * t) < radius
-    return inside
+def _cat(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(arrays) if len(arrays) > 1 else (
+        np.asarray(arrays[0]) if arrays else np.zeros(0))
 
 
 def features(scene: Scene) -> int:
@@ -159,147 +135,239 @@ def features(scene: Scene) -> int:
             | shaders.SRGB_TEXTURES * bool(np.any(scene.texture_srgb)))
 
 
-def scene_rows(scenes: list[Scene | None], aspect: float
-               ) -> tuple[np.ndarray, list[tuple[int, ...]]]:
-    """Every scene's camera and lights as ``SCENE_WIDTH`` texels (see :mod:`.shaders`), and
-    the kinds of each scene's lights. Empty slots get zeros."""
-    rows = np.zeros((len(scenes), shaders.SCENE_WIDTH, 4), np.float64)
-    kinds: list[tuple[int, ...]] = [()] * len(scenes)
-    used = np.array([i for i, sc in enumerate(scenes) if sc is not None], np.int64)
-    present = [sc for sc in scenes if sc is not None]
-    if not present:
-        return rows.astype(np.float32), kinds
-    cams = [sc.camera for sc in present]
-    for cam in cams:
-        cam.check()
-    pos = np.array([c.position for c in cams])
-    rot = np.array([c.rotation for c in cams])
-    view = np.zeros((len(cams), 4, 4))
-    view[:, :3, :3] = rot.transpose(0, 2, 1)
-    view[:, :3, 3] = -np.einsum("nji,nj->ni", rot, pos)
-    view[:, 3, 3] = 1.0
-    proj = np.array([c.projection_matrix(aspect) for c in cams])
-    rows[used, 0:4] = (proj @ view).transpose(0, 2, 1)
-    rows[used, 4, :3] = pos
-    rows[used, 5, :3] = [sc.ambient for sc in present]
-    count = np.array([sc.num_lights for sc in present], np.int64)
-    rows[used, 5, 3] = count
-    kind = _light_texels(present, rows, used, count, pos, -rot[:, :, 2])
+def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
+          transparent_passes: bool) -> Frame:
+    """The frame's rows and commands. ``table`` gives (index count, first index, base vertex)
+    per arena mesh id; ``double_blend`` blends transparent instances front to back and then
+    back to front (MuJoCo), else back to front; without ``transparent_passes`` transparent
+    instances are left out."""
+    scenes = layout.scenes
+    rows, cams, light_sets, scene_sets = scene_rows(scenes, layout.slots, layout.num_slots,
+                                                    layout.grid, aspect)
+    layout.set_lights(light_sets, scene_sets)
+    if not layout.total:
+        return Frame(np.zeros((0, ROW_FLOATS), np.float32), np.zeros((0, 4), np.int32),
+                     np.zeros((0, 5), np.uint32), [], [], [], rows, light_sets, scene_sets,
+                     layout.features)
+    pos = _cat([s.position for s in scenes])
+    scale = _cat([s.scale for s in scenes])
+    rgba = _cat([s.rgba for s in scenes])
+    cam_pos, cam_rot, tan_y, near, far = cams
+    idx = np.repeat(np.arange(len(scenes)), layout.count)
+    rel = pos - cam_pos[idx]
+    radius = layout.mesh_radius * np.abs(scale).max(axis=1)
+    keep = _cat([s.visible for s in scenes]).astype(bool) & (rgba[:, 3] > 0)
+    keep &= _in_frustum(rel, cam_rot[idx], radius, tan_y[idx], near[idx], far[idx], aspect)
+    glassy = rgba[:, 3] < TRANSPARENT_ALPHA
+    order = layout.order
+    opaque = order[(keep & ~glassy)[order]]
+    o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
+    cmds, blend_runs, glass_runs = [o_cmds], [], []
+    drawn = opaque
+    glass = np.flatnonzero(keep & glassy) if transparent_passes else _EMPTY
+    if len(glass):
+        dist = np.sqrt(np.einsum("ij,ij->i", rel[glass], rel[glass])) - _cat(
+            [s.radius for s in scenes])[glass]
+        block = layout.run_key[glass] // 2 * layout.num_slots + layout.inst_slot[glass]
+        glass = glass[np.lexsort((dist, block))]
+        b_cmds, blend_runs, g_cmds, glass_runs = _transparent(
+            glass, layout, table, len(opaque), len(o_cmds), double_blend)
+        cmds += [b_cmds, g_cmds]
+        drawn = np.concatenate([opaque, glass])
+    floats, ints = _rows(drawn, scenes, layout, pos, scale, rgba)
+    commands = np.concatenate(cmds).astype(np.uint32) if len(cmds) > 1 else \
+        cmds[0].astype(np.uint32)
+    return Frame(floats, ints, commands, o_runs, blend_runs, glass_runs, rows, light_sets,
+                 scene_sets, layout.features)
+
+
+def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarray,
+          scale: np.ndarray, rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Instance attribute rows of the ``drawn`` instances, in that order."""
+    m = len(drawn)
+    out = np.empty((m, ROW_FLOATS), np.float32)
+    rot = _cat([s.rotation for s in scenes])[drawn]
+    sc = scale[drawn]
+    top = out[:, :12].reshape(m, 3, 4)
+    top[:, :, :3] = rot * sc[:, None, :]
+    top[:, :, 3] = pos[drawn]
+    out[:, 12:16] = rgba[drawn]
+    with np.errstate(divide="ignore"):
+        out[:, 16:19] = np.where(sc != 0, 1.0 / (sc * sc), 0.0)
+    out[:, 19] = _cat([s.specular for s in scenes])[drawn]
+    out[:, 20] = 128.0 * np.clip(_cat([s.shininess for s in scenes])[drawn], 0.0, 1.0)
+    out[:, 21] = _cat([s.emission for s in scenes])[drawn]
+    out[:, 22:24] = _cat([s.texture_offset for s in scenes])[drawn]
+    out[:, 24:27] = _cat([s.texture_repeat for s in scenes])[drawn]
+    out[:, 27] = 0.0
+    ints = np.empty((m, 4), np.int32)
+    ints[:, 0] = layout.inst_slot[drawn]
+    ints[:, 1] = _cat([s.segment for s in scenes])[drawn]
+    tex = _cat([s.texture for s in scenes]).astype(np.int64)[drawn]
+    textured = tex >= 0
+    first = _cat([f[s.texture] if len(f) else np.zeros(s.num_instances, np.int64)
+                  for f, s in zip(layout.texture_first, scenes)]).astype(np.int64)[drawn]
+    ints[:, 2] = np.where(textured, layout.layer_base[drawn] + first, layout.white)
+    mode = np.where(textured, _cat([s.mapping for s in scenes])[drawn] + 1, 0)
+    if layout.features & shaders.SRGB_TEXTURES:
+        srgb = _cat([s.texture_srgb[np.maximum(s.texture, 0)] if len(s.texture_srgb)
+                     else np.zeros(s.num_instances, bool) for s in scenes])[drawn]
+        mode = mode + 16 * (textured & srgb)
+    ints[:, 3] = mode
+    return out, ints
+
+
+def _commands(rows: np.ndarray, layout: Layout, table: np.ndarray, first_row: int,
+              first_cmd: int) -> tuple[np.ndarray, list[Run]]:
+    """One instanced command per run of equal command keys among ``rows`` (in static
+    order), and the runs of commands drawn by one call."""
+    n = len(rows)
+    if n == 0:
+        return np.zeros((0, 5), np.int64), []
+    key = layout.cmd_key[rows]
+    start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    length = np.diff(start, append=n)
+    mesh = layout.inst_mesh[rows[start]]
+    cmds = np.stack([table[mesh, 0], length, table[mesh, 1], table[mesh, 2],
+                     first_row + start], axis=1)
+    return cmds, _runs(layout, rows[start], first_cmd)
+
+
+def _runs(layout: Layout, first_rows: np.ndarray, first_cmd: int) -> list[Run]:
+    """Runs of consecutive commands with equal run keys (``first_rows``: an instance of
+    every command)."""
+    key = layout.run_key[first_rows]
+    n = len(key)
+    start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    count = np.diff(start, append=n)
+    inst = first_rows[start]
+    slot = layout.inst_slot[inst]
+    sets = layout.scene_sets[slot]
+    scene = slot if layout.per_scene else np.full(len(start), -1)
+    return [Run(int(a), int(sc), int(ls), first_cmd + int(s), int(c), bool(p))
+            for a, sc, ls, s, c, p in zip(layout.array[inst], scene, sets, start, count,
+                                          layout.pixel[inst])]
+
+
+def _transparent(glass: np.ndarray, layout: Layout, table: np.ndarray, first_row: int,
+                 first_cmd: int, double_blend: bool
+                 ) -> tuple[np.ndarray, list[Run], np.ndarray, list[Run]]:
+    """Blend and glass commands, one per transparent instance (``glass``: sorted front to
+    back within each scene's block)."""
+    n = len(glass)
+    mesh = layout.inst_mesh[glass]
+    one = np.stack([table[mesh, 0], np.ones(n, np.int64), table[mesh, 1], table[mesh, 2],
+                    first_row + np.arange(n)], axis=1)
+    block = layout.run_key[glass] // 2 * layout.num_slots + layout.inst_slot[glass]
+    start = np.flatnonzero(np.concatenate([[True], block[1:] != block[:-1]]))
+    length = np.diff(start, append=n)
+    b_start = np.repeat(start, length)
+    b_len = np.repeat(length, length)
+    rank = np.arange(n) - b_start
+    if double_blend:  # per scene: front to back, then back to front
+        where = np.empty(2 * n, np.int64)
+        where[2 * b_start + rank] = np.arange(n)
+        where[2 * b_start + 2 * b_len - 1 - rank] = np.arange(n)
+    else:  # back to front
+        where = np.empty(n, np.int64)
+        where[b_start + b_len - 1 - rank] = np.arange(n)
+    blend = one[where]
+    b_runs = _runs(layout, glass[where], first_cmd)
+    g_runs = _runs(layout, glass, first_cmd + len(blend))
+    return blend, b_runs, one, g_runs
+
+
+def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, ty: np.ndarray,
+                near: np.ndarray, far: np.ndarray, aspect: float) -> np.ndarray:
+    """Which bounding spheres (centres ``rel`` to their camera) touch its view frustum
+    (conservative: culling the others changes no pixel)."""
+    local = np.einsum("ni,nij->nj", rel, cam_rot)  # camera frame
+    depth = -local[:, 2]
+    inside: np.ndarray = (depth + radius > near) & (depth - radius < far)
+    for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
+        # signed distance to the side planes |c| = t * depth, along their unit normals
+        inside &= (np.abs(c) - t * depth) / np.sqrt(1 + t * t) < radius
+    return inside
+
+
+def scene_rows(scenes: list[Scene], slots: np.ndarray, num_slots: int, grid: tuple[int, int],
+               aspect: float) -> tuple[np.ndarray, tuple[np.ndarray, ...],
+                                       list[tuple[int, ...]], np.ndarray]:
+    """Every slot's texels (see :mod:`.shaders`; empty slots get zeros), the cameras
+    (position, rotation, tan(fovy / 2), near, far per scene), the distinct light sets and
+    each slot's light set (-1: empty)."""
+    rows = np.zeros((num_slots, shaders.SCENE_WIDTH, 4), np.float32)
+    sets = np.full(num_slots, -1, np.int64)
+    n = len(scenes)
+    if not n:
+        z = np.zeros(0)
+        return rows, (np.zeros((0, 3)), np.zeros((0, 3, 3)), z, z, z), [], sets
+    cams = [sc.camera for sc in scenes]
+    params = np.array([(c.fovy, c.near, c.far) for c in cams], np.float64)
+    fovy, near, far = params.T
+    if np.any((fovy <= 0) | (fovy >= 180) | (near <= 0) | (near >= far)):
+        for c in cams:
+            c.check()
+    pos = np.array([c.position for c in cams], np.float64).reshape(n, 3)
+    rot = np.array([c.rotation for c in cams], np.float64).reshape(n, 3, 3)
+    f = 1.0 / np.tan(np.radians(fovy) / 2)
+    # projection @ view, by columns: view = [R^T | -R^T p]
+    rt = rot.transpose(0, 2, 1)
+    t = -np.einsum("nij,nj->ni", rt, pos)
+    a, b = (far + near) / (near - far), 2 * far * near / (near - far)
+    vp = np.zeros((n, 4, 4))  # rows of P @ V
+    vp[:, 0, :3], vp[:, 0, 3] = (f / aspect)[:, None] * rt[:, 0], f / aspect * t[:, 0]
+    vp[:, 1, :3], vp[:, 1, 3] = f[:, None] * rt[:, 1], f * t[:, 1]
+    vp[:, 2, :3], vp[:, 2, 3] = a[:, None] * rt[:, 2], a * t[:, 2] + b
+    vp[:, 3, :3], vp[:, 3, 3] = -rt[:, 2], -t[:, 2]
+    out = rows[slots]
+    out[:, 0:4] = vp.transpose(0, 2, 1)
+    cols, nrows = grid
+    c, r = slots // nrows, slots % nrows
+    out[:, 4] = np.stack([np.full(n, 1.0 / cols), (2 * c + 1) / cols - 1.0,
+                          np.full(n, -1.0 / nrows), (2 * r + 1) / nrows - 1.0], axis=1)
+    out[:, 5, :3] = pos
+    out[:, 6, :3] = [sc.ambient for sc in scenes]
+    count = np.array([sc.num_lights for sc in scenes], np.int64)
+    kinds = _light_texels(scenes, out, count, pos, -rot[:, :, 2]) if count.sum() else \
+        np.zeros(0, np.int64)
+    rows[slots] = out
+    light_sets: list[tuple[int, ...]] = []
+    index: dict[tuple[int, ...], int] = {}
     ends = np.cumsum(count)
-    for i, start, end in zip(used, ends - count, ends):
-        kinds[i] = tuple(kind[start:end].tolist())
-    return rows.astype(np.float32), kinds
+    for slot, start, end in zip(slots.tolist(), (ends - count).tolist(), ends.tolist()):
+        key = tuple(kinds[start:end].tolist())
+        k = index.get(key)
+        if k is None:
+            k = index[key] = len(light_sets)
+            light_sets.append(key)
+        sets[slot] = k
+    return rows, (pos, rot, 1.0 / f, near, far), light_sets, sets
 
 
-def _light_texels(scenes: list[Scene], rows: np.ndarray, used: np.ndarray, count: np.ndarray,
+def _light_texels(scenes: list[Scene], rows: np.ndarray, count: np.ndarray,
                   cam_pos: np.ndarray, forward: np.ndarray) -> np.ndarray:
     """Write every scene's lights into its row; return their kinds, concatenated (a headlight
     is a directional light along the view, a spot without a cone a point light)."""
-    def cat(name: str, *shape: int) -> np.ndarray:
-        return _cat([getattr(sc, name) for sc in scenes], *shape)
+    def cat(name: str) -> np.ndarray:
+        return _cat([getattr(sc, name) for sc in scenes])
 
     head = cat("light_headlight").astype(bool)
     cutoff = cat("light_cutoff")
     kind = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS order = codes
     kind = np.where((kind == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT, kind)
-    direction = np.where(head[:, None], np.repeat(forward, count, axis=0),
-                         cat("light_direction", 3))
+    scene = np.repeat(np.arange(len(scenes)), count)
+    direction = np.where(head[:, None], forward[scene], cat("light_direction"))
     norm = np.linalg.norm(direction, axis=1, keepdims=True)
     direction = np.where(norm > 0, direction / np.maximum(norm, 1e-300), [0.0, 0.0, -1.0])
-    scene = np.repeat(used, count)
     slot = np.arange(len(kind)) - np.repeat(np.cumsum(count) - count, count)
     t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * slot
-    rows[scene, t, :3] = np.where(head[:, None], np.repeat(cam_pos, count, axis=0),
-                                  cat("light_position", 3))
-    rows[scene, t, 3] = kind
+    rows[scene, t, :3] = np.where(head[:, None], cam_pos[scene], cat("light_position"))
     rows[scene, t + 1, :3] = direction
     rows[scene, t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
-    rows[scene, t + 2, :3] = cat("light_ambient", 3)
+    rows[scene, t + 2, :3] = cat("light_ambient")
     rows[scene, t + 2, 3] = cat("light_exponent")
-    rows[scene, t + 3, :3] = cat("light_diffuse", 3)
-    rows[scene, t + 4, :3] = cat("light_specular", 3)
-    rows[scene, t + 5, :3] = cat("light_attenuation", 3)
+    rows[scene, t + 3, :3] = cat("light_diffuse")
+    rows[scene, t + 4, :3] = cat("light_specular")
+    rows[scene, t + 5, :3] = cat("light_attenuation")
     return kind.astype(np.int64)
-
-
-def draw_list(inst: Instances, table: np.ndarray, slots_per_array: int,
-              per_scene: bool, double_blend: bool) -> DrawList:
-    """Sort the instance rows and build the commands of every pass.
-
-    ``table`` gives (index count, first index, base vertex, per-pixel lighting) per arena
-    mesh id;
-    ``per_scene`` splits runs by scene (uniform scene data); ``double_blend`` blends
-    transparent instances front to back and then back to front (MuJoCo), else back to front.
-    """
-    floats, ints, mesh, dist = inst.floats, inst.ints, inst.mesh, inst.distance
-    if not len(ints):
-        return DrawList(floats, ints, np.zeros((0, 5), np.uint32), [], [], [])
-    array = ints[:, 0] // slots_per_array
-    scene = ints[:, 0] if per_scene else np.full(len(ints), -1)
-    group = (scene + 1) * 2 + table[mesh, 3]  # runs split by scene and by lighting
-    transparent = floats[:, _ALPHA] < TRANSPARENT_ALPHA
-    opaque = np.flatnonzero(~transparent)
-    # front to back within each command, so that early depth tests skip hidden fragments
-    opaque = opaque[np.lexsort((dist[opaque], mesh[opaque], group[opaque], array[opaque]))]
-    glass = np.flatnonzero(transparent)
-    glass = glass[np.lexsort((dist[glass], ints[glass, 0], array[glass]))]
-    rows = np.concatenate([opaque, glass])
-    o_cmds, o_runs = _instanced(mesh[opaque], array[opaque], group[opaque], table, 0, 0)
-    if not len(glass):
-        return DrawList(floats[opaque], ints[opaque], o_cmds.astype(np.uint32), o_runs, [], [])
-    b_cmds, b_runs, g_cmds, g_runs = _transparent(
-        mesh[glass], array[glass], group[glass], table, len(opaque), len(o_cmds), double_blend)
-    commands = np.concatenate([o_cmds, b_cmds, g_cmds]).astype(np.uint32)
-    return DrawList(floats[rows], ints[rows], commands, o_runs, b_runs, g_runs)
-
-
-def _starts(change: np.ndarray) -> np.ndarray:
-    """Indices where runs begin, given where consecutive elements differ."""
-    return np.concatenate([[0], np.flatnonzero(change) + 1])
-
-
-def _runs(array: np.ndarray, group: np.ndarray, first: int) -> list[Run]:
-    """Runs of equal (array, group) over consecutive commands; ``group`` encodes the scene
-    and the lighting as ``(scene + 1) * 2 + pixel``."""
-    n = len(array)
-    if n == 0:
-        return []
-    start = _starts((array[1:] != array[:-1]) | (group[1:] != group[:-1]))
-    count = np.diff(start, append=n)
-    return [Run(int(array[s]), int(group[s]) // 2 - 1, first + int(s), int(c),
-                bool(group[s] % 2)) for s, c in zip(start, count)]
-
-
-def _instanced(mesh: np.ndarray, array: np.ndarray, group: np.ndarray, table: np.ndarray,
-               first_row: int, first_cmd: int) -> tuple[np.ndarray, list[Run]]:
-    """One instanced command per run of equal (array, group, mesh) rows."""
-    n = len(mesh)
-    if n == 0:
-        return np.zeros((0, 5), np.int64), []
-    start = _starts((mesh[1:] != mesh[:-1]) | (array[1:] != array[:-1])
-                    | (group[1:] != group[:-1]))
-    length = np.diff(start, append=n)
-    m = mesh[start]
-    cmds = np.stack([table[m, 0], length, table[m, 1], table[m, 2], first_row + start], axis=1)
-    return cmds, _runs(array[start], group[start], first_cmd)
-
-
-def _transparent(mesh: np.ndarray, array: np.ndarray, group: np.ndarray, table: np.ndarray,
-                 first_row: int, first_cmd: int, double_blend: bool
-                 ) -> tuple[np.ndarray, list[Run], np.ndarray, list[Run]]:
-    """Blend and glass commands, one per transparent instance (rows sorted front to back
-    within each scene)."""
-    one = np.stack([table[mesh, 0], np.ones(len(mesh), np.int64), table[mesh, 1],
-                    table[mesh, 2], first_row + np.arange(len(mesh)), table[mesh, 3]], axis=1)
-    blend, blend_runs, cursor = [], [], first_cmd
-    for run in _runs(array, group - group % 2, 0):  # one scene's blending order is kept
-        block = one[run.first:run.first + run.count]
-        cmds = np.concatenate([block, block[::-1]]) if double_blend else block[::-1]
-        blend.append(cmds)
-        blend_runs.extend(_runs(np.full(len(cmds), run.array),
-                                np.full(len(cmds), (run.scene + 1) * 2) + cmds[:, 5], cursor))
-        cursor += len(cmds)
-    glass_runs = [Run(r.array, r.scene, cursor + r.first, r.count)
-                  for r in _runs(array, group - group % 2, 0)]
-    blend_cmds = np.concatenate(blend) if blend else np.zeros((0, 6), np.int64)
-    return blend_cmds[:, :5], blend_runs, one[:, :5], glass_runs

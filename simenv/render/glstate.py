@@ -8,21 +8,23 @@ from typing import Any
 import numpy as np
 
 from . import egl, shaders
-from .frame import ROW_FLOATS, Run
+from .frame import Frame, Run
 from .resources import VERTEX_FLOATS, mip_chain
 
 _GL_COLOR, _GL_DEPTH = 0x1800, 0x1801
 _GL_TEXTURE_2D_ARRAY, _GL_RGBA, _GL_RGBA8, _GL_UNSIGNED_BYTE = 0x8C1A, 0x1908, 0x8058, 0x1401
 _GL_CLIP_DISTANCE0 = 0x3000
-_SAMPLERS = (("u_textures", 0), ("u_cube", 2))
+_SAMPLERS = (("u_textures", 0), ("u_cube", 2), ("u_scenes", 3))
+_NEG = np.full(4, -1, np.int32)
+_ONE = np.array([1.0], np.float32)
 
 
 class GLState:
-    """Buffers, texture arrays, framebuffers and programs (compiled on first use).
+    """Buffers, texture arrays, one framebuffer and the programs (compiled on first use).
 
-    Framebuffer targets: ``color`` (RGBA8), ``lin_depth`` (R32F, metres along the optical
-    axis), ``segment`` (R32I) for opaque geometry; ``glass_depth`` and ``glass_segment`` for
-    the nearest transparent surface; one depth buffer shared by all passes.
+    Framebuffer: ``color`` (RGBA8), ``segment`` (R32I) and one depth buffer, attached in the
+    combinations a pass writes (colour, colour and segments, segments, depth only). Depth in
+    metres is recovered from the depth buffer at read-back.
     """
 
     def __init__(self, context: egl.Context, num_scenes: int, size: tuple[int, int],
@@ -32,63 +34,71 @@ class GLState:
         self.context = context
         self.grid = grid
         self.scene_data = scene_data
+        self.tile_clip = num_scenes > 1
         self.vbo = ctx.buffer(reserve=4 * VERTEX_FLOATS * 1024)
         self.ibo = ctx.buffer(reserve=4 * 3 * 1024)
-        self.inst_f = ctx.buffer(reserve=4 * ROW_FLOATS * 256)
+        self.inst_f = ctx.buffer(reserve=4 * shaders.ROW_FLOATS * 256)
         self.inst_i = ctx.buffer(reserve=4 * 4 * 256)
         self.commands = ctx.buffer(reserve=4 * 5 * 256)
-        self.scenes = ctx.buffer(reserve=num_scenes * shaders.SCENE_WIDTH * 16)
-        self.arrays = [self._texture_array(texture_size, n) for n in array_layers]
+        self.scenes = ctx.buffer(reserve=num_scenes * shaders.SCENE_WIDTH * 16) \
+            if scene_data == "storage" else None
+        self.scene_texture = ctx.texture((shaders.SCENE_WIDTH, num_scenes), 4, dtype="f4") \
+            if scene_data == "texture" else None
+        if self.scene_texture is not None:
+            self.scene_texture.filter = (ctx.NEAREST, ctx.NEAREST)
+        # every array's layer 0 is white, for untextured instances
+        self.arrays = [self._texture_array(texture_size, n + 1) for n in array_layers]
+        white = np.full((texture_size, texture_size, 4), 255, np.uint8)
+        for k in range(len(array_layers)):
+            self.write_layer(k, 0, white)
         self.clamped = ctx.sampler(repeat_x=False, repeat_y=False,
                                    filter=(ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR))
         h, w = size
-        fb = (grid[0] * w, grid[1] * h)
-        self.color = ctx.texture(fb, 4)
-        self.lin_depth = ctx.texture(fb, 1, dtype="f4")
-        self.segment = ctx.texture(fb, 1, dtype="i4")
-        self.glass_depth = ctx.texture(fb, 1, dtype="f4")
-        self.glass_segment = ctx.texture(fb, 1, dtype="i4")
-        self.depth_buffer = ctx.depth_renderbuffer(fb)
-        self.fbo_main = ctx.framebuffer([self.color, self.lin_depth, self.segment],
-                                        self.depth_buffer)
+        self.fb_size = (grid[0] * w, grid[1] * h)
+        self.color = ctx.texture(self.fb_size, 4)
+        self.segment = ctx.texture(self.fb_size, 1, dtype="i4")
+        self.depth_buffer = ctx.depth_renderbuffer(self.fb_size)
+        self.fbo_color = ctx.framebuffer([self.color], self.depth_buffer)
+        self.fbo_color_segment = ctx.framebuffer([self.color, self.segment], self.depth_buffer)
+        self.fbo_segment = ctx.framebuffer([self.segment], self.depth_buffer)
+        self.fbo_depth = ctx.framebuffer([], self.depth_buffer)
         self.fbo_blend = ctx.framebuffer([self.color], self.depth_buffer)
-        self.fbo_glass = ctx.framebuffer([self.glass_depth, self.glass_segment],
-                                         self.depth_buffer)
         self.fbo_blend.depth_mask = False
-        self.fbo_depth = ctx.framebuffer([], self.depth_buffer)  # depth pre-pass
-        self._programs: dict[tuple[str, tuple[int, ...] | None, int], tuple[Any, Any]] = {}
+        self._programs: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.depth_func = "<="
-        ctx.front_face = "ccw"
+        ctx.front_face = "cw"  # tiles are drawn upside down
         ctx.cull_face = "back"
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
-        for i in range(4):
-            ctx.enable_direct(_GL_CLIP_DISTANCE0 + i)
+        if self.tile_clip:
+            for i in range(4):
+                ctx.enable_direct(_GL_CLIP_DISTANCE0 + i)
 
     def _texture_array(self, size: int, layers: int) -> Any:
         """An RGBA8 texture array with storage for its whole mipmap chain (written per
         layer later; allocated directly: llvmpipe's glGenerateMipmap costs ~0.1 s)."""
         ctx = self.ctx
-        array = ctx.texture_array((size, size, max(layers, 1)), 4)
+        array = ctx.texture_array((size, size, layers), 4)
         array.use(0)
         level, edge = 1, size // 2
         while edge >= 1:
             self.context.gl.tex_image_3d(_GL_TEXTURE_2D_ARRAY, level, _GL_RGBA8, edge, edge,
-                                         max(layers, 1), 0, _GL_RGBA, _GL_UNSIGNED_BYTE, None)
+                                         layers, 0, _GL_RGBA, _GL_UNSIGNED_BYTE, None)
             level, edge = level + 1, edge // 2
         array.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
         return array
 
     # ------------------------------------------------------------------ programs
-    def program(self, stage: shaders.Pass, lights: tuple[int, ...] | None, features: int
-                ) -> tuple[Any, Any]:
-        """The program and vertex array of a pass (``lights``: uniform scene data only;
-        ``features``: :mod:`.shaders` feature bits)."""
-        key = (stage, lights if self.scene_data == "uniform" else None, features)
+    def program(self, lighting: shaders.Lighting, segment: bool, lights: tuple[int, ...],
+                features: int) -> tuple[Any, Any]:
+        """The program and vertex array of a pass variant."""
+        if lighting == "none":
+            lights, features = (), 0
+        key = (lighting, segment, lights, features)
         if key not in self._programs:
-            vertex, fragment = shaders.program(stage, self.scene_data, key[1], features)
+            vertex, fragment = shaders.program(lighting, segment, self.scene_data, lights,
+                                               features, self.tile_clip)
             prog = self.ctx.program(vertex_shader=vertex, fragment_shader=fragment)
-            prog["u_grid"] = self.grid
             for name, unit in _SAMPLERS:
                 if name in prog:
                     prog[name] = unit
@@ -125,63 +135,62 @@ class GLState:
                 _GL_TEXTURE_2D_ARRAY, level, 0, 0, layer, img.shape[1], img.shape[0], 1,
                 _GL_RGBA, _GL_UNSIGNED_BYTE, img.ctypes.data)
 
-    def write_frame(self, floats: np.ndarray, ints: np.ndarray, commands: np.ndarray,
-                    scene_rows: np.ndarray) -> None:
-        _write(self.inst_f, floats)
-        _write(self.inst_i, ints)
-        _write(self.commands, commands)
-        if self.scene_data == "storage":
-            _write(self.scenes, scene_rows)
+    def write_frame(self, frame: Frame) -> None:
+        _write(self.inst_f, frame.floats)
+        _write(self.inst_i, frame.ints)
+        _write(self.commands, frame.commands)
+        if self.scenes is not None:
+            _write(self.scenes, frame.rows)
             self.scenes.bind_to_storage_buffer(0)
+        elif self.scene_texture is not None:
+            self.scene_texture.write(frame.rows)
+            self.scene_texture.use(3)
 
     # ------------------------------------------------------------------ drawing
     def clear(self, background: list[tuple[int, np.ndarray]], size: tuple[int, int],
-              glass: bool) -> None:
-        """Clear every target: colour to each scene's background (scissored per tile
-        where scenes differ), depths to +inf, segments to -1."""
+              color: bool, segment: bool) -> None:
+        """Clear the depth buffer, the colour to each scene's background (scissored per
+        tile where scenes differ) and segments to -1."""
         fn, ctx = self.context.gl, self.ctx
-        if glass:
-            self.fbo_glass.use()
-            _clear(fn, _GL_COLOR, 0, np.full(4, np.inf, np.float32))
-            _clear(fn, _GL_COLOR, 1, np.full(4, -1, np.int32))
-        self.fbo_main.use()
-        first = background[0][1] if background else np.array([0, 0, 0, 1], np.float32)
-        _clear(fn, _GL_COLOR, 0, first)
-        h, w = size
-        for s, color in background:
-            if not np.array_equal(color, first):
-                col, row = s % self.grid[0], s // self.grid[0]
-                ctx.scissor = (col * w, (self.grid[1] - 1 - row) * h, w, h)
-                _clear(fn, _GL_COLOR, 0, color)
-        ctx.scissor = None
-        _clear(fn, _GL_COLOR, 1, np.full(4, np.inf, np.float32))
-        _clear(fn, _GL_COLOR, 2, np.full(4, -1, np.int32))
-        _clear(fn, _GL_DEPTH, 0, np.array([1.0], np.float32))
+        self.fbo_color_segment.use()
+        if color:
+            first = background[0][1] if background else np.array([0, 0, 0, 1], np.float32)
+            _clear(fn, _GL_COLOR, 0, first)
+            h, w = size
+            rows = self.grid[1]
+            for s, value in background:
+                if not np.array_equal(value, first):
+                    ctx.scissor = ((s // rows) * w, (s % rows) * h, w, h)
+                    _clear(fn, _GL_COLOR, 0, value)
+            ctx.scissor = None
+        if segment:
+            _clear(fn, _GL_COLOR, 1, _NEG)
+        _clear(fn, _GL_DEPTH, 0, _ONE)
 
-    def draw(self, runs: list[Run], scene_rows: np.ndarray, lights: list[tuple[int, ...]],
-             features: list[int], depth_only: bool = False) -> None:
+    def draw(self, runs: list[Run], frame: Frame, shade: bool, segment: bool) -> None:
         """Draw ``runs`` into the bound framebuffer: shaded (lit per vertex or per pixel, as
-        each run says) or, with ``depth_only``, just depth and segment ids."""
-        every = 0
-        for f in features:
-            every |= f
+        each run says) or not, writing segment ids or not."""
+        uniform = self.scene_data == "uniform"
         for run in runs:
-            stage: shaders.Pass = "depth" if depth_only else "pixel" if run.pixel else "vertex"
-            one = run.scene >= 0
-            prog, vao = self.program(stage, lights[run.scene] if one else None,
-                                     features[run.scene] if one else every)
-            if run.scene >= 0 and "u_scene" in prog:
-                uniform = prog["u_scene"]  # the compiler trims it to the texels used
-                uniform.write(scene_rows[run.scene, :uniform.array_length].tobytes())
-            array = self.arrays[run.array]
-            array.use(0)
-            array.use(2)
-            self.clamped.use(2)
+            lighting: shaders.Lighting = ("pixel" if run.pixel else "vertex") if shade \
+                else "none"
+            prog, vao = self.program(lighting, segment, frame.light_sets[run.lights],
+                                     frame.features)
+            if uniform:
+                u = prog["u_scene"]  # the compiler trims it to the texels used
+                u.write(frame.rows[run.scene, :u.array_length].tobytes())
+            if shade:
+                array = self.arrays[run.array]
+                array.use(0)
+                if frame.features & shaders.CUBE_TEXTURES:
+                    array.use(2)
+                    self.clamped.use(2)
             vao.render_indirect(self.commands, mode=self.ctx.TRIANGLES, count=run.count,
                                 first=run.first)
 
-    def read(self, fbo: Any, attachment: int, components: int, dtype: str) -> bytes:
-        return bytes(fbo.read(components=components, attachment=attachment, dtype=dtype))
+    def read(self, fbo: Any, attachment: int, components: int, dtype: str,
+             out: np.ndarray) -> None:
+        fbo.read_into(out, components=components, attachment=attachment, dtype=dtype)
 
     def release(self) -> None:
         """Delete every GL object (the context stays)."""
@@ -189,10 +198,12 @@ class GLState:
             vao.release()
             prog.release()
         self._programs.clear()
-        for name in ("vbo", "ibo", "inst_f", "inst_i", "commands", "scenes", "fbo_main",
-                     "fbo_blend", "fbo_glass", "fbo_depth", "color", "lin_depth", "segment",
-                     "glass_depth", "glass_segment", "depth_buffer", "clamped"):
-            getattr(self, name).release()
+        for name in ("vbo", "ibo", "inst_f", "inst_i", "commands", "scenes", "scene_texture",
+                     "fbo_color", "fbo_color_segment", "fbo_segment", "fbo_depth", "fbo_blend",
+                     "color", "segment", "depth_buffer", "clamped"):
+            obj = getattr(self, name)
+            if obj is not None:
+                obj.release()
         for array in self.arrays:
             array.release()
         self.arrays = []
@@ -219,8 +230,8 @@ def _clear(fn: egl.GLFunctions, buffer: int, index: int, value: np.ndarray) -> N
 
 
 def _write(buffer: Any, array: np.ndarray) -> None:
-    data = np.ascontiguousarray(array).tobytes()
-    if len(data) > buffer.size:
-        buffer.orphan(len(data) * 2)
-    if data:
+    data = np.ascontiguousarray(array)
+    if data.nbytes > buffer.size:
+        buffer.orphan(data.nbytes * 2)
+    if data.nbytes:
         buffer.write(data)

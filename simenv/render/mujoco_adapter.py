@@ -46,10 +46,12 @@ import numpy as np
 
 from . import primitives
 from .scene import Camera, Instance, Light, MeshData, Scene, Texture
+from .simplify import simplify
 
 _G = mujoco.mjtGeom
-Tessellation = Literal["mujoco", "minimal"]
-TESSELLATIONS: tuple[Tessellation, ...] = ("mujoco", "minimal")
+Tessellation = Literal["adaptive", "mujoco", "minimal"]
+TESSELLATIONS: tuple[Tessellation, ...] = ("adaptive", "mujoco", "minimal")
+_MAX_PLANE_CELLS = 64
 _GL_MAX_LIGHTS = 8
 _MAX_PLANE_GRID = 200
 _DEFAULT_RGBA = np.array([0.5, 0.5, 0.5, 1.0], np.float32)
@@ -103,10 +105,16 @@ class MujocoScene:
             with :meth:`set_camera`).
         geomgroup: six 0/1 flags, which geom groups are drawn (``MjvOption.geomgroup``).
         point_lights: draw point lights (``mjr_render`` ignores them).
-        tessellation: ``"minimal"`` (default): one quad per box face and per plane, lit per
-            pixel (the same look in far fewer triangles); ``"mujoco"``: boxes and planes
-            subdivided like MuJoCo's and lit per vertex: images identical to ``mjr_render``'s
-            up to rounding. Other shapes and meshes are tessellated like MuJoCo's either way.
+        tessellation: ``"adaptive"`` (default): boxes and finite planes subdivided into
+            quads of at most ``vertex_spacing`` metres (boxes at most like MuJoCo's), lit per
+            vertex like MuJoCo's: its look in a fraction of the vertices;
+            ``"minimal"``: one quad per box face and per plane, lit per pixel; ``"mujoco"``:
+            boxes and planes subdivided like MuJoCo's and lit per vertex: images identical to
+            ``mjr_render``'s up to rounding. Other shapes and meshes are tessellated like
+            MuJoCo's in every mode.
+        vertex_spacing: the quad size of ``"adaptive"`` tessellation, in metres.
+        mesh_triangles: mesh geoms with more triangles are simplified to about this many
+            (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps them.
 
     Attributes:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
@@ -114,11 +122,20 @@ class MujocoScene:
 
     def __init__(self, model: Any, camera: int | str | Camera = 0, *,
                  geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
-                 point_lights: bool = False, tessellation: Tessellation = "minimal") -> None:
+                 point_lights: bool = False, tessellation: Tessellation = "adaptive",
+                 vertex_spacing: float = 1.0, mesh_triangles: int | None = 300) -> None:
         if tessellation not in TESSELLATIONS:
             raise ValueError(f"unknown tessellation {tessellation!r}; valid: "
                              f"{', '.join(TESSELLATIONS)}")
+        if not vertex_spacing > 0:
+            raise ValueError(f"vertex_spacing must be > 0 metres, got {vertex_spacing!r}")
         self.tessellation = tessellation
+        self.vertex_spacing = float(vertex_spacing)
+        if mesh_triangles is not None and (isinstance(mesh_triangles, bool) or not isinstance(
+                mesh_triangles, (int, np.integer)) or mesh_triangles < 1):
+            raise ValueError(f"mesh_triangles must be None or an integer >= 1, got "
+                             f"{mesh_triangles!r}")
+        self.mesh_triangles = None if mesh_triangles is None else int(mesh_triangles)
         self.model = model
         self.geomgroup = _check_geomgroup(geomgroup)
         self.point_lights = bool(point_lights)
@@ -197,8 +214,16 @@ class MujocoScene:
             for k in kinds[gtype]:
                 if k == _PLANE:
                     mesh = self._plane_mesh(g)
+                elif k in (_SPHERE, _ELLIPSOID, _CYLINDER) and self.tessellation == "adaptive":
+                    mesh = self._round_mesh(k, g, slices, stacks)
+                elif k == _BOX and self.tessellation == "adaptive":
+                    q = np.clip(np.ceil(2 * model.geom_size[g] / self.vertex_spacing), 1,
+                                max(quads, 1)).astype(int)
+                    mesh = primitives.box_grid(int(q[0]), int(q[1]), int(q[2]))
                 elif k == _MESH:
                     mesh = _model_mesh(model, int(model.geom_dataid[g]))
+                    if self.mesh_triangles is not None:
+                        mesh = simplify(mesh, self.mesh_triangles)
                 else:
                     mesh = shared[k]
                 instances.append(Instance(mesh_id(mesh), segment=g,
@@ -213,14 +238,34 @@ class MujocoScene:
                             np.array(uv, bool))
         return meshes, instances, static
 
+    def _round_mesh(self, kind: int, g: int, slices: int, stacks: int) -> MeshData:
+        """Adaptive tessellation of a sphere, ellipsoid or cylinder: small ones (under a
+        tenth of ``vertex_spacing`` across) get half MuJoCo's slices and stacks; a cylinder's
+        tube gets a stack per ``vertex_spacing`` of height and its disks a ring per
+        ``vertex_spacing`` of radius (at most MuJoCo's)."""
+        size = self.model.geom_size[g]
+        if float(np.max(size[:3] if kind == _ELLIPSOID else size[:1])) < 0.1 * \
+                self.vertex_spacing:
+            slices, stacks = max(8, slices // 2), max(4, stacks // 2)
+        if kind != _CYLINDER:
+            return primitives.sphere(slices, stacks)
+        tube = int(np.clip(np.ceil(2 * size[1] / self.vertex_spacing), 1, stacks))
+        rings = int(np.clip(np.ceil(size[0] / self.vertex_spacing), 1, max(1, stacks // 2)))
+        return primitives.cylinder(slices, tube, rings=rings)
+
     def _plane_mesh(self, g: int) -> MeshData:
         model = self.model
         size = model.geom_size[g]
         mat = model.geom_matid[g]
         repeat = tuple(float(r) for r in model.mat_texrepeat[mat]) if mat >= 0 else (0.0, 0.0)
+        if self.tessellation == "adaptive" and size[0] > 0 and size[1] > 0:
+            q = np.clip(np.ceil(2 * size[:2] / self.vertex_spacing), 1, _MAX_PLANE_CELLS)
+            return primitives.grid_plane(float(size[0]), float(size[1]), float(size[2]),
+                                         self._far, (repeat[0], repeat[1]),
+                                         (int(q[0]), int(q[1])), "vertex")
         return primitives.grid_plane(float(size[0]), float(size[1]), float(size[2]),
                                      self._far, (repeat[0], repeat[1]),
-                                     1 if self.tessellation == "minimal" else None)
+                                     None if self.tessellation == "mujoco" else 1)
 
     def _light_list(self) -> list[int]:
         """Model light ids in MuJoCo's scene order (-1: the headlight), kept if drawable."""

@@ -171,47 +171,58 @@ def _tube(b: _Builder, slices: int, stacks: int) -> None:
 
 
 @cache
-def cylinder(slices: int = 28, stacks: int = 16, closed: bool = True) -> MeshData:
-    """Cylinder of radius 1 from ``z = -1`` to ``1``; ``closed`` adds the two end disks."""
+def cylinder(slices: int = 28, stacks: int = 16, closed: bool = True,
+             rings: int | None = None) -> MeshData:
+    """Cylinder of radius 1 from ``z = -1`` to ``1``; ``closed`` adds the two end disks of
+    ``rings`` rings (default ``stacks // 2``, as MuJoCo)."""
     b = _Builder()
+    rings = max(1, stacks // 2) if rings is None else rings
     if closed:
-        _disk(b, -1, slices, stacks // 2)
+        _disk(b, -1, slices, rings)
     _tube(b, slices, stacks)
     if closed:
-        _disk(b, 1, slices, stacks // 2)
-    return b.mesh(f"cylinder{slices}x{stacks}{'' if closed else '_open'}")
+        _disk(b, 1, slices, rings)
+    return b.mesh(f"cylinder{slices}x{stacks}{'' if closed else '_open'}/{rings}")
 
 
 @cache
 def box(quads: int = 4, lighting: Lighting = "vertex") -> MeshData:
     """The cube ``[-1, 1]^3``, ``quads x quads`` quads per face, MuJoCo's face texture layout
     (``quads=1, lighting="pixel"``: the same look in 12 triangles)."""
+    return box_grid(quads, quads, quads, lighting)
+
+
+@cache
+def box_grid(qx: int, qy: int, qz: int, lighting: Lighting = "vertex") -> MeshData:
+    """The cube ``[-1, 1]^3`` with ``qx``, ``qy``, ``qz`` quads along x, y and z on every face
+    that spans that axis (so that a long box lit per vertex gets vertices where light varies),
+    MuJoCo's face texture layout."""
     b = _Builder()
-    d = 2.0 / quads
-    faces = (  # normal, vertex from (a, b) grid coordinates, top (t) or bottom (b) uv layout
-        ((0, 0, 1), lambda a, c: (a, c, 1.0), True),
-        ((0, 0, -1), lambda a, c: (a, c, -1.0), False),
-        ((1, 0, 0), lambda a, c: (1.0, a, c), True),
-        ((-1, 0, 0), lambda a, c: (-1.0, a, c), False),
-        ((0, -1, 0), lambda a, c: (a, -1.0, c), True),
-        ((0, 1, 0), lambda a, c: (a, 1.0, c), False),
+    faces = (  # normal, vertex from (a, c) face coordinates, top/bottom uv layout, counts
+        ((0, 0, 1), lambda a, c: (a, c, 1.0), True, qx, qy),
+        ((0, 0, -1), lambda a, c: (a, c, -1.0), False, qx, qy),
+        ((1, 0, 0), lambda a, c: (1.0, a, c), True, qy, qz),
+        ((-1, 0, 0), lambda a, c: (-1.0, a, c), False, qy, qz),
+        ((0, -1, 0), lambda a, c: (a, -1.0, c), True, qx, qz),
+        ((0, 1, 0), lambda a, c: (a, 1.0, c), False, qx, qz),
     )
-    for x in range(quads):
-        for y in range(quads):
-            a0, a1 = d * x - 1, d * (x + 1) - 1
-            c0, c1 = d * y - 1, d * (y + 1) - 1
-            u0, u1 = x / quads, (x + 1) / quads
-            for normal, at, top in faces:
-                n = tuple(float(v) for v in normal)
+    for normal, at, top, na, nc in faces:
+        n = tuple(float(v) for v in normal)
+        for x in range(na):
+            for y in range(nc):
+                a0, a1 = 2.0 * x / na - 1, 2.0 * (x + 1) / na - 1
+                c0, c1 = 2.0 * y / nc - 1, 2.0 * (y + 1) / nc - 1
+                u0, u1 = x / na, (x + 1) / na
                 if top:
-                    v0, v1 = 1 - y / quads, 1 - (y + 1) / quads
+                    v0, v1 = 1 - y / nc, 1 - (y + 1) / nc
                     b.quad((at(a0, c0), n, (u0, v0)), (at(a1, c0), n, (u1, v0)),
                            (at(a1, c1), n, (u1, v1)), (at(a0, c1), n, (u0, v1)))
                 else:
-                    v0, v1 = 1 - (y + 1) / quads, 1 - y / quads
+                    v0, v1 = 1 - (y + 1) / nc, 1 - y / nc
                     b.quad((at(a0, c1), n, (u0, v0)), (at(a1, c1), n, (u1, v0)),
                            (at(a1, c0), n, (u1, v1)), (at(a0, c0), n, (u0, v1)))
-    return b.mesh(f"box{quads}", lighting)
+    name = f"box{qx}" if qx == qy == qz else f"box{qx}x{qy}x{qz}"
+    return b.mesh(name, lighting)
 
 
 @cache
@@ -260,15 +271,18 @@ def _infinite_grid(far: float, repeat: float) -> np.ndarray:
 
 @lru_cache(maxsize=256)
 def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
-               repeat: tuple[float, float] = (0.0, 0.0), cells: int | None = None) -> MeshData:
+               repeat: tuple[float, float] = (0.0, 0.0), cells: int | tuple[int, int] | None = None,
+               lighting: Lighting | None = None) -> MeshData:
     """A plane in metres, tessellated like MuJoCo's plane geoms.
 
     ``size_x``/``size_y`` are half-sizes; a side of size <= 0 is infinite and spans
     ``2.1 * far`` plus one texture period (``2 / repeat``) around the origin. Texture
     coordinates run 0..1 over a finite side and ``0.5 * metre`` over an infinite one.
-    ``cells`` overrides MuJoCo's grid with that many equal cells per side (the same plane and
-    texture coordinates in fewer triangles, lit per pixel).
+    ``cells`` overrides MuJoCo's grid with that many equal cells per side (or ``(x, y)``
+    cells: the same plane and texture coordinates in fewer triangles). ``lighting`` defaults
+    to per vertex on MuJoCo's grid and per pixel on ``cells``.
     """
+    per_axis = (cells, cells) if cells is None or isinstance(cells, int) else cells
     axes = []
     for k, size in enumerate((size_x, size_y)):
         if size > 0:
@@ -279,11 +293,14 @@ def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
         else:
             lines = _infinite_grid(far, repeat[k])
             uv = 0.5 * lines
-        if cells is not None:
-            lines = np.linspace(lines[0], lines[-1], cells + 1)
-            uv = np.linspace(uv[0], uv[-1], cells + 1)
+        n_cells = per_axis[k]
+        if n_cells is not None:
+            lines = np.linspace(lines[0], lines[-1], n_cells + 1)
+            uv = np.linspace(uv[0], uv[-1], n_cells + 1)
         axes.append((lines, uv))
     (gx, u), (gy, v) = axes
     v = 1.0 - v if size_y > 0 else -v
+    if lighting is None:
+        lighting = "vertex" if cells is None else "pixel"
     return _grid_mesh(gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}/{cells}",
-                      "vertex" if cells is None else "pixel")
+                      lighting)

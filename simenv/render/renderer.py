@@ -3,28 +3,36 @@
 Every frame:
 
 1. the drawn instances of all scenes (visible, not fully transparent, inside their camera's
-   frustum) go into one instance buffer, the cameras and lights into per-scene data;
+   frustum) go into one instance buffer, the cameras and lights into per-scene data, in one
+   vectorised NumPy pass over all scenes (:mod:`.frame`);
 2. the opaque instances are drawn with instancing, one indirect draw command per mesh, into
-   the tiles of a framebuffer with three targets: colour, metric depth along the optical axis
-   and segment id. Each scene's clip space is squeezed into its tile and clipped to it with
-   ``gl_ClipDistance``. Instances lit per pixel first get a depth-only pass, so that each
-   pixel's lighting is evaluated once;
+   the tiles of one framebuffer: colour and, when asked for, segment ids; each scene's clip
+   space is moved into its tile and clipped to it with ``gl_ClipDistance``. Lighting is
+   evaluated per vertex, as MuJoCo's fixed-function pipeline does (per pixel for meshes that
+   ask for it); a pass that writes no colour does no lighting;
 3. transparent instances (alpha < 0.995) are blended over the colour without writing depth,
    sorted per scene by distance from the camera (``transparency="mujoco"``: front to back,
-   then back to front, as MuJoCo's classic renderer does; ``"sorted"``: back to front);
-4. when segmentation or ``transparent_depth`` is asked for, the transparent instances are
-   drawn once more into their own depth and segment targets, depth-tested against the
+   then back to front, as MuJoCo's classic renderer does; ``"sorted"``: back to front) — only
+   when colour is asked for;
+4. when segmentation or ``transparent_depth`` is asked for and a scene has transparent
+   instances, they are drawn once more, depth and segment ids only, depth-tested against the
    opaque scene: the nearest transparent surface in front of it;
-5. each requested target is read back once for all scenes.
+5. each requested output is read back once for all scenes; depth in metres comes from the
+   depth buffer (read before and, for ``transparent_depth``, after step 4).
 
-How scene data reach the shaders decides the number of draw calls (``scene_data``): with a
-storage buffer, one multi-draw call draws every scene (GPUs); with plain uniforms, one
-multi-draw call per scene (llvmpipe, where uniform loads are several times cheaper than
-buffer loads). Either way it is one framebuffer, one clear and one read-back per output.
+Tiles are stacked in columns, upside down, so that a column's read-back is already the
+``(N, H, W)`` array of its scenes.
+
+How scene data reach the shaders decides the number of draw calls (``scene_data``): with
+plain uniforms, one multi-draw call per scene (llvmpipe: constant-index uniform loads are the
+cheapest); with a float texture or a storage buffer, one multi-draw call for every scene that
+shares a light set (GPUs). Either way it is one framebuffer, one clear and one read-back per
+output.
 
 Scene textures live in layers of texture arrays: scene slot ``i`` owns its own layers, so a
 new episode in one scene re-uploads only those. With more layers than one array holds, the
-slots are split over several arrays and the draw is issued once per array.
+slots are split over several arrays and the draw is issued once per array. Layer 0 of every
+array is white (untextured instances sample it: no branch per pixel).
 
 The GL context is created on the first EGL device that is not a software rasteriser (else
 Mesa's llvmpipe; see :mod:`simenv.render.egl`), made current only for the duration of each
@@ -52,8 +60,8 @@ from .scene import Scene
 OUTPUTS = ("rgb", "depth", "segmentation", "transparent_depth")
 Transparency = Literal["mujoco", "sorted"]
 TRANSPARENCY: tuple[Transparency, ...] = ("mujoco", "sorted")
-SceneDataChoice = Literal["auto", "uniform", "storage"]
-SCENE_DATA: tuple[SceneDataChoice, ...] = ("auto", "uniform", "storage")
+SceneDataChoice = Literal["auto", "uniform", "texture", "storage"]
+SCENE_DATA: tuple[SceneDataChoice, ...] = ("auto", "uniform", "texture", "storage")
 MAX_FRAMEBUFFER = 16384  # OpenGL 4.1+ guarantees this texture size
 # GL state inherited through fork: kept referenced so that nothing in the child ever
 # destroys it (it belongs to the parent)
@@ -99,9 +107,10 @@ class BatchRenderer:
         transparency: ``"mujoco"`` blends transparent instances front to back and then back
             to front (MuJoCo's classic renderer), ``"sorted"`` back to front once.
         scene_data: how cameras and lights reach the shaders: ``"storage"`` (one storage
-            buffer, one multi-draw call for all scenes: GPUs), ``"uniform"`` (uniforms set per
-            scene, one multi-draw call per scene: several times faster on llvmpipe), or
-            ``"auto"`` (uniform on a software rasteriser, storage otherwise).
+            buffer, one multi-draw call for all scenes with the same light set: GPUs),
+            ``"texture"`` (the same through a float texture), ``"uniform"`` (uniforms set per
+            scene, one multi-draw call per scene: the fastest on llvmpipe), or ``"auto"``
+            (uniform on a software rasteriser, storage otherwise).
 
     Raises:
         ValueError: a bad argument (one line naming it).
@@ -120,8 +129,9 @@ class BatchRenderer:
         self.texture_layers = _positive_int("texture_layers", texture_layers, 0)
         self.transparency = _choice("transparency", transparency, TRANSPARENCY)
         self._scene_data = _choice("scene_data", scene_data, SCENE_DATA)
-        cols = math.ceil(math.sqrt(self.num_scenes))
-        self.grid = (cols, math.ceil(self.num_scenes / cols))
+        # tiles stacked in columns: one column reads back as (N, H, W) without a copy
+        rows = max(1, min(self.num_scenes, MAX_FRAMEBUFFER // self.size[0]))
+        self.grid = (math.ceil(self.num_scenes / rows), rows)
         fb = (self.grid[0] * self.size[1], self.grid[1] * self.size[0])
         if max(fb) > MAX_FRAMEBUFFER:
             raise ValueError(f"{self.num_scenes} scenes of {self.size} need a {fb} framebuffer,"
@@ -131,6 +141,8 @@ class BatchRenderer:
         self._slot_meshes: list[np.ndarray] = [np.zeros(0, np.int64)] * self.num_scenes
         self._uploaded: list[np.ndarray] = [np.zeros(0, np.int64)] * self.num_scenes
         self._arena = MeshArena()
+        self._layout: frame.Layout | None = None
+        self._table: tuple[int, np.ndarray] | None = None  # (arena version, table)
         self._gl: GLState | None = None
         self._pid = -1
         self._closed = False
@@ -166,7 +178,8 @@ class BatchRenderer:
                 context.ctx.release()
                 raise ValueError(f"texture_layers={self.texture_layers} exceeds the device's "
                                  f"{max_layers} layers per texture array")
-            per = self.num_scenes if not self.texture_layers else max_layers // self.texture_layers
+            per = self.num_scenes if not self.texture_layers else \
+                (max_layers - 1) // self.texture_layers  # layer 0: white
             self._slots_per_array = per
             layers = [min(per, self.num_scenes - g) * self.texture_layers
                       for g in range(0, self.num_scenes, per)]
@@ -174,6 +187,7 @@ class BatchRenderer:
                          self.texture_size, mode)
         self._gl, self._pid = gl, os.getpid()
         self._arena.needs_rewrite = True
+        self._layout = None
         self._uploaded = [np.full(len(v), -1, np.int64) for v in self._uploaded]
         return gl
 
@@ -220,6 +234,7 @@ class BatchRenderer:
         self._slot_meshes[slot] = np.array([self._arena.acquire(m) for m in meshes], np.int64)
         self._uploaded[slot] = np.full(0 if scene is None else len(scene.textures), -1, np.int64)
         self._arena.compact_if_wasteful()
+        self._layout = None
 
     def scene(self, slot: int) -> Scene | None:
         """The scene drawn in ``slot``."""
@@ -237,38 +252,59 @@ class BatchRenderer:
         ``segmentation``, ``transparent_depth``) for all of them."""
         wanted = _check_outputs(outputs)
         gl = self._state()
+        rgb, seg = "rgb" in wanted, "segmentation" in wanted
+        glass_depth = "transparent_depth" in wanted
         with egl.current(gl.context):
             self._sync_meshes(gl)
             self._sync_textures(gl)
-            rows, lights = frame.scene_rows(self._scenes, self.size[1] / self.size[0])
-            features = [0 if s is None else frame.features(s) for s in self._scenes]
-            draws = self._draw_list(gl)
-            gl.write_frame(draws.floats, draws.ints, draws.commands, rows)
-            glass = bool(draws.glass) and bool(wanted & {"segmentation", "transparent_depth"})
-            gl.clear(self._backgrounds(), self.size, glass)
-            self._draw_opaque(gl, draws.opaque, rows, lights, features)
-            if draws.blend and "rgb" in wanted:
+            fr = frame.build(self._current_layout(gl), self.size[1] / self.size[0],
+                             self._mesh_table(), self.transparency == "mujoco",
+                             rgb or seg or glass_depth)
+            gl.write_frame(fr)
+            gl.clear(self._backgrounds() if rgb else [], self.size, rgb, seg)
+            fbo = (gl.fbo_color_segment if seg else gl.fbo_color) if rgb else \
+                gl.fbo_segment if seg else gl.fbo_depth
+            fbo.use()
+            gl.draw(fr.opaque, fr, rgb, seg)
+            if fr.blend and rgb:
                 gl.fbo_blend.use()
                 gl.ctx.enable(gl.ctx.BLEND)
-                gl.draw(draws.blend, rows, lights, features)
+                gl.draw(fr.blend, fr, True, False)
                 gl.ctx.disable(gl.ctx.BLEND)
+            out = BatchFrame()
+            opaque_z = self._read(gl, gl.fbo_depth, -1, 1, np.float32) \
+                if "depth" in wanted or glass_depth else None
+            if opaque_z is not None and "depth" in wanted:
+                out.depth = self._metres(opaque_z)
+            glass = bool(fr.glass) and (seg or glass_depth)
             if glass:
-                gl.fbo_glass.use()
-                gl.draw(draws.glass, rows, lights, features, depth_only=True)
-            return self._read(gl, wanted, glass)
+                (gl.fbo_segment if seg else gl.fbo_depth).use()
+                gl.draw(fr.glass, fr, False, seg)
+            if glass_depth:
+                out.transparent_depth = self._glass_depth(gl, opaque_z) if glass else \
+                    np.full((self.num_scenes, *self.size), np.inf, np.float32)
+            if seg:
+                out.segmentation = self._read(gl, gl.fbo_segment, 0, 1, np.int32)
+            if rgb:
+                out.rgb = self._read(gl, gl.fbo_color, 0, 3, np.uint8)
+            return out
 
-    def _draw_opaque(self, gl: GLState, runs: list[frame.Run], rows: np.ndarray,
-                     lights: list[tuple[int, ...]], features: list[int]) -> None:
-        """Opaque instances: the depth of those lit per pixel first, then those lit per
-        vertex, then the per-pixel ones shaded where they are in front: every pixel's
-        lighting is evaluated once."""
-        pixel = [r for r in runs if r.pixel]
-        if pixel:
-            gl.fbo_depth.use()
-            gl.draw(pixel, rows, lights, features, depth_only=True)
-            gl.fbo_main.use()
-        gl.draw([r for r in runs if not r.pixel], rows, lights, features)
-        gl.draw(pixel, rows, lights, features)
+    def _current_layout(self, gl: GLState) -> frame.Layout:
+        if self._layout is None:
+            self._layout = frame.Layout(
+                self._scenes, self._slot_meshes, self._mesh_table()[:, 3],
+                self._slots_per_array, self.texture_layers, self.grid,
+                gl.scene_data == "uniform")
+        return self._layout
+
+    def _mesh_table(self) -> np.ndarray:
+        """The arena's (index count, first index, base vertex, per-pixel) per mesh id, kept
+        until the arena changes."""
+        arena = self._arena
+        stamp = arena.version
+        if self._table is None or self._table[0] != stamp:
+            self._table = (stamp, arena.table())
+        return self._table[1]
 
     def _sync_meshes(self, gl: GLState) -> None:
         arena = self._arena
@@ -290,50 +326,48 @@ class BatchRenderer:
             offsets = scene.texture_layer_offsets
             for k in stale:
                 for j, image in enumerate(texture_layers(scene.textures[k], self.texture_size)):
-                    layer = (slot % per) * self.texture_layers + offsets[k] + j
+                    layer = 1 + (slot % per) * self.texture_layers + offsets[k] + j
                     gl.write_layer(slot // per, layer, image)
                 self._uploaded[slot][k] = scene.texture_versions[k]
-
-    def _draw_list(self, gl: GLState) -> frame.DrawList:
-        per = self._slots_per_array
-        slots = [frame.Slot(s, scene, self._slot_meshes[s], (s % per) * self.texture_layers)
-                 for s, scene in enumerate(self._scenes) if scene is not None]
-        inst = frame.instances(slots, self.size[1] / self.size[0])
-        return frame.draw_list(inst, self._arena.table(), per, gl.scene_data == "uniform",
-                               self.transparency == "mujoco")
 
     def _backgrounds(self) -> list[tuple[int, np.ndarray]]:
         return [(s, np.append(scene.background, 1.0).astype(np.float32))
                 for s, scene in enumerate(self._scenes) if scene is not None]
 
-    def _read(self, gl: GLState, wanted: frozenset[str], glass: bool) -> BatchFrame:
-        out = BatchFrame()
-        if "rgb" in wanted:
-            out.rgb = self._tiles(gl.read(gl.fbo_main, 0, 3, "f1"), np.uint8, 3)
-        if "depth" in wanted:
-            depth = self._tiles(gl.read(gl.fbo_main, 1, 1, "f4"), np.float32, 1)
-            far = np.array([s.camera.far if s is not None else np.inf for s in self._scenes],
-                           np.float32)
-            out.depth = np.where(np.isinf(depth), far[:, None, None], depth)
-        if "segmentation" in wanted:
-            seg = self._tiles(gl.read(gl.fbo_main, 2, 1, "i4"), np.int32, 1)
-            if glass:
-                front = self._tiles(gl.read(gl.fbo_glass, 1, 1, "i4"), np.int32, 1)
-                seg = np.where(front >= 0, front, seg)
-            out.segmentation = seg
-        if "transparent_depth" in wanted:
-            out.transparent_depth = (
-                self._tiles(gl.read(gl.fbo_glass, 0, 1, "f4"), np.float32, 1) if glass
-                else np.full((self.num_scenes, *self.size), np.inf, np.float32))
-        return out
-
-    def _tiles(self, data: bytes, dtype: Any, channels: int) -> np.ndarray:
-        """Framebuffer bytes (bottom row first) → ``(N, H, W[, C])`` per scene."""
+    def _read(self, gl: GLState, fbo: Any, attachment: int, channels: int, dtype: Any
+              ) -> np.ndarray:
+        """One framebuffer target → ``(N, H, W[, C])`` per scene, with one read-back."""
         (cols, rows), (h, w) = self.grid, self.size
-        img = np.frombuffer(data, dtype).reshape(rows * h, cols * w, channels)[::-1]
-        tiles = img.reshape(rows, h, cols, w, channels).transpose(0, 2, 1, 3, 4)
-        out = tiles.reshape(rows * cols, h, w, channels)[:self.num_scenes]
+        kind = {np.dtype(np.uint8): "f1", np.dtype(np.float32): "f4",
+                np.dtype(np.int32): "i4"}[np.dtype(dtype)]
+        img = np.empty((rows * h, cols * w, channels), dtype)
+        gl.read(fbo, attachment, channels, kind, img)
+        if cols == 1:
+            out = img.reshape(rows, h, w, channels)[:self.num_scenes]
+        else:
+            tiles = img.reshape(rows, h, cols, w, channels).transpose(2, 0, 1, 3, 4)
+            out = tiles.reshape(rows * cols, h, w, channels)[:self.num_scenes]
         return np.ascontiguousarray(out if channels > 1 else out[..., 0])
+
+    def _clip_planes(self) -> tuple[np.ndarray, np.ndarray]:
+        near = np.full((self.num_scenes, 1, 1), np.nan, np.float32)
+        far = np.full((self.num_scenes, 1, 1), np.nan, np.float32)
+        for s, scene in enumerate(self._scenes):
+            if scene is not None:
+                near[s], far[s] = scene.camera.near, scene.camera.far
+        return near, far
+
+    def _metres(self, z: np.ndarray) -> np.ndarray:
+        """Depth-buffer values → metres along the optical axis (``inf`` in empty slots)."""
+        near, far = self._clip_planes()
+        with np.errstate(invalid="ignore"):
+            d: np.ndarray = far * near / (near + (far - near) * (np.float32(1.0) - z))
+        return np.where(np.isnan(d), np.float32(np.inf), d)
+
+    def _glass_depth(self, gl: GLState, opaque_z: np.ndarray | None) -> np.ndarray:
+        z = self._read(gl, gl.fbo_depth, -1, 1, np.float32)
+        assert opaque_z is not None
+        return np.where(z < opaque_z, self._metres(z), np.float32(np.inf))
 
 
 def _check_outputs(outputs: Iterable[str]) -> frozenset[str]:

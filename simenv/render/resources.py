@@ -40,6 +40,7 @@ class MeshArena:
         self.generation = 0  # bumped whenever offsets change
         self.pending: list[int] = []  # laid out since the GPU copy was last written
         self.needs_rewrite = True  # the GPU copy must be written from scratch
+        self.version = 0  # bumped whenever an id is laid out anew (see table())
 
     def acquire(self, mesh: MeshData) -> int:
         mid = self._ids.get(mesh.key)
@@ -58,6 +59,7 @@ class MeshArena:
         self.vertices += len(mesh.positions)
         self.indices += mesh.indices.size
         self.pending.append(mid)
+        self.version += 1
         return mid
 
     def release(self, mid: int) -> None:
@@ -82,6 +84,7 @@ class MeshArena:
                 self.vertices += len(e.mesh.positions)
                 self.indices += e.mesh.indices.size
         self.generation += 1
+        self.version += 1
         self.pending.clear()
         self.needs_rewrite = True
 
