@@ -29,10 +29,12 @@ from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.utils import obs_as_tensor
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecMonitor
 from tqdm.auto import tqdm
 
 import simenv  # noqa: F401  (registers the ids, also in forkserver subprocesses)
+from simenv.core import check_choice
+from simenv.vector import SimVectorEnv
 
 from .adr import ADRCallback, ADRConfig, ADRState, ADRWrapper
 from .data import Buffer, collect
@@ -49,17 +51,101 @@ def make_env_fn(env_id: str, env_kwargs: dict[str, Any]) -> Callable[[], gym.Env
     return make
 
 
-def build_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, seed: int,
-                  monitor_dir: Path | None, vec_env: str = "subproc",
+class NativeVecEnv(VecEnv):
+    """SB3's ``VecEnv`` over a simenv native vector env (:class:`simenv.vector.SimVectorEnv`).
+
+    SB3 resets a finished env in the step that ended it: the step returns the new episode's
+    first observation and puts the last one in ``infos[i]["terminal_observation"]``, with
+    ``infos[i]["TimeLimit.truncated"]`` for bootstrapping.
+    """
+
+    def __init__(self, venv: SimVectorEnv) -> None:
+        self.venv = venv
+        self._actions: np.ndarray | None = None
+        super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
+
+    def reset(self) -> Any:
+        seeds = self._seeds if any(s is not None for s in self._seeds) else None
+        obs, infos = self.venv.reset(seed=seeds)
+        self.reset_infos = split_infos(infos, self.num_envs)
+        self._reset_seeds()
+        self._reset_options()
+        return obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = actions
+
+    def step_wait(self) -> Any:
+        assert self._actions is not None, "step_async first"
+        obs, rewards, terminated, truncated, infos = self.venv.step(self._actions)
+        dones = terminated | truncated
+        out = split_infos(infos, self.num_envs)
+        for i in range(self.num_envs):
+            out[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+        if dones.any():
+            for i in np.flatnonzero(dones):
+                out[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
+            obs, reset = self.venv.reset(options={"reset_mask": dones})
+            for i, info in enumerate(split_infos(reset, self.num_envs)):
+                if dones[i]:
+                    self.reset_infos[i] = info
+        return obs, rewards.astype(np.float32), dones, out
+
+    def close(self) -> None:
+        self.venv.close()
+
+    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+        return [getattr(self.venv.envs[i], attr_name) for i in self._get_indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+        for i in self._get_indices(indices):
+            setattr(self.venv.envs[i], attr_name, value)
+
+    def env_method(self, method_name: str, *method_args: Any, indices: Any = None,
+                   **method_kwargs: Any) -> list[Any]:
+        return [getattr(self.venv.envs[i], method_name)(*method_args, **method_kwargs)
+                for i in self._get_indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: Any, indices: Any = None) -> list[bool]:
+        return [False for _ in self._get_indices(indices)]
+
+    def get_images(self) -> Any:
+        return list(self.venv.render() or ())
+
+
+def split_infos(infos: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """Gymnasium's vector info (arrays with ``_key`` masks) as one dict per env."""
+    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    for key, value in infos.items():
+        if key.startswith("_"):
+            continue
+        mask = infos.get(f"_{key}", np.ones(n, bool))
+        parts = split_infos(value, n) if isinstance(value, dict) else None
+        for i in np.flatnonzero(mask):
+            out[i][key] = parts[i] if parts is not None else value[i]
+    return out
+
+
+VEC_ENVS = ("native", "subproc", "dummy")
+
+
+def build_vec_env(env_id: str, env_kwargs: dict[str, Any], num_envs: int, seed: int,
+                  monitor_dir: Path | None, vec_env: str = "native",
                   wrapper: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None
                   ) -> Any:
-    """``n_envs`` Monitor-wrapped envs (success logged) in a Dummy or Subproc VecEnv."""
-    if vec_env not in ("subproc", "dummy"):
-        raise ValueError(f"vec_env must be 'subproc' or 'dummy', got {vec_env!r}")
-    cls = SubprocVecEnv if vec_env == "subproc" and n_envs > 1 else DummyVecEnv
+    """``num_envs`` envs with their episodes (and success) monitored: simenv's native vector
+    env (``"native"``, one process) or Gymnasium envs in SB3's Subproc/Dummy VecEnv (what
+    per-env ``wrapper``s, such as automatic DR's, need)."""
+    check_choice("vec_env", vec_env, VEC_ENVS)
+    if vec_env == "native" and wrapper is None:
+        venv = NativeVecEnv(gym.make_vec(env_id, num_envs=num_envs, **env_kwargs))  # type: ignore[arg-type]
+        venv.seed(seed)
+        return VecMonitor(venv, str(monitor_dir / "vector") if monitor_dir else None,
+                          info_keywords=("success",))
+    cls = SubprocVecEnv if vec_env == "subproc" and num_envs > 1 else DummyVecEnv
     kwargs = {"start_method": "forkserver"} if cls is SubprocVecEnv else None
     return make_vec_env(
-        make_env_fn(env_id, env_kwargs), n_envs=n_envs, seed=seed,
+        make_env_fn(env_id, env_kwargs), n_envs=num_envs, seed=seed,
         monitor_dir=str(monitor_dir) if monitor_dir else None, wrapper_class=wrapper,
         vec_env_cls=cls, vec_env_kwargs=kwargs, monitor_kwargs={"info_keywords": ("success",)},
     )
@@ -145,7 +231,7 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
         raise ValueError(f"unknown algorithm {algo!r}; valid: {', '.join(ALGOS)}")
     env_kwargs = dict(cfg.get("env_kwargs") or {})
     steps = int(cfg["n_timesteps"])
-    n_envs = int(cfg.get("n_envs", 1))
+    num_envs = int(cfg.get("num_envs", 1))
     callbacks = list(callbacks or [])
     if cfg.get("adr") is not None:
         adr_config = ADRConfig.from_dict(cfg["adr"] or {})
@@ -153,8 +239,8 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
             raise ValueError("an adr section and a custom wrapper cannot be combined")
         wrapper = partial(ADRWrapper, config=adr_config)
         callbacks.append(ADRCallback(save_path=out_dir))
-    venv = build_vec_env(env_id, env_kwargs, n_envs, seed, out_dir / "monitor",
-                         cfg.get("vec_env", "subproc"), wrapper)
+    venv = build_vec_env(env_id, env_kwargs, num_envs, seed, out_dir / "monitor",
+                         cfg.get("vec_env", "native"), wrapper)
     if algo == "sac" and not isinstance(venv.action_space, spaces.Box):
         venv.close()
         raise ValueError(f"sac needs continuous actions; {env_id} with {env_kwargs} has "
@@ -173,7 +259,7 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
     if ws:
         warm_start(model, env_id, env_kwargs, int(ws.get("episodes", 10)),
                    int(ws.get("epochs", 10)), seed=seed)
-    every = max(int(cfg.get("checkpoint_freq", max(steps // 5, 1))) // n_envs, 1)
+    every = max(int(cfg.get("checkpoint_freq", max(steps // 5, 1))) // num_envs, 1)
     cbs: list[BaseCallback] = [CheckpointCallback(every, str(out_dir / "checkpoints"), "model")]
     if progress:
         cbs.append(ProgressBar(steps))

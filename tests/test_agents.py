@@ -25,7 +25,7 @@ GRASP = "simenv/TransparentGrasp-v0"
 TINY_GRASP = {"action_mode": "topdown_grasp", "camera_size": [32, 32], "max_attempts": 1}
 TINY_BC = {"bc.episodes": 3, "bc.epochs": 1}
 # small but real SB3 runs: one env, 64-step rollouts, 16-unit networks
-TINY_PPO = {"n_envs": 1, "vec_env": "dummy",
+TINY_PPO = {"num_envs": 2,
             "hyperparams": {"n_steps": 32, "batch_size": 32, "n_epochs": 1},
             "policy_kwargs": {"net_arch": [16],
                               "features_extractor_kwargs": {"cnn_output_dim": 16}}}
@@ -189,7 +189,7 @@ def test_ppo_smoke_trains_saves_and_evaluates(env_id: str, tmp_path: Path) -> No
 
 
 def test_sac_smoke_with_warm_start(tmp_path: Path) -> None:
-    overrides = {"n_envs": 1, "hyperparams": {"learning_starts": 16, "batch_size": 16,
+    overrides = {"num_envs": 1, "hyperparams": {"learning_starts": 16, "batch_size": 16,
                                               "buffer_size": 200},
                  "policy_kwargs": {"net_arch": [16]}, "warm_start": {"episodes": 2, "epochs": 3}}
     env_kwargs = {"obs_mode": "state", "max_episode_steps": 30}
@@ -282,3 +282,29 @@ def test_cli_eval_expert_prints_a_table(tmp_path: Path) -> None:
                                    "camera_size=[32, 32]", "--json", str(tmp_path / "r.json")])
     assert res.exit_code == 0, res.output
     assert "| success |" in res.output and (tmp_path / "r.json").is_file()
+
+
+def test_native_vec_env_matches_sb3_dummy_vec_env(tmp_path: Path) -> None:
+    from simenv.agents.sb3 import build_vec_env
+
+    kwargs = {"obs_mode": "state", "max_episode_steps": 5}
+    native = build_vec_env("simenv/Template-v0", kwargs, 2, 3, tmp_path)
+    dummy = build_vec_env("simenv/Template-v0", kwargs, 2, 3, None, vec_env="dummy")
+    a, b = native.reset(), dummy.reset()
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    rng = np.random.default_rng(0)
+    ends = 0
+    for _ in range(12):
+        actions = rng.uniform(-1, 1, (2, 2)).astype(np.float32)
+        (o1, r1, d1, i1), (o2, r2, d2, i2) = native.step(actions), dummy.step(actions)
+        assert all(np.array_equal(o1[k], o2[k]) for k in o1)
+        assert np.array_equal(r1, r2) and np.array_equal(d1, d2)
+        for j in np.flatnonzero(d1):  # same-step autoreset, SB3's convention
+            ends += 1
+            assert i1[j]["TimeLimit.truncated"] == i2[j]["TimeLimit.truncated"]
+            assert all(np.array_equal(i1[j]["terminal_observation"][k],
+                                      i2[j]["terminal_observation"][k]) for k in o1)
+    assert ends == 4
+    native.close()
+    dummy.close()
+    assert (tmp_path / "vector.monitor.csv").is_file()
