@@ -26,7 +26,7 @@ import simenv  # noqa: F401  (registers the ids)
 from simenv.viz import side_by_side, write_video
 
 from .data import one_torch_thread
-from .experts import ExpertPolicy
+from .experts import ExpertPolicy, make_expert
 from .policy import load_policy
 
 Z95 = 1.959963984540054
@@ -107,7 +107,7 @@ def make_eval_env(env_id: str, env_kwargs: dict[str, Any], split: str | None = "
 def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed: int = 0,
              env_kwargs: dict[str, Any] | None = None, split: str | None = "test",
              video_dir: str | os.PathLike[str] | None = None, video_episodes: int = 3,
-             progress: bool = True,
+             progress: bool = True, num_envs: int = 4,
              wrap: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None
              ) -> EvalResult:
     """Roll ``policy`` (a :class:`~simenv.agents.policy.Policy`, run folder or checkpoint path,
@@ -117,6 +117,10 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
     ``randomization`` or ``dr_scale``); ``video_dir`` gets MP4s of the first
     ``video_episodes`` episodes (render view | observation). ``wrap`` wraps the env before
     the policy sees it (e.g. ``lambda env: RealToSimWrapper(env, translator)``).
+
+    Episodes run ``num_envs`` at a time in a native vector env (one process, one render pass);
+    episode ``k`` always has seed ``seed + k`` and the policy acts on each env alone, so the
+    results do not depend on ``num_envs`` (1, or a ``wrap``, runs them one after another).
     """
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
@@ -130,6 +134,9 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
     if trained_on and trained_on != env_id:
         raise ValueError(f"policy was trained on {trained_on!r}, not {env_id!r}")
     kwargs = {**(getattr(policy, "env_kwargs", None) or {}), **(env_kwargs or {})}
+    if wrap is None and num_envs > 1 and episodes > 1:
+        return _evaluate_vector(policy if not expert else "expert", env_id, kwargs, episodes,
+                                seed, split, video_dir, video_episodes, progress, num_envs)
     env = make_eval_env(env_id, kwargs, split, render=video_dir is not None)
     if wrap is not None:
         env = wrap(env)
@@ -148,6 +155,76 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
     return result
 
 
+def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes: int,
+                     seed: int, split: str | None, video_dir: str | os.PathLike[str] | None,
+                     video_episodes: int, progress: bool, num_envs: int) -> EvalResult:
+    """``evaluate``'s episodes in a native vector env: a finished env starts the next
+    episode (its seed), each env's policy state is its own."""
+    kwargs = dict(kwargs)
+    if split is not None and _accepts(env_id, "split"):
+        kwargs["split"] = split
+    if video_dir is not None:
+        kwargs["render_mode"] = "rgb_array"
+    n = min(num_envs, episodes)
+    venv = gym.make_vec(env_id, num_envs=n, **kwargs)
+    envs = venv.envs  # type: ignore[attr-defined]
+    policies = ([ExpertPolicy(e, make_expert(env_id)) for e in envs] if policy == "expert"
+                else [policy] * n)
+    keys = list(envs[0].metadata.get("episode_metrics", ("success",)))
+    rows: dict[int, dict[str, Any]] = {}
+    episode = list(range(n))  # which episode each env runs
+    obs, _ = venv.reset(seed=[seed + k for k in episode])
+    states: list[Any] = [None] * n
+    starts, totals, steps = np.ones(n, bool), np.zeros(n), np.zeros(n, int)
+    frames: dict[int, list[np.ndarray]] = {k: [] for k in range(min(video_episodes, episodes))
+                                           if video_dir is not None}
+    bar = tqdm(total=episodes, desc=f"eval {env_id}", unit="ep", disable=not progress,
+               leave=False)
+    with closing(venv), one_torch_thread(), bar:
+        while len(rows) < episodes:
+            actions = []
+            for i in range(n):
+                single = {k: v[i] for k, v in obs.items()}
+                if episode[i] in frames:
+                    frames[episode[i]].append(_frame(envs[i], single))
+                action, states[i] = policies[i].predict(
+                    single, state=states[i], episode_start=starts[i:i + 1], deterministic=True)
+                actions.append(action)
+            obs, rewards, terminated, truncated, infos = venv.step(np.stack(actions))
+            starts[:] = False
+            totals += rewards
+            steps += 1
+            done = (terminated | truncated) & (np.array(episode) < episodes)
+            for i in np.flatnonzero(done):
+                info = {k: infos[k][i] for k in keys if infos.get(f"_{k}", np.zeros(n))[i]}
+                rows[episode[i]] = _row(seed + episode[i], keys, info, totals[i], steps[i])
+                if episode[i] in frames:
+                    frames[episode[i]].append(_frame(envs[i], {k: v[i] for k, v in obs.items()}))
+                bar.update()
+            if done.any():  # the next episodes, each with its own seed
+                for i in np.flatnonzero(done):
+                    episode[i] = max(episode) + 1
+                    totals[i], steps[i], states[i], starts[i] = 0.0, 0, None, True
+                seeds = [seed + e if done[i] else None for i, e in enumerate(episode)]
+                obs, _ = venv.reset(seed=seeds, options={"reset_mask": done})
+    result = EvalResult(env_id, kwargs)
+    result.episodes = [rows[k] for k in range(episodes)]
+    for k, video in frames.items():
+        write_video(Path(video_dir) / f"episode_{seed + k:05d}.mp4", video,  # type: ignore[arg-type]
+                    fps=int(envs[0].metadata.get("render_fps", 10)))
+    return result
+
+
+def _row(seed: int, keys: list[str], info: dict[str, Any], total: float, steps: int
+         ) -> dict[str, Any]:
+    row: dict[str, Any] = {"seed": seed}
+    for k in keys:
+        v = info.get(k)
+        row[k] = float(v) if isinstance(v, (bool, int, float, np.number, np.bool_)) else math.nan
+    row["return"], row["length"] = float(total), int(steps)
+    return row
+
+
 def _episode(env: gym.Env[Any, Any], policy: Any, seed: int, keys: list[str],
              frames: list[np.ndarray] | None) -> dict[str, Any]:
     obs, info = env.reset(seed=seed)
@@ -164,12 +241,7 @@ def _episode(env: gym.Env[Any, Any], policy: Any, seed: int, keys: list[str],
         done = terminated or truncated
     if frames is not None:
         frames.append(_frame(env, obs))
-    row: dict[str, Any] = {"seed": seed}
-    for k in keys:
-        v = info.get(k)
-        row[k] = float(v) if isinstance(v, (bool, int, float, np.number)) else math.nan
-    row["return"], row["length"] = total, steps
-    return row
+    return _row(seed, keys, info, total, steps)
 
 
 def _frame(env: gym.Env[Any, Any], obs: Any) -> np.ndarray:

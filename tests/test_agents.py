@@ -166,11 +166,17 @@ def test_bc_with_memory_end_to_end_with_dagger(tmp_path: Path) -> None:
     assert result.episodes[0]["length"] <= 30
 
 
-def test_expert_evaluation_is_reproducible() -> None:
+def test_expert_evaluation_is_reproducible_and_independent_of_num_envs() -> None:
     a = evaluate("expert", GRASP, episodes=3, env_kwargs=TINY_GRASP, progress=False)
     b = evaluate("expert", GRASP, episodes=3, env_kwargs=TINY_GRASP, progress=False)
     assert a.episodes == b.episodes
     assert a.summary()["success"]["mean"] >= 2 / 3
+    kwargs = {"obs_mode": "state", "max_episode_steps": 40}
+    one = evaluate("expert", "simenv/IndoorNav-v0", episodes=5, env_kwargs=kwargs,
+                   num_envs=1, progress=False)
+    three = evaluate("expert", "simenv/IndoorNav-v0", episodes=5, env_kwargs=kwargs,
+                     num_envs=3, progress=False)
+    assert one.episodes == three.episodes  # episode k: seed k, in any env of the batch
 
 
 @pytest.mark.parametrize("env_id", list(TINY_ENV))
