@@ -84,6 +84,7 @@ class Layout:
         self.count = count
         self.total = int(count.sum())
         self.inst_slot = np.repeat(self.slots, count)
+        self.inst_scene = np.repeat(np.arange(len(self.scenes)), count)
         mesh_local = _cat([s.mesh for s in self.scenes]).astype(np.int64)
         mesh_base = np.cumsum([0] + [len(s.meshes) for s in self.scenes])[:-1]
         arena = _cat([meshes[i] for i in present]).astype(np.int64)
@@ -101,6 +102,8 @@ class Layout:
         self.features = 0
         for s in self.scenes:
             self.features |= features(s)
+        self.rows = np.zeros((self.num_slots, shaders.SCENE_WIDTH, 4), np.float32)
+        self.rows[self.slots, 5] = tile_maps(self.slots, grid)
         self.light_sets: list[tuple[int, ...]] = []
         self.scene_sets = np.full(self.num_slots, -1, np.int64)
         self._keys(None)
@@ -142,8 +145,8 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     back to front (MuJoCo), else back to front; without ``transparent_passes`` transparent
     instances are left out."""
     scenes = layout.scenes
-    rows, cams, light_sets, scene_sets = scene_rows(scenes, layout.slots, layout.num_slots,
-                                                    layout.grid, aspect)
+    rows = layout.rows
+    cams, light_sets, scene_sets = scene_rows(scenes, layout.slots, rows, aspect)
     layout.set_lights(light_sets, scene_sets)
     if not layout.total:
         return Frame(np.zeros((0, ROW_FLOATS), np.float32), np.zeros((0, 4), np.int32),
@@ -153,14 +156,17 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     scale = _cat([s.scale for s in scenes])
     rgba = _cat([s.rgba for s in scenes])
     cam_pos, cam_rot, tan_y, near, far = cams
-    idx = np.repeat(np.arange(len(scenes)), layout.count)
-    rel = pos - cam_pos[idx]
+    idx = layout.inst_scene
+    rel = pos - (cam_pos[idx] if len(scenes) > 1 else cam_pos)
     radius = layout.mesh_radius * np.abs(scale).max(axis=1)
     keep = _cat([s.visible for s in scenes]).astype(bool) & (rgba[:, 3] > 0)
-    keep &= _in_frustum(rel, cam_rot[idx], radius, tan_y[idx], near[idx], far[idx], aspect)
+    if len(scenes) > 1:
+        cam_rot, tan_y, near, far = cam_rot[idx], tan_y[idx], near[idx], far[idx]
+    keep &= _in_frustum(rel, cam_rot, radius, tan_y, near, far, aspect)
     glassy = rgba[:, 3] < TRANSPARENT_ALPHA
     order = layout.order
-    opaque = order[(keep & ~glassy)[order]]
+    opaque = _front_to_back(order[(keep & ~glassy)[order]], layout,
+                            np.einsum("ij,ij->i", rel, rel))
     o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
     cmds, blend_runs, glass_runs = [o_cmds], [], []
     drawn = opaque
@@ -179,6 +185,27 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
         cmds[0].astype(np.uint32)
     return Frame(floats, ints, commands, o_runs, blend_runs, glass_runs, rows, light_sets,
                  scene_sets, layout.features)
+
+
+def _front_to_back(rows: np.ndarray, layout: Layout, dist2: np.ndarray) -> np.ndarray:
+    """``rows`` (in static order) reordered so that early depth tests save shading: within a
+    command nearest first, and within a run the commands by their nearest instance (by
+    squared centre distance ``dist2``)."""
+    n = len(rows)
+    if n < 2:
+        return rows
+    key = layout.cmd_key[rows]
+    d = dist2[rows]
+    rows = rows[np.lexsort((d, key))]
+    key, d = layout.cmd_key[rows], dist2[rows]
+    start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    if len(start) < 2:
+        return rows
+    length = np.diff(start, append=n)
+    group = np.lexsort((d[start], layout.run_key[rows[start]]))
+    first = np.repeat(start[group] - (np.cumsum(length[group]) - length[group]), length[group])
+    out: np.ndarray = rows[first + np.arange(n)]
+    return out
 
 
 def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarray,
@@ -281,7 +308,8 @@ def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, ty: np
                 near: np.ndarray, far: np.ndarray, aspect: float) -> np.ndarray:
     """Which bounding spheres (centres ``rel`` to their camera) touch its view frustum
     (conservative: culling the others changes no pixel)."""
-    local = np.einsum("ni,nij->nj", rel, cam_rot)  # camera frame
+    # camera frame
+    local = rel @ cam_rot[0] if len(cam_rot) == 1 else np.einsum("ni,nij->nj", rel, cam_rot)
     depth = -local[:, 2]
     inside: np.ndarray = (depth + radius > near) & (depth - radius < far)
     for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
@@ -290,59 +318,55 @@ def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, ty: np
     return inside
 
 
-def scene_rows(scenes: list[Scene], slots: np.ndarray, num_slots: int, grid: tuple[int, int],
-               aspect: float) -> tuple[np.ndarray, tuple[np.ndarray, ...],
-                                       list[tuple[int, ...]], np.ndarray]:
-    """Every slot's texels (see :mod:`.shaders`; empty slots get zeros), the cameras
-    (position, rotation, tan(fovy / 2), near, far per scene), the distinct light sets and
-    each slot's light set (-1: empty)."""
-    rows = np.zeros((num_slots, shaders.SCENE_WIDTH, 4), np.float32)
-    sets = np.full(num_slots, -1, np.int64)
+def tile_maps(slots: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Texel 5 of every slot: its clip space moved into its tile, upside down."""
+    cols, nrows = grid
+    c, r = slots // nrows, slots % nrows
+    n = len(slots)
+    return np.stack([np.full(n, 1.0 / cols), (2 * c + 1) / cols - 1.0,
+                     np.full(n, -1.0 / nrows), (2 * r + 1) / nrows - 1.0], axis=1)
+
+
+def scene_rows(scenes: list[Scene], slots: np.ndarray, rows: np.ndarray, aspect: float
+               ) -> tuple[tuple[np.ndarray, ...], list[tuple[int, ...]], np.ndarray]:
+    """Write every scene's texels into ``rows`` (see :mod:`.shaders`; the tile texels are
+    there already); return the cameras (position, rotation, tan(fovy / 2), near, far per
+    scene), the distinct light sets and each slot's light set (-1: empty)."""
+    sets = np.full(len(rows), -1, np.int64)
     n = len(scenes)
     if not n:
         z = np.zeros(0)
-        return rows, (np.zeros((0, 3)), np.zeros((0, 3, 3)), z, z, z), [], sets
+        return (np.zeros((0, 3)), np.zeros((0, 3, 3)), z, z, z), [], sets
     cams = [sc.camera for sc in scenes]
-    params = np.array([(c.fovy, c.near, c.far) for c in cams], np.float64)
-    fovy, near, far = params.T
+    fovy, near, far = np.array([(c.fovy, c.near, c.far) for c in cams], np.float64).T
     if np.any((fovy <= 0) | (fovy >= 180) | (near <= 0) | (near >= far)):
         for c in cams:
             c.check()
     pos = np.array([c.position for c in cams], np.float64).reshape(n, 3)
     rot = np.array([c.rotation for c in cams], np.float64).reshape(n, 3, 3)
-    f = 1.0 / np.tan(np.radians(fovy) / 2)
-    # projection @ view, by columns: view = [R^T | -R^T p]
-    rt = rot.transpose(0, 2, 1)
-    t = -np.einsum("nij,nj->ni", rt, pos)
-    a, b = (far + near) / (near - far), 2 * far * near / (near - far)
-    vp = np.zeros((n, 4, 4))  # rows of P @ V
-    vp[:, 0, :3], vp[:, 0, 3] = (f / aspect)[:, None] * rt[:, 0], f / aspect * t[:, 0]
-    vp[:, 1, :3], vp[:, 1, 3] = f[:, None] * rt[:, 1], f * t[:, 1]
-    vp[:, 2, :3], vp[:, 2, 3] = a[:, None] * rt[:, 2], a * t[:, 2] + b
-    vp[:, 3, :3], vp[:, 3, 3] = -rt[:, 2], -t[:, 2]
+    tan = np.tan(fovy * (np.pi / 360.0))
     out = rows[slots]
-    out[:, 0:4] = vp.transpose(0, 2, 1)
-    cols, nrows = grid
-    c, r = slots // nrows, slots % nrows
-    out[:, 4] = np.stack([np.full(n, 1.0 / cols), (2 * c + 1) / cols - 1.0,
-                          np.full(n, -1.0 / nrows), (2 * r + 1) / nrows - 1.0], axis=1)
-    out[:, 5, :3] = pos
+    out[:, 0:3, :3] = rot.transpose(0, 2, 1)
+    out[:, 3, :3] = pos
+    out[:, 4] = np.stack([1.0 / (tan * aspect), 1.0 / tan, (far + near) / (near - far),
+                          2 * far * near / (near - far)], axis=1)
     out[:, 6, :3] = [sc.ambient for sc in scenes]
-    count = np.array([sc.num_lights for sc in scenes], np.int64)
-    kinds = _light_texels(scenes, out, count, pos, -rot[:, :, 2]) if count.sum() else \
-        np.zeros(0, np.int64)
+    count = [sc.num_lights for sc in scenes]
+    kinds = _light_texels(scenes, out, np.array(count, np.int64), pos, -rot[:, :, 2]) \
+        if sum(count) else np.zeros(0, np.int64)
     rows[slots] = out
     light_sets: list[tuple[int, ...]] = []
     index: dict[tuple[int, ...], int] = {}
-    ends = np.cumsum(count)
-    for slot, start, end in zip(slots.tolist(), (ends - count).tolist(), ends.tolist()):
-        key = tuple(kinds[start:end].tolist())
+    end = 0
+    for slot, c in zip(slots.tolist(), count):
+        key = tuple(kinds[end:end + c].tolist())
+        end += c
         k = index.get(key)
         if k is None:
             k = index[key] = len(light_sets)
             light_sets.append(key)
         sets[slot] = k
-    return rows, (pos, rot, 1.0 / f, near, far), light_sets, sets
+    return (pos, rot, tan, near, far), light_sets, sets
 
 
 def _light_texels(scenes: list[Scene], rows: np.ndarray, count: np.ndarray,
@@ -356,18 +380,27 @@ def _light_texels(scenes: list[Scene], rows: np.ndarray, count: np.ndarray,
     cutoff = cat("light_cutoff")
     kind = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS order = codes
     kind = np.where((kind == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT, kind)
-    scene = np.repeat(np.arange(len(scenes)), count)
-    direction = np.where(head[:, None], forward[scene], cat("light_direction"))
-    norm = np.linalg.norm(direction, axis=1, keepdims=True)
-    direction = np.where(norm > 0, direction / np.maximum(norm, 1e-300), [0.0, 0.0, -1.0])
-    slot = np.arange(len(kind)) - np.repeat(np.cumsum(count) - count, count)
-    t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * slot
-    rows[scene, t, :3] = np.where(head[:, None], cam_pos[scene], cat("light_position"))
-    rows[scene, t + 1, :3] = direction
-    rows[scene, t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
-    rows[scene, t + 2, :3] = cat("light_ambient")
-    rows[scene, t + 2, 3] = cat("light_exponent")
-    rows[scene, t + 3, :3] = cat("light_diffuse")
-    rows[scene, t + 4, :3] = cat("light_specular")
-    rows[scene, t + 5, :3] = cat("light_attenuation")
+    nl = len(kind)
+    scene = np.repeat(np.arange(len(scenes)), count) if len(scenes) > 1 else np.zeros(nl, int)
+    block = np.empty((nl, shaders.TEXELS_PER_LIGHT, 4))
+    block[:, 0, :3] = cat("light_position")
+    block[:, 1, :3] = cat("light_direction")
+    if head.any():
+        block[head, 0, :3] = cam_pos[scene[head]]
+        block[head, 1, :3] = forward[scene[head]]
+    norm = np.sqrt(np.einsum("ij,ij->i", block[:, 1, :3], block[:, 1, :3]))[:, None]
+    block[:, 1, :3] = np.where(norm > 0, block[:, 1, :3] / np.maximum(norm, 1e-300),
+                               (0.0, 0.0, -1.0))
+    block[:, 0, 3] = 0.0
+    block[:, 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
+    block[:, 2, :3] = cat("light_ambient")
+    block[:, 2, 3] = cat("light_exponent")
+    block[:, 3, :3] = cat("light_diffuse")
+    block[:, 4, :3] = cat("light_specular")
+    block[:, 5, :3] = cat("light_attenuation")
+    block[:, 3:, 3] = 0.0
+    first = np.arange(nl) - np.repeat(np.cumsum(count) - count, count) if len(scenes) > 1 \
+        else np.arange(nl)
+    t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * first
+    rows[scene[:, None], t[:, None] + np.arange(shaders.TEXELS_PER_LIGHT)] = block
     return kind.astype(np.int64)

@@ -145,7 +145,6 @@ class MujocoScene:
         meshes, instances, self._static = self._instances()
         self._textures, self._tex_index = _textures(model)
         self._tex_cube = np.array([t is not None and t.cube for t in self._textures] + [False])
-        self._mapping_key = b""
         self._light_ids = self._light_list()
         ids = np.array(self._light_ids, np.int64)
         self._head_slot = int(np.flatnonzero(ids < 0)[0]) if np.any(ids < 0) else -1
@@ -156,7 +155,17 @@ class MujocoScene:
         self.scene = Scene(meshes, instances, self._lights(), camera,
                            [t for t in self._textures if t is not None], ambient)
         self._infinite = self._infinite_planes()
+        self._infinite_head = bool(len(self._infinite))
         self._head = np.zeros(3)  # camera position of the previous update
+        self._caps = np.flatnonzero(self._static.cap_sign != 0)
+        self._cap_offset = np.zeros(len(self._caps))
+        self._rotation_rows = self.scene.rotation.reshape(-1, 9)  # a view
+        self._model_key = b""
+        # model lights' slots: a slice when contiguous (np.take writes into it in place)
+        j = self._model_slots
+        contiguous = len(j) and np.array_equal(j, np.arange(j[0], j[0] + len(j)))
+        self._light_slots: Any = slice(int(j[0]), int(j[0]) + len(j)) if contiguous else j
+        self.scene.visible[:] = np.asarray(self.geomgroup, bool)[self._static.group]
 
     # ------------------------------------------------------------------ construction
     def _resolve_camera(self, camera: int | str | Camera) -> tuple[int, Camera | None]:
@@ -318,35 +327,63 @@ class MujocoScene:
             self.scene.set_texture(k, _texture(self.model, texid))
 
     def update(self, data: Any) -> Scene:
-        """Copy poses and appearance from ``data`` and the model into :attr:`scene`."""
-        self._update_geoms(data)
-        self._head = self.scene.camera.position.copy()
-        self._update_camera(data)
-        self._update_materials()
-        self._update_lights(data)
-        return self.scene
+        """Copy poses from ``data``, and appearance from the model where it changed, into
+        :attr:`scene`.
 
-    def _update_camera(self, data: Any) -> None:
-        cam = self.scene.camera
+        Per frame this is a few array copies: the model fields that set materials, sizes,
+        texture mapping and light colours are compared as bytes with the last update's, and
+        the scene's copies are recomputed only when one differs (domain randomization writes
+        them in place between episodes)."""
+        model, scene = self.model, self.scene
+        key = b"".join([a.tobytes() for a in (
+            model.geom_size, model.geom_rgba, model.mat_rgba, model.mat_specular,
+            model.mat_shininess, model.mat_emission, model.mat_texid, model.mat_texrepeat,
+            model.mat_texuniform, model.light_active, model.light_ambient,
+            model.light_diffuse, model.light_specular, model.light_attenuation,
+            model.light_cutoff, model.light_exponent, model.vis.headlight.ambient,
+            model.vis.headlight.diffuse, model.vis.headlight.specular)])
+        if key != self._model_key:
+            self._update_model()
+            self._model_key = key
+        st = self._static
+        np.take(data.geom_xpos, st.geom, axis=0, out=scene.position)
+        np.take(data.geom_xmat, st.geom, axis=0, out=self._rotation_rows)
+        if len(self._caps):  # capsule caps: +-(half-length - radius) along the axis
+            i = self._caps
+            scene.position[i] += self._cap_offset[:, None] * scene.rotation[i, :, 2]
+        if len(self._infinite):
+            self._recentre_planes(data)
+        cam = scene.camera
+        if self._infinite_head:
+            self._head[:] = cam.position
         if self._camera_id >= 0:
             c = self._camera_id
-            cam.position = data.cam_xpos[c].copy()
-            cam.rotation = data.cam_xmat[c].reshape(3, 3).copy()
-            cam.fovy = float(self.model.cam_fovy[c])
+            cam.position[:] = data.cam_xpos[c]
+            cam.rotation.reshape(9)[:] = data.cam_xmat[c]
+            cam.fovy = float(model.cam_fovy[c])
             cam.near, cam.far = self._near, self._far
+        if len(self._model_lights):
+            i, j = self._model_lights, self._light_slots
+            if isinstance(j, slice):
+                np.take(data.light_xpos, i, axis=0, out=scene.light_position[j])
+                np.take(data.light_xdir, i, axis=0, out=scene.light_direction[j])
+            else:
+                scene.light_position[j] = data.light_xpos[i]
+                scene.light_direction[j] = data.light_xdir[i]
+        return scene
 
-    def _update_geoms(self, data: Any) -> None:
+    def _update_model(self) -> None:
+        """Sizes, materials, texture mapping and light colours from the model."""
         st, scene = self._static, self.scene
-        g = st.geom
-        size = self.model.geom_size[g]
-        rot = data.geom_xmat[g].reshape(-1, 3, 3)
+        size = self.model.geom_size[st.geom]
         scale = np.take_along_axis(size, st.scale_cols, axis=1)
         scale[st.unit_scale] = 1.0
-        offset = st.cap_sign * (size[:, 1] - size[:, 0])  # capsule caps: +-(half-length - r)
-        scene.position[:] = data.geom_xpos[g] + offset[:, None] * rot[:, :, 2]
-        scene.rotation[:] = rot
         scene.scale[:] = scale
-        self._recentre_planes(data)
+        caps = self._caps
+        self._cap_offset = (st.cap_sign[caps] * (size[caps, 1] - size[caps, 0]))
+        self._update_materials()
+        self._update_texture_mapping()
+        self._update_light_colours()
 
     def _recentre_planes(self, data: Any) -> None:
         """Move infinite planes under the camera in whole grid steps, as MuJoCo does."""
@@ -384,12 +421,6 @@ class MujocoScene:
         scene.specular[:] = self._material(model.mat_specular, 0.5)
         scene.shininess[:] = self._material(model.mat_shininess, 0.5)
         scene.emission[:] = self._material(model.mat_emission, 0.0)
-        scene.visible[:] = np.asarray(self.geomgroup, bool)[st.group]
-        key = b"".join(np.ascontiguousarray(a).tobytes() for a in (
-            model.mat_texid, model.mat_texrepeat, model.mat_texuniform, model.geom_size))
-        if key != self._mapping_key:  # texture mapping: only when its inputs change
-            self._update_texture_mapping()
-            self._mapping_key = key
 
     def _update_texture_mapping(self) -> None:
         model, st, scene = self.model, self._static, self.scene
@@ -419,7 +450,7 @@ class MujocoScene:
         scene.texture_repeat[cube] = np.where(uniform[cube], size[cube], 1.0)
         scene.texture_offset[:] = np.where((planar | infinite)[:, None], -0.5, 0.0)
 
-    def _update_lights(self, data: Any) -> None:
+    def _update_light_colours(self) -> None:
         model, scene = self.model, self.scene
         if self._head_slot >= 0:
             head, h = model.vis.headlight, self._head_slot
@@ -429,8 +460,6 @@ class MujocoScene:
         i, j = self._model_lights, self._model_slots
         if not len(i):
             return
-        scene.light_position[j] = data.light_xpos[i]
-        scene.light_direction[j] = data.light_xdir[i]
         on = model.light_active[i].astype(np.float64)[:, None]
         scene.light_ambient[j] = on * model.light_ambient[i]
         scene.light_diffuse[j] = on * model.light_diffuse[i]

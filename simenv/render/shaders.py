@@ -31,9 +31,10 @@ Per scene, ``SCENE_WIDTH`` vec4 texels (written by :func:`frame.scene_rows`):
 ======  ==================================================================
 texel   contents
 ======  ==================================================================
-0-3     view-projection matrix, by columns
-4       tile map: x' = x·a + w·b, y' = y·c + w·d (a, b, c, d)
-5       camera position (xyz)
+0-2     camera axes (right, up, backward) in world coordinates
+3       camera position (xyz)
+4       projection: x_clip = a·x, y_clip = b·y, z_clip = c·z + d (a, b, c, d)
+5       tile map: x' = x·a + w·b, y' = y·c + w·d (a, b, c, d)
 6       global ambient colour (rgb)
 7+6i    light i: position (xyz)
 8+6i    direction (unit, where the light shines), cos(spot cutoff)
@@ -118,7 +119,7 @@ def _lighting(lights: tuple[int, ...]) -> str:
     return _LIGHT_FUNCTION + f"""
 // spec: specular level, shininess exponent; emission: fraction of rgba added unlit
 vec4 lighting(int s, vec3 p, vec3 n, vec4 rgba, vec2 spec, float emission) {{
-    vec3 eye = normalize(scene_texel(s, 5).xyz - p);
+    vec3 eye = normalize(scene_texel(s, 3).xyz - p);
     vec3 color = (emission + scene_texel(s, 6).rgb) * rgba.rgb;
 {terms}
     return vec4(clamp(color, 0.0, 1.0), rgba.a);
@@ -130,7 +131,8 @@ _VERTEX_MAIN = """
 invariant gl_Position;  // bit-identical depth in every pass
 
 #ifdef SHADED
-out vec3 v_tex;  // texture coordinates (uv), layer
+out vec2 v_tex;  // texture coordinates (uv)
+flat out float v_layer;
 #ifdef CUBE_TEXTURES
 out vec3 v_dir;  // direction into a cube texture
 flat out int v_cube;  // first layer of the cube, -1: not a cube
@@ -156,9 +158,12 @@ void main() {
     int s = i_ids.x;
     vec4 local = vec4(in_pos, 1.0);
     vec3 world = vec3(dot(i_m0, local), dot(i_m1, local), dot(i_m2, local));
-    vec4 clip = mat4(scene_texel(s, 0), scene_texel(s, 1), scene_texel(s, 2),
-                     scene_texel(s, 3)) * vec4(world, 1.0);
-    vec4 tile = scene_texel(s, 4);
+    vec3 d = world - scene_texel(s, 3).xyz;
+    vec3 v = vec3(dot(scene_texel(s, 0).xyz, d), dot(scene_texel(s, 1).xyz, d),
+                  dot(scene_texel(s, 2).xyz, d));  // camera frame
+    vec4 proj = scene_texel(s, 4);
+    vec4 clip = vec4(proj.x * v.x, proj.y * v.y, proj.z * v.z + proj.w, -v.z);
+    vec4 tile = scene_texel(s, 5);
     gl_Position = vec4(clip.x * tile.x + clip.w * tile.y, clip.y * tile.z + clip.w * tile.w,
                        clip.z, clip.w);
 #ifdef TILE_CLIP
@@ -172,7 +177,8 @@ void main() {
 #endif
 #ifdef SHADED
     int mapping = i_ids.w & 15;
-    v_tex = vec3((mapping == 2 ? in_pos.xy : in_uv) * i_c.xy + i_b.zw, float(i_ids.z));
+    v_tex = (mapping == 2 ? in_pos.xy : in_uv) * i_c.xy + i_b.zw;
+    v_layer = float(i_ids.z);
 #ifdef CUBE_TEXTURES
     v_dir = in_pos * i_c.xyz;
     v_cube = mapping == 3 ? i_ids.z : -1;
@@ -197,7 +203,8 @@ void main() {
 
 _FRAGMENT_MAIN = """
 #ifdef SHADED
-in vec3 v_tex;
+in vec2 v_tex;
+flat in float v_layer;
 #ifdef CUBE_TEXTURES
 in vec3 v_dir;
 flat in int v_cube;
@@ -271,7 +278,7 @@ vec3 srgb_to_linear(vec3 c) {
 vec4 texel() {
     // untextured instances sample a white layer: no branch (a software rasteriser pays for
     // every branch)
-    vec4 c = texture(u_textures, v_tex);
+    vec4 c = texture(u_textures, vec3(v_tex, v_layer));
 #ifdef CUBE_TEXTURES
     if (v_cube >= 0) {
         float face;
