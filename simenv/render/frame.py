@@ -17,6 +17,7 @@ lighting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,14 @@ class Layout:
         self.array = self.inst_slot // slots_per_array
         self.layer_base = 1 + (self.inst_slot % slots_per_array) * layers
         self.white = 0  # the white layer
-        self.texture_first = [s.texture_layer_offsets for s in self.scenes]
+        # an instance's texture k (>= 0) starts at layer texture_first[texture_start + k]
+        # (each scene's table gets one extra entry, so that k = -1 clipped to 0 is valid)
+        tables = [np.append(s.texture_layer_offsets, 0) for s in self.scenes]
+        sizes = np.array([len(t) for t in tables], np.int64)
+        self.texture_first = _cat(tables).astype(np.int64) if tables else _EMPTY
+        self.texture_start = np.repeat(np.cumsum(sizes) - sizes, count)
+        self.texture_srgb = _cat([np.append(s.texture_srgb, False) for s in self.scenes]
+                                 ).astype(bool) if tables else np.zeros(0, bool)
         self.n_mesh = int(self.inst_mesh.max()) + 1 if self.total else 1
         self.features = 0
         for s in self.scenes:
@@ -106,6 +114,7 @@ class Layout:
         self.rows[self.slots, 5] = tile_maps(self.slots, grid)
         self.light_sets: list[tuple[int, ...]] = []
         self.scene_sets = np.full(self.num_slots, -1, np.int64)
+        self.cache: dict[str, Any] = {}  # draw lists and rows kept between frames
         self._keys(None)
 
     def _keys(self, sets: np.ndarray | None) -> None:
@@ -117,6 +126,8 @@ class Layout:
         self.run_key = (group * n_arrays + self.array) * 2 + self.pixel
         self.cmd_key = self.run_key * self.n_mesh + self.inst_mesh
         self.order = np.argsort(self.cmd_key, kind="stable")
+        if hasattr(self, "cache"):
+            self.cache.clear()
         self.sets_key = None if sets is None else sets.tobytes()
 
     def set_lights(self, light_sets: list[tuple[int, ...]], scene_sets: np.ndarray) -> None:
@@ -164,10 +175,15 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
         cam_rot, tan_y, near, far = cam_rot[idx], tan_y[idx], near[idx], far[idx]
     keep &= _in_frustum(rel, cam_rot, radius, tan_y, near, far, aspect)
     glassy = rgba[:, 3] < TRANSPARENT_ALPHA
-    order = layout.order
-    opaque = _front_to_back(order[(keep & ~glassy)[order]], layout,
-                            np.einsum("ij,ij->i", rel, rel))
-    o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
+    key = keep.tobytes() + glassy.tobytes()
+    cached = layout.cache.get("opaque")
+    if cached is not None and cached[0] == key:
+        opaque, o_cmds, o_runs = cached[1:]
+    else:  # the opaque draw list changes only when the drawn set does
+        order = layout.order
+        opaque = order[(keep & ~glassy)[order]]
+        o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
+        layout.cache["opaque"] = (key, opaque, o_cmds, o_runs)
     cmds, blend_runs, glass_runs = [o_cmds], [], []
     drawn = opaque
     glass = np.flatnonzero(keep & glassy) if transparent_passes else _EMPTY
@@ -187,30 +203,11 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
                  scene_sets, layout.features)
 
 
-def _front_to_back(rows: np.ndarray, layout: Layout, dist2: np.ndarray) -> np.ndarray:
-    """``rows`` (in static order) reordered so that early depth tests save shading: within a
-    command nearest first, and within a run the commands by their nearest instance (by
-    squared centre distance ``dist2``)."""
-    n = len(rows)
-    if n < 2:
-        return rows
-    key = layout.cmd_key[rows]
-    d = dist2[rows]
-    rows = rows[np.lexsort((d, key))]
-    key, d = layout.cmd_key[rows], dist2[rows]
-    start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    if len(start) < 2:
-        return rows
-    length = np.diff(start, append=n)
-    group = np.lexsort((d[start], layout.run_key[rows[start]]))
-    first = np.repeat(start[group] - (np.cumsum(length[group]) - length[group]), length[group])
-    out: np.ndarray = rows[first + np.arange(n)]
-    return out
-
-
 def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarray,
           scale: np.ndarray, rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Instance attribute rows of the ``drawn`` instances, in that order."""
+    """Instance attribute rows of the ``drawn`` instances, in that order. The material and id
+    columns are kept from the previous frame while the drawn set and the scenes' material
+    arrays are byte-for-byte the same."""
     m = len(drawn)
     out = np.empty((m, ROW_FLOATS), np.float32)
     rot = _cat([s.rotation for s in scenes])[drawn]
@@ -218,6 +215,13 @@ def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarra
     top = out[:, :12].reshape(m, 3, 4)
     top[:, :, :3] = rot * sc[:, None, :]
     top[:, :, 3] = pos[drawn]
+    key = drawn.tobytes() + b"".join([a.tobytes() for s in scenes for a in (
+        s.scale, s.rgba, s.specular, s.shininess, s.emission, s.texture_offset,
+        s.texture_repeat, s.segment, s.texture, s.mapping)])
+    cached = layout.cache.get("rows")
+    if cached is not None and cached[0] == key:
+        out[:, 12:] = cached[1]
+        return out, cached[2]
     out[:, 12:16] = rgba[drawn]
     with np.errstate(divide="ignore"):
         out[:, 16:19] = np.where(sc != 0, 1.0 / (sc * sc), 0.0)
@@ -230,17 +234,16 @@ def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarra
     ints = np.empty((m, 4), np.int32)
     ints[:, 0] = layout.inst_slot[drawn]
     ints[:, 1] = _cat([s.segment for s in scenes])[drawn]
-    tex = _cat([s.texture for s in scenes]).astype(np.int64)[drawn]
+    tex = _cat([s.texture for s in scenes])[drawn]
     textured = tex >= 0
-    first = _cat([f[s.texture] if len(f) else np.zeros(s.num_instances, np.int64)
-                  for f, s in zip(layout.texture_first, scenes)]).astype(np.int64)[drawn]
-    ints[:, 2] = np.where(textured, layout.layer_base[drawn] + first, layout.white)
+    where = layout.texture_start[drawn] + np.maximum(tex, 0)
+    ints[:, 2] = np.where(textured, layout.layer_base[drawn] + layout.texture_first[where],
+                          layout.white)
     mode = np.where(textured, _cat([s.mapping for s in scenes])[drawn] + 1, 0)
     if layout.features & shaders.SRGB_TEXTURES:
-        srgb = _cat([s.texture_srgb[np.maximum(s.texture, 0)] if len(s.texture_srgb)
-                     else np.zeros(s.num_instances, bool) for s in scenes])[drawn]
-        mode = mode + 16 * (textured & srgb)
+        mode = mode + 16 * (textured & layout.texture_srgb[where])
     ints[:, 3] = mode
+    layout.cache["rows"] = (key, out[:, 12:].copy(), ints)
     return out, ints
 
 

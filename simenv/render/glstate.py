@@ -149,8 +149,8 @@ class GLState:
     # ------------------------------------------------------------------ drawing
     def clear(self, background: list[tuple[int, np.ndarray]], size: tuple[int, int],
               color: bool, segment: bool) -> None:
-        """Clear the depth buffer, the colour to each scene's background (scissored per
-        tile where scenes differ) and segments to -1."""
+        """Clear the depth buffer, the colour to the first background and then, scissored to
+        their tiles, to the other (differing) backgrounds, and segments to -1."""
         fn, ctx = self.context.gl, self.ctx
         self.fbo_color_segment.use()
         if color:
@@ -158,11 +158,11 @@ class GLState:
             _clear(fn, _GL_COLOR, 0, first)
             h, w = size
             rows = self.grid[1]
-            for s, value in background:
-                if not np.array_equal(value, first):
+            if len(background) > 1:
+                for s, value in background[1:]:
                     ctx.scissor = ((s // rows) * w, (s % rows) * h, w, h)
-                    _clear(fn, _GL_COLOR, 0, value)
-            ctx.scissor = None
+                    _clear(fn, _GL_COLOR, 0, np.ascontiguousarray(value))
+                ctx.scissor = None
         if segment:
             _clear(fn, _GL_COLOR, 1, _NEG)
         _clear(fn, _GL_DEPTH, 0, _ONE)

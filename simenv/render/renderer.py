@@ -140,6 +140,7 @@ class BatchRenderer:
         self._scenes: list[Scene | None] = [None] * self.num_scenes
         self._slot_meshes: list[np.ndarray] = [np.zeros(0, np.int64)] * self.num_scenes
         self._uploaded: list[np.ndarray] = [np.zeros(0, np.int64)] * self.num_scenes
+        self._stamps = [-1] * self.num_scenes  # texture_stamp of each slot's scene uploaded
         self._arena = MeshArena()
         self._layout: frame.Layout | None = None
         self._table: tuple[int, np.ndarray] | None = None  # (arena version, table)
@@ -189,6 +190,7 @@ class BatchRenderer:
         self._arena.needs_rewrite = True
         self._layout = None
         self._uploaded = [np.full(len(v), -1, np.int64) for v in self._uploaded]
+        self._stamps = [-1] * self.num_scenes
         return gl
 
     def close(self) -> None:
@@ -233,6 +235,7 @@ class BatchRenderer:
         meshes = [] if scene is None else scene.meshes
         self._slot_meshes[slot] = np.array([self._arena.acquire(m) for m in meshes], np.int64)
         self._uploaded[slot] = np.full(0 if scene is None else len(scene.textures), -1, np.int64)
+        self._stamps[slot] = -1
         self._arena.compact_if_wasteful()
         self._layout = None
 
@@ -322,6 +325,9 @@ class BatchRenderer:
         for slot, scene in enumerate(self._scenes):
             if scene is None:
                 continue
+            if self._stamps[slot] == scene.texture_stamp:
+                continue
+            self._stamps[slot] = scene.texture_stamp
             stale = np.flatnonzero(self._uploaded[slot] != scene.texture_versions)
             offsets = scene.texture_layer_offsets
             for k in stale:
@@ -331,8 +337,16 @@ class BatchRenderer:
                 self._uploaded[slot][k] = scene.texture_versions[k]
 
     def _backgrounds(self) -> list[tuple[int, np.ndarray]]:
-        return [(s, np.append(scene.background, 1.0).astype(np.float32))
-                for s, scene in enumerate(self._scenes) if scene is not None]
+        """The first scene's background, then the scenes whose background differs."""
+        present = [(s, scene.background) for s, scene in enumerate(self._scenes)
+                   if scene is not None]
+        if not present:
+            return []
+        colors = np.ones((len(present), 4), np.float32)
+        colors[:, :3] = [b for _, b in present]
+        differ = np.flatnonzero(np.any(colors != colors[0], axis=1)) if len(present) > 1 \
+            else []
+        return [(present[0][0], colors[0])] + [(present[i][0], colors[i]) for i in differ]
 
     def _read(self, gl: GLState, fbo: Any, attachment: int, channels: int, dtype: Any
               ) -> np.ndarray:

@@ -277,6 +277,7 @@ class Scene:
         self.mesh_radius = np.array([m.radius for m in self.meshes], np.float64)
         self.textures = list(textures)
         self.texture_versions = np.zeros(len(self.textures), np.int64)
+        self.texture_stamp = 0  # bumped by every set_texture
         self._texture_layout()
         self.camera = camera if camera is not None else Camera()
         self.ambient = _vec(ambient, 3, "ambient")
@@ -371,4 +372,5 @@ class Scene:
                              "now; a scene's texture kinds are fixed")
         self.textures[index] = new
         self.texture_versions[index] += 1
+        self.texture_stamp += 1
         self._texture_layout()
