@@ -25,6 +25,7 @@ from simenv.render import (
     Texture,
     primitives,
 )
+from simenv.render.simplify import simplify
 from simenv.rendering import MujocoRenderer, RenderingError
 
 SIZE = (64, 64)
@@ -301,11 +302,12 @@ def agreement(ours, theirs) -> tuple[float, float, float]:
 
 
 @pytest.mark.parametrize("tessellation, max_mae, scene_data", [
-    ("mujoco", 0.5, "auto"), ("minimal", 3.0, "auto"), ("minimal", 3.0, "storage")])
+    ("mujoco", 0.5, "auto"), ("adaptive", 3.0, "auto"), ("adaptive", 3.0, "texture"),
+    ("minimal", 3.0, "auto"), ("minimal", 3.0, "storage")])
 def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
                                             scene_data: str) -> None:
     """Every geom type, 2D and cube textures, spot and directional lights, emission, glass;
-    ``scene_data="storage"`` is the GPU path (one draw call for all scenes)."""
+    ``scene_data="storage"``/``"texture"``: one draw call for all scenes (GPUs)."""
     model = mujoco.MjModel.from_xml_string(SYNTHETIC)
     data = mujoco.MjData(model)
     mujoco.mj_forward(model, data)
@@ -427,3 +429,19 @@ def test_scenes_can_be_replaced_every_episode(renderer: BatchRenderer) -> None:
     assert renderer._arena.generation > 0  # compacted at least once
     renderer.set_scene(0, None)
     renderer.set_scene(1, None)
+
+
+def test_simplified_meshes_keep_their_shape() -> None:
+    sphere = primitives.sphere(40, 24)
+    small = simplify(sphere, 200)
+    assert len(small.indices) <= 300 < len(sphere.indices) // 4
+    radius = np.linalg.norm(small.positions, axis=1)
+    assert np.all(np.abs(radius - 1.0) < 1e-5)  # kept vertices are original ones
+    # closed: every edge still borders two triangles
+    f = small.indices
+    key = np.sort(np.stack([f, np.roll(f, -1, axis=1)], axis=2).reshape(-1, 2), axis=1)
+    _, count = np.unique(small.positions[key].round(6).reshape(-1, 6), axis=0,
+                         return_counts=True)
+    assert np.all(count == 2)
+    assert simplify(sphere, 200) is small  # cached
+    assert simplify(small, 10_000) is small

@@ -184,7 +184,9 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
         opaque = order[(keep & ~glassy)[order]]
         o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
         layout.cache["opaque"] = (key, opaque, o_cmds, o_runs)
-    cmds, blend_runs, glass_runs = [o_cmds], [], []
+    cmds = [o_cmds]
+    blend_runs: list[Run] = []
+    glass_runs: list[Run] = []
     drawn = opaque
     glass = np.flatnonzero(keep & glassy) if transparent_passes else _EMPTY
     if len(glass):
@@ -341,12 +343,12 @@ def scene_rows(scenes: list[Scene], slots: np.ndarray, rows: np.ndarray, aspect:
         z = np.zeros(0)
         return (np.zeros((0, 3)), np.zeros((0, 3, 3)), z, z, z), [], sets
     cams = [sc.camera for sc in scenes]
-    fovy, near, far = np.array([(c.fovy, c.near, c.far) for c in cams], np.float64).T
+    fovy, near, far = np.array([(cam.fovy, cam.near, cam.far) for cam in cams], np.float64).T
     if np.any((fovy <= 0) | (fovy >= 180) | (near <= 0) | (near >= far)):
-        for c in cams:
-            c.check()
-    pos = np.array([c.position for c in cams], np.float64).reshape(n, 3)
-    rot = np.array([c.rotation for c in cams], np.float64).reshape(n, 3, 3)
+        for cam in cams:
+            cam.check()
+    pos = np.array([cam.position for cam in cams], np.float64).reshape(n, 3)
+    rot = np.array([cam.rotation for cam in cams], np.float64).reshape(n, 3, 3)
     tan = np.tan(fovy * (np.pi / 360.0))
     out = rows[slots]
     out[:, 0:3, :3] = rot.transpose(0, 2, 1)

@@ -344,8 +344,7 @@ class BatchRenderer:
             return []
         colors = np.ones((len(present), 4), np.float32)
         colors[:, :3] = [b for _, b in present]
-        differ = np.flatnonzero(np.any(colors != colors[0], axis=1)) if len(present) > 1 \
-            else []
+        differ = np.flatnonzero(np.any(colors != colors[0], axis=1)).tolist()
         return [(present[0][0], colors[0])] + [(present[i][0], colors[i]) for i in differ]
 
     def _read(self, gl: GLState, fbo: Any, attachment: int, channels: int, dtype: Any
