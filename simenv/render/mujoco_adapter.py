@@ -123,7 +123,7 @@ class MujocoScene:
     def __init__(self, model: Any, camera: int | str | Camera = 0, *,
                  geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
                  point_lights: bool = False, tessellation: Tessellation = "adaptive",
-                 vertex_spacing: float = 1.0, mesh_triangles: int | None = 300) -> None:
+                 vertex_spacing: float = 1.0, mesh_triangles: int | None = 120) -> None:
         if tessellation not in TESSELLATIONS:
             raise ValueError(f"unknown tessellation {tessellation!r}; valid: "
                              f"{', '.join(TESSELLATIONS)}")
