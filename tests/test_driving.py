@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -96,7 +98,7 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * 4096 / 2**20
 
 
-def _sees_nothing(c: object, spot: tuple[float, float, float]) -> bool:
+def _sees_nothing(c: Any, spot: tuple[float, float, float]) -> bool:
     """Whether a camera 3 m from a parking spot draws nothing (segmentation all -1)."""
     x, y, z = spot
     view = c.computeViewMatrix([x, y - 3.0, z + 1.5], [x, y, z + 0.5], [0, 0, 1])
@@ -122,7 +124,7 @@ def test_the_world_is_built_once_and_parked_bodies_cost_nothing() -> None:
     bounds, _ = pool_bounds(base.randomizer.ranges())
     assert {kind: len(pool.bodies) for kind, pool in world.pools.items()} == bounds
     placed, before = [], 0.0
-    for s in range(1, 261):
+    for s in range(1, 211):
         if s == 61:  # after the road cache (64 roads, ~3 MB) has filled
             before = _rss_mb()
         env.reset(seed=1000 + s)
@@ -132,7 +134,7 @@ def test_the_world_is_built_once_and_parked_bodies_cost_nothing() -> None:
         assert census["placed"] + len(world.parked()) == census["pooled"]
         placed.append(census["placed"])
     grown = _rss_mb() - before
-    assert grown < 2.0, f"grew {grown:.1f} MB over 200 resets"
+    assert grown < 2.0, f"grew {grown:.1f} MB over 150 resets"
     assert max(placed) < made["pooled"] / 2  # most of the world is parked, as designed
 
     c, parked = world.c, world.parked()
@@ -154,7 +156,7 @@ def test_the_world_is_built_once_and_parked_bodies_cost_nothing() -> None:
     for body in sorted(sample & set(parked)):
         spot = c.getBasePositionAndOrientation(body)[0]
         assert _sees_nothing(c, spot), f"parked body {body} is drawn"
-    world.place("barrel", *spot[:2], spot[2], 0.0)  # the camera does see a placed body
+    assert world.place("barrel", *spot, 0.0) is not None  # and a placed body is seen
     assert not _sees_nothing(c, spot)
     env.close()
 

@@ -320,7 +320,7 @@ def _kit_meshes(layer: str, args: list[str]) -> dict[str, KitMesh]:
         return walks | {f"verge/{half}": (rect_mesh(-h, h, b, h), None, flat)
                         for half, b in inner.items()}
     if layer == "crown":
-        crowns = {}
+        crowns: dict[str, KitMesh] = {}
         for v, (radius, height) in enumerate(TREES):
             verts, faces = _icosahedron(radius, height * 0.6)
             crowns[str(v)] = ((verts, faces, [[0.5, 0.5]]), _bullet_normals(verts),
@@ -582,19 +582,20 @@ class World:
         pool.used += 1
         body = pool.bodies[i]
         shown, textures = pool.shown[i], pool.textures[i]
+        # each changeVisualShape walks every body's render data: skip those that change nothing
         if show is None:
             if not shown:
                 for k, rgba in enumerate(pool.colors):
                     c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
                     shown[k] = rgba
-            if rgb is not None or texture is not None:
-                kwargs: dict = {}
-                if rgb is not None:
-                    kwargs["rgbaColor"] = [*map(float, rgb), 1.0]
-                    shown.update(dict.fromkeys(shown, kwargs["rgbaColor"]))
-                if texture is not None:
-                    kwargs["textureUniqueId"] = texture
-                    textures.update(dict.fromkeys(shown, texture))
+            kwargs: dict = {}
+            if rgb is not None and any(v != [*map(float, rgb), 1.0] for v in shown.values()):
+                kwargs["rgbaColor"] = [*map(float, rgb), 1.0]
+                shown.update(dict.fromkeys(shown, kwargs["rgbaColor"]))
+            if texture is not None and any(textures.get(k) != texture for k in shown):
+                kwargs["textureUniqueId"] = texture
+                textures.update(dict.fromkeys(shown, texture))
+            if kwargs:
                 c.changeVisualShape(body, -1, **kwargs)
         else:
             looks = {k: look for variant, look in show.items()
@@ -604,12 +605,12 @@ class World:
                 del shown[k]
             for k, (tint, tex) in looks.items():
                 rgba = [*map(float, tint), 1.0] if tint is not None else pool.colors[k]
-                if tex is None:
-                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
-                else:
+                if tex is not None and textures.get(k) != tex:
                     c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba,
                                         textureUniqueId=tex)
                     textures[k] = tex
+                elif shown.get(k) != rgba:
+                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
                 shown[k] = rgba
         if pool.kind.solid:  # back in collision, with a fresh broadphase proxy
             c.setCollisionFilterGroupMask(body, -1, STATIC_GROUP, STATIC_MASK)
@@ -619,10 +620,12 @@ class World:
     def color(self, body: int, rgb: np.ndarray | tuple, shape: int = -1) -> None:
         """Tint shape ``shape`` (-1: every shape) of a placed body."""
         rgba = [*map(float, rgb), 1.0]
-        self.c.changeVisualShape(body, -1, shapeIndex=shape, rgbaColor=rgba)
         pool, i = self._index[body]
         shown = pool.shown[i]
-        shown.update(dict.fromkeys(shown if shape < 0 else [shape], rgba))
+        shapes = list(shown) if shape < 0 else [shape]
+        if any(shown.get(k) != rgba for k in shapes):
+            self.c.changeVisualShape(body, -1, shapeIndex=shape, rgbaColor=rgba)
+            shown.update(dict.fromkeys(shapes, rgba))
 
     def dress_ground(self, x: float, y: float, rgb: np.ndarray, pattern: str) -> None:
         # keep the pattern anchored to the world: snap the mesh to whole ground tiles
