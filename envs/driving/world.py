@@ -48,11 +48,13 @@ So the world is made once, with a fixed number of bodies per kind:
   filter back (a fresh broadphase proxy) on every placement, so the order of contacts
   depends on the episode alone, not on earlier ones.
 
-What parked bodies still cost, measured in a strong-DR world (1,560 bodies) against the same
-world with them removed: 0.25 ms per step of physics, 1.4–1.8 ms per camera frame (the loop
-over their ~6,000 hidden shapes) and 2 ms per reset (``forget_contacts`` refreshes the
-ground plane, whose broadphase query visits every body). That is flat however long the env
-runs; making the world costs about 0.2 s.
+What parked bodies still cost, measured in a strong-DR world (about 1,600 bodies) against
+the same world with them removed: 0.25 ms per step of physics, 1.4–1.8 ms per 64×64 camera
+frame (TinyRenderer's loop over ~1,400 parked bodies and ~6,000 hidden shapes) and 2 ms per
+reset (``forget_contacts`` refreshes the ground plane, whose broadphase query visits every
+body). That is flat however long the env runs; making the world takes about 0.25 s (each
+body costs ~100 µs, most of it PyBullet's client learning of it). The EGL renderer draws
+alpha-0 shapes in its transparent pass, without depth writes.
 
 ``getVisualShapeData`` reports one colour for every shape of a body once a single shape's
 colour changes, so it cannot tell a kit body's hidden variants from its shown ones:
