@@ -69,7 +69,7 @@ def test_collision_ends_the_episode() -> None:
                                                          "scene.obstacle_density": 0.0})
     env.reset(seed=0)
     base = env.unwrapped
-    x, y, yaw = base.episode["road"].pose_at(1.5, base.episode["lane_centre"])
+    x, y, yaw = base.episode.road.pose_at(1.5, base.episode.lane_centre)
     base.world.place("barrel", x, y, 0.0, yaw)  # a barrel right in front of the car
     info: dict = {}
     for _ in range(40):
@@ -206,7 +206,7 @@ def test_lidar_sees_an_obstacle_ahead() -> None:
                                                          "scene.obstacle_density": 0.0})
     obs, _ = env.reset(seed=2)
     base = env.unwrapped
-    x, y, yaw = base.episode["road"].pose_at(2.0, base.episode["lane_centre"])
+    x, y, yaw = base.episode.road.pose_at(2.0, base.episode.lane_centre)
     base.world.place("barrel", x, y, 0.0, yaw)
     obs, *_ = env.step(np.array([0.0, 0.0]))
     assert obs["lidar"][0] < 1.6 and obs["lidar"][0] < np.median(obs["lidar"])

@@ -38,6 +38,7 @@ DRIVE_WHEELS = ("left_rear_wheel_joint", "right_rear_wheel_joint",
 STEER_JOINTS = ("left_steering_hinge_joint", "right_steering_hinge_joint")
 CAMERA_LINK = "zed_camera_link"
 CAR_HALF_WIDTH = 0.12
+WHEELBASE, TRACK = 0.325, 0.2  # racecar.urdf axle distance and front wheel track (m)
 DISCRETE_ACTIONS = {  # name: (steering, throttle)
     "coast": (0.0, 0.0),
     "gas": (0.0, 0.5),

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import EzPickle
 
-from simenv.core import check_action, check_choice, parse_obs_mode
-from simenv.pybullet_env import PybulletEnv
-from simenv.randomization import DomainRandomizer, dr_table
+from simenv.core import check_choice, parse_obs_mode
+from simenv.env import CameraRequest
+from simenv.pybullet_env import PybulletEnv, PybulletView
+from simenv.randomization import Value, dr_table
+from simenv.rendering import Frame
 from simenv.sensors import SensorModel
 
 from . import constants as C
@@ -20,14 +24,17 @@ from .randomize import (
     BUILDING_JITTER,
     MARKING,
     PARAMS,
-    PSEUDO_REAL,
+    VEHICLE_COLORS,
+    apply_dynamics,
     color,
     light_args,
     sky_colors,
 )
 from .roads import (
     BUILDINGS,
+    Placement,
     Road,
+    Vehicle,
     generate_road,
     lane_centre,
     pieces,
@@ -41,12 +48,57 @@ from .world import GARAGE, Z_LINE, Z_ROAD, Z_SIDEWALK, World
 OBS_PARTS = ("rgb", "depth", "lidar", "state")
 OBS_ALIASES = {"rgbd": "rgb+depth"}
 ACTION_MODES = ("continuous", "discrete")
-VEHICLE_COLORS = np.array([[0.8, 0.1, 0.1], [0.1, 0.3, 0.8], [0.9, 0.9, 0.9], [0.15, 0.15, 0.15],
-                           [0.9, 0.7, 0.1], [0.2, 0.6, 0.3]])
-WHEELBASE, TRACK = 0.325, 0.2  # racecar.urdf axle distance and front wheel track (m)
 
 
-class DrivingEnv(PybulletEnv, EzPickle):
+@dataclass(frozen=True)
+class Rewards:
+    """Reward weights (keyword arguments of the env)."""
+
+    progress: float = 1.0
+    lane: float = -0.05
+    success: float = 1.0
+    failure: float = -1.0
+
+
+@dataclass
+class DrivingEpisode:
+    """Privileged state of one episode: the route, what stands and drives on it, metrics."""
+
+    road: Road
+    lanes: int
+    lane_width: float
+    scenery: list[tuple[Placement, np.ndarray | None]]  # with each item's colour jitter
+    obstacles: list[tuple[Placement, float]]  # and their route position s
+    traffic: list[Vehicle]
+    paints: list[int]  # each vehicle's colour (VEHICLE_COLORS index)
+    vehicle_bodies: list[int] = field(default_factory=list)
+    latency: deque[np.ndarray] = field(default_factory=deque)
+    steps: int = 0
+    s: float = 0.0  # route position (m)
+    index: int = 0  # the nearest centreline sample
+    lateral: float = 0.0  # offset from the centreline (m, left +)
+    best_s: float = 0.0
+    path: float = 0.0
+    lane_dev_sum: float = 0.0
+    lane_invasions: int = 0
+    collisions: int = 0
+    off_road: bool = False
+    success: bool = False
+    termination: str = ""
+    steer: float = 0.0  # centre-wheel angle (rad)
+
+    @property
+    def half(self) -> float:
+        """Half the asphalt's width (m)."""
+        return self.lanes * self.lane_width / 2
+
+    @property
+    def lane_centre(self) -> float:
+        """Lateral offset of the ego lane's centre (m)."""
+        return lane_centre(self.lanes, self.lane_width)
+
+
+class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
     """Drive a 1:10 racecar along a generated route, keeping its lane, to the goal line.
 
     ## Description
@@ -79,9 +131,10 @@ class DrivingEnv(PybulletEnv, EzPickle):
     ``camera_size`` (84×84).
 
     ## Rewards
-    ``reward_progress`` (metres gained along the route) + ``reward_lane`` (-0.05 × (lane
-    offset / half lane width)²) + ``reward_success`` (+1 at the goal line) +
-    ``reward_failure`` (-1 on collision or leaving the road); the terms are in ``info`` and
+    ``reward_progress`` (``progress_reward``, 1, per metre gained along the route) +
+    ``reward_lane`` (``lane_reward``, -0.05, × (lane offset / half lane width)²) +
+    ``reward_success`` (``success_reward``, +1, at the goal line) + ``reward_failure``
+    (``failure_reward``, -1, on collision or leaving the road); the terms are in ``info`` and
     sum to the reward.
 
     ## Starting State
@@ -99,8 +152,11 @@ class DrivingEnv(PybulletEnv, EzPickle):
     ## Arguments
     ``obs_mode``, ``camera_size``, ``action_mode``, ``randomization`` (``none``,
     ``default``, ``strong``, dict or YAML path), ``dr_scale``, ``split`` (``train``/``test``),
-    ``road`` (fix one road id), ``render_mode``, ``render_size`` (chase camera, 256×256),
-    ``renderer`` (``auto``: EGL with an NVIDIA GPU, else TinyRenderer; ``tiny``; ``egl``).
+    ``road`` (fix one road id), ``progress_reward``, ``lane_reward``, ``success_reward``,
+    ``failure_reward`` (see Rewards), ``render_mode``, ``render_size`` (chase camera,
+    256×256), ``renderer`` (``auto``: EGL with an NVIDIA GPU, else TinyRenderer; ``tiny``;
+    ``egl``). Privileged state for experts: ``env.unwrapped.episode`` (a
+    :class:`DrivingEpisode`), ``car_pose()``, ``speed()``, ``lead_vehicle()``.
 
     ## Version History
     * v0: initial release.
@@ -123,10 +179,9 @@ class DrivingEnv(PybulletEnv, EzPickle):
     """
 
     metadata: dict[str, Any] = {
-        **PybulletEnv.metadata,
+        **PybulletEnv.metadata, "render_fps": 20,
         "episode_metrics": ("success", "route_completion", "mean_lane_deviation", "collisions",
                             "infractions", "average_speed"),
-        "pseudo_real": PSEUDO_REAL,
     }
 
     def __init__(
@@ -138,13 +193,19 @@ class DrivingEnv(PybulletEnv, EzPickle):
         dr_scale: float = 1.0,
         split: str = "train",
         road: int | None = None,
+        progress_reward: float = 1.0,
+        lane_reward: float = -0.05,
+        success_reward: float = 1.0,
+        failure_reward: float = -1.0,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
         renderer: str = "auto",
     ) -> None:
         EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
-                          split, road, render_mode, render_size, renderer)
-        super().__init__(render_mode, camera_size, render_size, renderer)
+                          split, road, progress_reward, lane_reward, success_reward,
+                          failure_reward, render_mode, render_size, renderer)
+        super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
+                         C.CONTROL_DT, renderer)
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         self.roads = road_id_range(split)
@@ -152,7 +213,8 @@ class DrivingEnv(PybulletEnv, EzPickle):
                                  0 <= road < 1_000_000):
             raise ValueError(f"road must be an integer id in [0, 1000000), got {road!r}")
         self.fixed_road = road
-        self.randomizer = DomainRandomizer(PARAMS, randomization, dr_scale)
+        self.rewards = Rewards(float(progress_reward), float(lane_reward), float(success_reward),
+                               float(failure_reward))
         self._pool_key: tuple[str, ...] = ()
         self._pool_sizes: tuple[dict[str, int], dict[str, int | None]] = ({}, {})
         self._pool_bounds()  # a scene.* range beyond a pool's hard cap fails here
@@ -173,7 +235,6 @@ class DrivingEnv(PybulletEnv, EzPickle):
         obs["proprio"] = spaces.Box(-10.0, 10.0, (3,), np.float32)
         self.observation_space = spaces.Dict(obs)
         self.world: World | None = None
-        self._episode: dict[str, Any] = {}
         angles = np.linspace(0, 2 * np.pi, C.LIDAR_BEAMS, endpoint=False)
         self._beams = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], 1)
 
@@ -190,79 +251,74 @@ class DrivingEnv(PybulletEnv, EzPickle):
             self._pool_key = key
         return self._pool_sizes
 
-    # ------------------------------------------------------------------ reset
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        super().reset(seed=seed)
-        rng = self.np_random
-        sample = self.randomizer.sample(rng)
+    def _world(self) -> World:
+        self.client  # noqa: B018  (connects and builds the world on first use)
+        assert self.world is not None
+        return self.world
+
+    # ------------------------------------------------------------------ reset pieces
+    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
+                        ) -> DrivingEpisode:
         road_id = self.fixed_road
         if road_id is None:
             road_id = int(rng.integers(self.roads.start, self.roads.stop))
         road = generate_road(road_id)
-        self.client  # noqa: B018  (connects and builds the world on first use)
-        world = self.world
-        assert world is not None
-        world.ensure(*self._pool_bounds())
         lanes = int(sample["road.lanes"])
         lane_w = C.LANE_WIDTH[lanes]
-
-        world.begin()
-        self._dress_road(road, sample, lanes * lane_w / 2)
-        self._dress(road, sample, rng)
+        scenery: list[tuple[Placement, np.ndarray | None]] = []
+        for p in place_scenery(road, rng, float(sample["scene.buildings"]),
+                               float(sample["scene.trees"]), float(sample["scene.lamps"])):
+            jitter = None  # each building's and tree's colour scatter
+            if p.kind == "building":
+                jitter = rng.uniform(1 - BUILDING_JITTER, 1 + BUILDING_JITTER, 3)
+            elif p.kind == "tree":
+                jitter = rng.uniform(0.75, 1.25, 3)
+            scenery.append((p, jitter))
         obstacles = place_obstacles(road, rng, float(sample["scene.obstacle_density"]), lanes,
                                     lane_w)
+        traffic = place_traffic(road, rng, float(sample["scene.traffic_density"]), lanes, lane_w)
+        paints = [int(rng.integers(len(VEHICLE_COLORS))) for _ in traffic]
+        return DrivingEpisode(road, lanes, lane_w, scenery, obstacles, traffic, paints,
+                              latency=deque([np.zeros(2)] * int(sample[
+                                  "dynamics.action_latency"])))
+
+    def _build(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
+        """Place the pooled bodies: the road kit, scenery, obstacles and traffic, each with
+        its look (the pools' bodies take their colour and texture as they are placed)."""
+        world = self._world()
+        world.ensure(*self._pool_bounds())
+        world.begin()
+        self._dress_road(episode, sample)
+        self._dress_scenery(episode, sample)
         placed = []  # obstacles beyond a pool's hard cap (p < 1e-9) are left out
-        for placement, s in obstacles:
+        for placement, s in episode.obstacles:
             tint = None if placement.kind == "cone" else VEHICLE_COLORS[placement.variant]
             if world.place(placement.kind, placement.x, placement.y, 0.0, placement.yaw,
                            tint) is not None:
                 placed.append((placement, s))
-        obstacles = placed
-        traffic = place_traffic(road, rng, float(sample["scene.traffic_density"]), lanes, lane_w)
-        vehicles, moving = [], []
-        for vehicle in traffic:
+        episode.obstacles = placed
+        moving, paints = [], []
+        for vehicle, paint in zip(episode.traffic, episode.paints):
             body = world.place("vehicle", *GARAGE, 0.0)
-            paint = VEHICLE_COLORS[int(rng.integers(len(VEHICLE_COLORS)))]
             if body is None:  # beyond the vehicle pool's hard cap (p < 1e-9): left out
                 continue
-            world.color(body, paint, 0)
+            world.color(body, VEHICLE_COLORS[paint], 0)
             world.color(body, (0.1, 0.12, 0.15), 1)
-            vehicles.append(body)
+            episode.vehicle_bodies.append(body)
             moving.append(vehicle)
-        traffic = moving
+            paints.append(paint)
+        episode.traffic, episode.paints = moving, paints
         world.end()
-        centre = road.xy.mean(0)
+        centre = episode.road.xy.mean(0)
         world.dress_ground(float(centre[0]), float(centre[1]), color(sample, "ground"),
                            str(sample["texture.ground"]))
-        self._reset_car(road, sample, lane_centre(lanes, lane_w))
 
-        horizon, zenith = sky_colors(sample)
-        self._episode = {
-            "road": road, "sample": sample, "lanes": lanes, "lane_width": lane_w,
-            "half": lanes * lane_w / 2, "lane_centre": lane_centre(lanes, lane_w),
-            "traffic": traffic, "vehicle_bodies": vehicles, "obstacles": obstacles,
-            "light": light_args(sample), "horizon": horizon, "zenith": zenith,
-            "fog": float(sample["weather.fog"]), "sky": {}, "steps": 0, "s": 0.0, "best_s": 0.0,
-            "path": 0.0, "lane_dev_sum": 0.0, "lane_invasions": 0, "collisions": 0,
-            "off_road": False, "success": False, "termination": "", "steer": 0.0,
-            "latency": deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
-        }
-        self._sensor = SensorModel.from_sample(sample)
-        self._move_traffic()
-        self._update_progress()
-        info = self._info()
-        info["randomization"] = sample
-        return self._observation(), info
-
-    def _dress_road(self, road: Road, sample: dict, half: float) -> None:
+    def _dress_road(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
         """Asphalt, sidewalks and lines on every tile; asphalt, corners and sides of junctions."""
-        world = self.world
-        assert world is not None
-        asphalt = (color(sample, "road"), world.patterns[sample["texture.road"]])
+        world, road, half = self._world(), episode.road, episode.half
+        asphalt = (color(sample, "road"), world.patterns[str(sample["texture.road"])])
         walk = (color(sample, "sidewalk"), world.sidewalk_texture)
-        verge = (color(sample, "ground"), world.patterns[sample["texture.ground"]])
+        verge = (color(sample, "ground"), world.patterns[str(sample["texture.ground"])])
         width, dash = float(sample["road.marking_width"]), float(sample["road.dash_fraction"])
         centre = MARKING[str(sample["road.centre_color"])] if half > 0.5 else None
         h = f"{half:.3f}"  # road-kit variant names (World: HALVES, WIDTHS, DASHES)
@@ -291,104 +347,95 @@ class DrivingEnv(PybulletEnv, EzPickle):
                     sn * sx + cs * sy)
                 world.place("jcorner", x, y, Z_SIDEWALK, yaw + turn * np.pi / 2, show=edge)
 
-    def _dress(self, road: Road, sample: dict, rng: np.random.Generator) -> None:
+    def _dress_scenery(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
         """Buildings, trees and lamps with their colours."""
-        world = self.world
-        assert world is not None
+        world = self._world()
         base = color(sample, "building")
         leaves = color(sample, "vegetation")
-        for p in place_scenery(road, rng, float(sample["scene.buildings"]),
-                               float(sample["scene.trees"]), float(sample["scene.lamps"])):
+        for p, jitter in episode.scenery:
             if p.kind == "building":
-                tint = np.clip(base * rng.uniform(1 - BUILDING_JITTER, 1 + BUILDING_JITTER, 3),
-                               0, 1)
                 world.place(f"building/{p.variant}", p.x, p.y, BUILDINGS[p.variant][2] / 2,
-                            p.yaw, tint, world.facade_texture)
+                            p.yaw, np.clip(base * jitter, 0, 1), world.facade_texture)
             elif p.kind == "tree":
-                tint = np.clip(leaves * rng.uniform(0.75, 1.25, 3), 0, 1)
                 world.place("trunk", p.x, p.y, 0.25, 0.0)
-                world.place("crown", p.x, p.y, 0.0, p.yaw, show={str(p.variant): (tint, None)})
+                world.place("crown", p.x, p.y, 0.0, p.yaw,
+                            show={str(p.variant): (np.clip(leaves * jitter, 0, 1), None)})
             else:
                 world.place("lamp", p.x, p.y, 0.0, p.yaw)
 
-    def _reset_car(self, road: Road, sample: dict, offset: float) -> None:
-        world = self.world
-        assert world is not None
+    def _apply(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
+        apply_dynamics(self._world(), sample)
+        self._steering_gain = float(sample["dynamics.steering_gain"])
+        self._motor = float(sample["dynamics.motor_strength"])
+        self._camera = (float(sample["camera.height"]), np.deg2rad(sample["camera.pitch"]),
+                        np.deg2rad(sample["camera.yaw"]), float(sample["camera.fov"]))
+        horizon, zenith = sky_colors(sample)
+        fog = float(sample["weather.fog"])
+        self._look = {"light": light_args(sample), "zenith": zenith, "horizon": horizon,
+                      "fog_density": -np.log(1.0 - fog) / 20.0 if fog > 0 else 0.0}
+
+    def _settle(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
+        world = self._world()
         c, car = world.c, world.car
-        x, y, yaw = road.pose_at(0.5, offset)
+        x, y, yaw = episode.road.pose_at(0.5, episode.lane_centre)
         c.resetBasePositionAndOrientation(car.body, [x, y, car.rest_height],
                                           c.getQuaternionFromEuler([0, 0, yaw]))
         c.resetBaseVelocity(car.body, [0, 0, 0], [0, 0, 0])
         for j in range(c.getNumJoints(car.body)):
             c.resetJointState(car.body, j, 0.0, 0.0)
         world.forget_contacts()
-        c.changeDynamics(car.body, car.chassis_link,
-                         mass=car.chassis_mass * float(sample["dynamics.mass_scale"]))
-        for wheel in car.wheels:
-            c.changeDynamics(car.body, wheel, lateralFriction=car.wheel_friction * float(
-                sample["dynamics.tyre_friction"]))
-        self._steering_gain = float(sample["dynamics.steering_gain"])
-        self._motor = float(sample["dynamics.motor_strength"])
-        self._camera = (float(sample["camera.height"]), np.deg2rad(sample["camera.pitch"]),
-                        np.deg2rad(sample["camera.yaw"]), float(sample["camera.fov"]))
-        self._drive(0.0, 0.0)
+        self._drive(0.0, 0.0, episode)
+        self._sensor = SensorModel.from_sample(sample)
+        self._move_traffic(episode)
+        self._update_progress(episode)
 
     # ------------------------------------------------------------------ step
-    def step(
-        self, action: Any
-    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        if not self._episode:
-            raise RuntimeError("call reset() before step()")
-        act = check_action(self.action_space, action)
+    def _act(self, action: Any) -> tuple[dict[str, float], bool, bool]:
         if self.action_mode == "discrete":
-            command = np.array(list(C.DISCRETE_ACTIONS.values())[int(act)], float)
+            command = np.array(list(C.DISCRETE_ACTIONS.values())[int(action)], float)
         else:
-            command = np.asarray(act, float)
-        ep = self._episode
-        ep["latency"].append(command)
-        steer, throttle = ep["latency"].popleft()
-        self._drive(float(steer), float(throttle))
-        world = self.world
-        assert world is not None
+            command = np.asarray(action, float)
+        ep = self.episode
+        ep.latency.append(command)
+        steer, throttle = ep.latency.popleft()
+        self._drive(float(steer), float(throttle), ep)
+        world = self._world()
         before = self.car_pose()[0]
-        self._move_traffic()
+        self._move_traffic(ep)
         for _ in range(C.SUBSTEPS):
             world.c.stepSimulation()
-        ep["steps"] += 1
-        ep["path"] += float(np.linalg.norm(self.car_pose()[0] - before))
-        previous = ep["best_s"]
-        dev = self._update_progress()
+        ep.steps += 1
+        ep.path += float(np.linalg.norm(self.car_pose()[0] - before))
+        previous = ep.best_s
+        dev = self._update_progress(ep)
         collided = self._collided()
-        ep["collisions"] += int(collided)
-        half_lane = ep["lane_width"] / 2
-        ep["lane_invasions"] += int(abs(dev) + C.CAR_HALF_WIDTH > half_lane)
-        ep["success"] = ep["best_s"] >= ep["road"].goal_s and not (collided or ep["off_road"])
-        failed = collided or ep["off_road"]
+        ep.collisions += int(collided)
+        half_lane = ep.lane_width / 2
+        ep.lane_invasions += int(abs(dev) + C.CAR_HALF_WIDTH > half_lane)
+        ep.success = ep.best_s >= ep.road.goal_s and not (collided or ep.off_road)
+        failed = collided or ep.off_road
         if failed:
-            ep["termination"] = "collision" if collided else "off_road"
-        elif ep["success"]:
-            ep["termination"] = "success"
+            ep.termination = "collision" if collided else "off_road"
+        elif ep.success:
+            ep.termination = "success"
+        r = self.rewards
         terms = {
-            "reward_progress": float(ep["best_s"] - previous),
-            "reward_lane": -0.05 * float(dev / half_lane) ** 2,
-            "reward_success": 1.0 if ep["success"] else 0.0,
-            "reward_failure": -1.0 if failed else 0.0,
+            "reward_progress": r.progress * float(ep.best_s - previous),
+            "reward_lane": r.lane * float(dev / half_lane) ** 2,
+            "reward_success": r.success if ep.success else 0.0,
+            "reward_failure": r.failure if failed else 0.0,
         }
-        info = self._info()
-        info.update(terms)
-        terminated = bool(failed or ep["success"])
-        return self._observation(), float(sum(terms.values())), terminated, False, info
+        return terms, bool(failed or ep.success), False
 
-    def _drive(self, steer: float, throttle: float) -> None:
+    def _drive(self, steer: float, throttle: float, episode: DrivingEpisode) -> None:
         """Ackermann steering from a centre-wheel angle, then four-wheel drive or brake."""
-        world = self.world
-        assert world is not None
+        world = self._world()
         c, car = world.c, world.car
         delta = steer * C.MAX_STEER * self._steering_gain
         if abs(delta) > 1e-4:
-            radius = WHEELBASE / np.tan(abs(delta))
-            inner = np.arctan(WHEELBASE / (radius - TRACK / 2))
-            outer = np.arctan(WHEELBASE / (radius + TRACK / 2))
+            radius = C.WHEELBASE / np.tan(abs(delta))
+            inner = np.arctan(C.WHEELBASE / (radius - C.TRACK / 2))
+            outer = np.arctan(C.WHEELBASE / (radius + C.TRACK / 2))
             left, right = (inner, outer) if delta > 0 else (-outer, -inner)
         else:
             left = right = 0.0
@@ -401,16 +448,12 @@ class DrivingEnv(PybulletEnv, EzPickle):
         n = len(car.wheels)
         c.setJointMotorControlArray(car.body, car.wheels, c.VELOCITY_CONTROL,
                                     targetVelocities=[target] * n, forces=[force / n * 4] * n)
-        if self._episode:
-            self._episode["steer"] = delta
+        episode.steer = delta
 
-    def _move_traffic(self) -> None:
-        ep, world = self._episode, self.world
-        assert world is not None
-        road: Road = ep["road"]
-        t = ep["steps"] * C.CONTROL_DT
-        c = world.c
-        for v, body in zip(ep["traffic"], ep["vehicle_bodies"]):
+    def _move_traffic(self, ep: DrivingEpisode) -> None:
+        c, road = self._world().c, ep.road
+        t = ep.steps * C.CONTROL_DT
+        for v, body in zip(ep.traffic, ep.vehicle_bodies):
             s = v.s0 + v.speed * t
             if not 0.0 <= s <= road.length:
                 s = min(max(s, 0.0), road.length)
@@ -423,106 +466,107 @@ class DrivingEnv(PybulletEnv, EzPickle):
                 [0, 0, yaw]))
 
     def _collided(self) -> bool:
-        world = self.world
-        assert world is not None
+        world = self._world()
         contacts = world.c.getContactPoints(bodyA=world.car.body)
         return any(cp[2] != world.ground for cp in contacts)
 
-    def _update_progress(self) -> float:
+    def _update_progress(self, ep: DrivingEpisode) -> float:
         """Advance the route position; set ``off_road``; return the signed lane deviation."""
-        ep = self._episode
-        road: Road = ep["road"]
+        road = ep.road
         xy, _ = self.car_pose()
         i = road.locate(xy)
         lateral = road.lateral(xy, i)
-        ep["s"], ep["index"], ep["lateral"] = float(road.s[i]), i, lateral
-        if abs(float(road.s[i]) - ep["best_s"]) < 1.0:  # no jumps to far parts of the route
-            ep["best_s"] = max(ep["best_s"], float(road.s[i]))
-        ep["off_road"] = abs(lateral) > ep["half"] + C.OFF_ROAD_MARGIN or (
-            i == len(road.s) - 1)
-        dev = lateral - ep["lane_centre"]
-        ep["lane_dev_sum"] += abs(dev) if ep["steps"] else 0.0
-        return dev
+        ep.s, ep.index, ep.lateral = float(road.s[i]), i, lateral
+        if abs(float(road.s[i]) - ep.best_s) < 1.0:  # no jumps to far parts of the route
+            ep.best_s = max(ep.best_s, float(road.s[i]))
+        ep.off_road = abs(lateral) > ep.half + C.OFF_ROAD_MARGIN or (i == len(road.s) - 1)
+        dev = lateral - ep.lane_centre
+        ep.lane_dev_sum += abs(dev) if ep.steps else 0.0
+        return float(dev)
 
     def _info(self) -> dict[str, Any]:
-        ep = self._episode
-        steps = max(ep["steps"], 1)
+        ep = self.episode
+        steps = max(ep.steps, 1)
         return {
-            "success": ep["success"],
-            "route_completion": float(min(ep["best_s"] / ep["road"].goal_s, 1.0)),
-            "mean_lane_deviation": ep["lane_dev_sum"] / steps,
-            "collisions": ep["collisions"],
-            "lane_invasions": ep["lane_invasions"],
-            "infractions": ep["lane_invasions"] + ep["collisions"] + int(ep["off_road"]),
-            "average_speed": ep["path"] / (steps * C.CONTROL_DT),
-            "termination": ep["termination"],
-            "road": ep["road"].road_id,
-            "lanes": ep["lanes"],
+            "success": ep.success,
+            "route_completion": float(min(ep.best_s / ep.road.goal_s, 1.0)),
+            "mean_lane_deviation": ep.lane_dev_sum / steps,
+            "collisions": ep.collisions,
+            "lane_invasions": ep.lane_invasions,
+            "infractions": ep.lane_invasions + ep.collisions + int(ep.off_road),
+            "average_speed": ep.path / (steps * C.CONTROL_DT),
+            "termination": ep.termination,
+            "road": ep.road.road_id,
+            "lanes": ep.lanes,
         }
 
     # ------------------------------------------------------------------ observations
     def car_pose(self) -> tuple[np.ndarray, float]:
         """Planar position and yaw of the car."""
-        world = self.world
-        assert world is not None
+        world = self._world()
         pos, orn = world.c.getBasePositionAndOrientation(world.car.body)
         yaw = world.c.getEulerFromQuaternion(orn)[2]
         return np.array(pos[:2]), float(yaw)
 
     def speed(self) -> float:
-        world = self.world
-        assert world is not None
+        """Forward speed of the car (m/s)."""
+        world = self._world()
         lin, _ = world.c.getBaseVelocity(world.car.body)
         _, yaw = self.car_pose()
         return float(lin[0] * np.cos(yaw) + lin[1] * np.sin(yaw))
 
     def lead_vehicle(self) -> tuple[float, float]:
         """(gap m, speed m/s) of the nearest vehicle ahead in the ego lane (5 m, 0 if none)."""
-        ep = self._episode
-        t = ep["steps"] * C.CONTROL_DT
+        ep = self.episode
+        t = ep.steps * C.CONTROL_DT
         best = (C.LIDAR_RANGE, 0.0)
-        for v in ep["traffic"]:
+        for v in ep.traffic:
             if v.speed <= 0:
                 continue
-            gap = min(v.s0 + v.speed * t, ep["road"].length) - ep["s"] - 0.45
+            gap = min(v.s0 + v.speed * t, ep.road.length) - ep.s - 0.45
             if -0.3 < gap < best[0]:
                 best = (max(gap, 0.0), v.speed)
         return best
 
-    def _observation(self) -> dict[str, np.ndarray]:
-        ep = self._episode
-        road: Road = ep["road"]
+    def _camera_request(self) -> CameraRequest | None:
+        outputs = tuple(p for p in ("rgb", "depth") if p in self.obs_parts)
+        return CameraRequest(self._ego_view(), self.camera_size, outputs) if outputs else None
+
+    def _observe(self, frame: Frame | None) -> dict[str, np.ndarray]:
+        ep = self.episode
+        road = ep.road
         obs: dict[str, np.ndarray] = {}
-        if self.obs_parts & {"rgb", "depth"}:
-            rgb, depth = self._camera_view(self.camera_size)
+        if frame is not None:
             rng = self.np_random
-            if "rgb" in self.obs_parts:
-                obs["rgb"] = self._sensor.apply_rgb(rgb, rng)
-            if "depth" in self.obs_parts:
-                d = np.minimum(depth, C.MAX_DEPTH)[..., None]
+            if frame.rgb is not None:
+                obs["rgb"] = self._sensor.apply_rgb(frame.rgb, rng)
+            if frame.depth is not None:
+                d = np.minimum(frame.depth, C.MAX_DEPTH)[..., None]
                 obs["depth"] = np.clip(self._sensor.apply_depth(d, rng), 0.0, C.MAX_DEPTH)
         speed = self.speed()
-        world = self.world
-        assert world is not None
+        world = self._world()
         _, ang = world.c.getBaseVelocity(world.car.body)
-        obs["proprio"] = np.clip(np.array([speed, ang[2], ep["steer"]], np.float32), -10, 10)
+        obs["proprio"] = np.clip(np.array([speed, ang[2], ep.steer], np.float32), -10, 10)
         if "lidar" in self.obs_parts:
             obs["lidar"] = self._lidar()
         if "state" in self.obs_parts:
             _, yaw = self.car_pose()
-            i = ep["index"]
+            i = ep.index
             heading_error = np.angle(np.exp(1j * (yaw - road.heading[i])))
-            ahead = road.curvature[road.index(ep["s"] + np.array(C.LOOKAHEADS))]
+            ahead = road.curvature[road.index(ep.s + np.array(C.LOOKAHEADS))]
             gap, lead_speed = self.lead_vehicle()
-            state = [speed, ep["lateral"] - ep["lane_centre"], heading_error, ep["steer"],
+            state = [speed, ep.lateral - ep.lane_centre, heading_error, ep.steer,
                      *ahead, gap, lead_speed - speed if gap < C.LIDAR_RANGE else 0.0]
             obs["state"] = np.clip(np.array(state, np.float32), -10, 10)
         return obs
 
-    def _camera_view(self, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        """Front camera RGB (sky and haze composited) and metric depth."""
-        world = self.world
-        assert world is not None
+    def _view(self, eye: Any, target: Any, up: Any, fov: float) -> PybulletView:
+        view = self._world().c.computeViewMatrix(list(eye), list(target), list(up))
+        return PybulletView(view, fov, C.NEAR, C.FAR, **self._look)
+
+    def _ego_view(self) -> PybulletView:
+        """The front camera on the car's camera mount (randomized height, pitch, yaw, fov)."""
+        world = self._world()
         c, car = world.c, world.car
         height, pitch, yaw, fov = self._camera
         eye = np.array(c.getLinkState(car.body, car.camera_link)[0])
@@ -531,34 +575,11 @@ class DrivingEnv(PybulletEnv, EzPickle):
         eye = eye + rot @ np.array([0.0, 0.0, height])
         forward = rot @ np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw),
                                   np.sin(pitch)])
-        view = c.computeViewMatrix(eye.tolist(), (eye + forward).tolist(), (rot[:, 2]).tolist())
-        frame = self.camera_image(view, fov, size, near=C.NEAR, far=C.FAR, depth=True,
-                                  **self._episode["light"])
-        assert frame.rgb is not None and frame.depth is not None
-        return self._composite(frame.rgb, frame.depth), frame.depth
-
-    def _composite(self, rgb: np.ndarray, depth: np.ndarray) -> np.ndarray:
-        """Paint the sky (a vertical gradient) where nothing was drawn and blend in haze."""
-        ep = self._episode
-        h = rgb.shape[0]
-        sky = ep["sky"].get(h)
-        if sky is None:  # one gradient per image height and episode
-            t = (np.arange(h, dtype=np.float32) / max(h - 1, 1))[:, None, None]
-            sky = ep["sky"][h] = (ep["zenith"] * (1 - t) + ep["horizon"] * t) * 255.0
-        empty = depth >= C.FAR * 0.999
-        out = rgb.astype(np.float32)
-        if ep["fog"] > 0:
-            density = -np.log(1.0 - ep["fog"]) / 20.0
-            f = (1.0 - np.exp(-density * depth))[..., None]
-            out = out * (1 - f) + ep["horizon"] * 255.0 * f
-        out = np.where(empty[..., None], sky, out)
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return self._view(eye.tolist(), (eye + forward).tolist(), (rot[:, 2]).tolist(), fov)
 
     def _lidar(self) -> np.ndarray:
-        world = self.world
-        assert world is not None
-        c = world.c
-        pos, orn = c.getBasePositionAndOrientation(world.car.body)
+        c = self._world().c
+        pos, orn = c.getBasePositionAndOrientation(self._world().car.body)
         yaw = c.getEulerFromQuaternion(orn)[2]
         cs, sn = np.cos(yaw), np.sin(yaw)
         dirs = self._beams @ np.array([[cs, sn, 0], [-sn, cs, 0], [0, 0, 1]])
@@ -571,28 +592,18 @@ class DrivingEnv(PybulletEnv, EzPickle):
 
     def _render_frame(self) -> np.ndarray:
         """A chase camera behind and above the car."""
-        world = self.world
-        assert world is not None
-        c = world.c
+        world = self._world()
         xy, yaw = self.car_pose()
         back = np.array([np.cos(yaw), np.sin(yaw)])
-        eye = [*(xy - 1.2 * back), 0.75]
-        target = [*(xy + 1.0 * back), 0.0]
-        view = c.computeViewMatrix(eye, target, [0, 0, 1])
+        view = self._view([*(xy - 1.2 * back), 0.75], [*(xy + 1.0 * back), 0.0], [0, 0, 1],
+                          60.0)
         world.show_car(True)
         try:
-            frame = self.camera_image(view, 60.0, self.render_size, near=C.NEAR, far=C.FAR,
-                                      depth=True, **self._episode["light"])
+            frame = self.draw(view, self.render_size, ("rgb",))
         finally:
             world.show_car(False)
-        assert frame.rgb is not None and frame.depth is not None
-        return self._composite(frame.rgb, frame.depth)
-
-    # ------------------------------------------------------------------ expert access
-    @property
-    def episode(self) -> dict[str, Any]:
-        """Privileged episode state (road, lane geometry, traffic, obstacles)."""
-        return self._episode
+        assert frame.rgb is not None
+        return frame.rgb
 
 
 DrivingEnv.__doc__ = (DrivingEnv.__doc__ or "") + dr_table(PARAMS) + "\n"

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .env import WHEELBASE
 
 
 class DrivingExpert:
@@ -32,20 +31,20 @@ class DrivingExpert:
     def act(self, env: Any) -> np.ndarray | int:
         base = env.unwrapped
         ep = base.episode
-        road = ep["road"]
+        road = ep.road
         xy, yaw = base.car_pose()
         speed = base.speed()
         i = road.locate(xy)
         s = float(road.s[i])
         ld = self.lookahead + 0.3 * max(speed, 0.0)
-        offset = ep["lane_centre"]
-        if any(s - 0.8 < o < s + ld + 0.8 for _, o in ep["obstacles"]):
+        offset = ep.lane_centre
+        if any(s - 0.8 < o < s + ld + 0.8 for _, o in ep.obstacles):
             offset += 0.07  # give obstacles at the right edge some room
         tx, ty, _ = road.pose_at(s + ld, offset)
         dx, dy = tx - xy[0], ty - xy[1]
         alpha = np.arctan2(dy, dx) - yaw
         dist = max(np.hypot(dx, dy), 1e-3)
-        delta = np.arctan2(2 * WHEELBASE * np.sin(alpha), dist)
+        delta = np.arctan2(2 * C.WHEELBASE * np.sin(alpha), dist)
         steer = float(np.clip(delta / C.MAX_STEER, -1.0, 1.0))
 
         ahead = road.curvature[road.index(s + np.linspace(0, 1.5 + speed, 8))]

@@ -7,9 +7,12 @@ colours, light, camera and dynamics of the pooled bodies in place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
-from simenv.randomization import Param, material_params
+from simenv.randomization import Param, Value, material_params
 from simenv.sensors import SENSOR_PARAMS
 from simenv.textures import KINDS, hsv_shift, light_tint, make_texture, material_color
 
@@ -17,6 +20,8 @@ from . import constants as C
 
 GROUND_TILE = 2.0  # metres per repeat of the ground pattern
 BUILDING_JITTER = 0.15  # per-building colour scatter around material.building
+VEHICLE_COLORS = np.array([[0.8, 0.1, 0.1], [0.1, 0.3, 0.8], [0.9, 0.9, 0.9], [0.15, 0.15, 0.15],
+                           [0.9, 0.7, 0.1], [0.2, 0.6, 0.3]])  # traffic and parked cars
 
 NOMINAL = {
     "road": (0.40, 0.40, 0.42),
@@ -113,11 +118,24 @@ PARAMS: tuple[Param, ...] = (
 _WARM, _COOL = np.array([1.0, 0.85, 0.68]), np.array([0.78, 0.88, 1.0])  # daylight
 
 
-def color(sample: dict, group: str) -> np.ndarray:
+def apply_dynamics(world: Any, sample: Mapping[str, Value]) -> None:
+    """Write the sampled chassis mass and tyre friction into the car of ``world``.
+
+    A function of the sample alone (the steering gain, motor strength and camera mount the
+    env reads from the sample as it drives and observes)."""
+    c, car = world.c, world.car
+    c.changeDynamics(car.body, car.chassis_link,
+                     mass=car.chassis_mass * float(sample["dynamics.mass_scale"]))
+    for wheel in car.wheels:
+        c.changeDynamics(car.body, wheel, lateralFriction=car.wheel_friction * float(
+            sample["dynamics.tyre_friction"]))
+
+
+def color(sample: Mapping[str, Value], group: str) -> np.ndarray:
     return material_color(NOMINAL[group], sample, group)
 
 
-def light_args(sample: dict) -> dict:
+def light_args(sample: Mapping[str, Value]) -> dict[str, Any]:
     """``getCameraImage`` lighting keywords for the sampled sun."""
     az = np.deg2rad(sample["lighting.sun_azimuth"])
     el = np.deg2rad(sample["lighting.sun_elevation"])
@@ -131,7 +149,7 @@ def light_args(sample: dict) -> dict:
     }
 
 
-def sky_colors(sample: dict) -> tuple[np.ndarray, np.ndarray]:
+def sky_colors(sample: Mapping[str, Value]) -> tuple[np.ndarray, np.ndarray]:
     """(horizon, zenith) colours in [0, 1]."""
     horizon = hsv_shift(np.array(NOMINAL["sky"]), sample["sky.hue"], 0.6, sample["sky.value"])
     zenith = hsv_shift(np.array(NOMINAL["sky"]), sample["sky.hue"], 1.3,
