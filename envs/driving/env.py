@@ -265,19 +265,21 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         road = generate_road(road_id)
         lanes = int(sample["road.lanes"])
         lane_w = C.LANE_WIDTH[lanes]
-        scenery: list[tuple[Placement, np.ndarray | None]] = []
-        for p in place_scenery(road, rng, float(sample["scene.buildings"]),
-                               float(sample["scene.trees"]), float(sample["scene.lamps"])):
-            jitter = None  # each building's and tree's colour scatter
-            if p.kind == "building":
-                jitter = rng.uniform(1 - BUILDING_JITTER, 1 + BUILDING_JITTER, 3)
-            elif p.kind == "tree":
-                jitter = rng.uniform(0.75, 1.25, 3)
-            scenery.append((p, jitter))
+        items = place_scenery(road, rng, float(sample["scene.buildings"]),
+                              float(sample["scene.trees"]), float(sample["scene.lamps"]))
         obstacles = place_obstacles(road, rng, float(sample["scene.obstacle_density"]), lanes,
                                     lane_w)
         traffic = place_traffic(road, rng, float(sample["scene.traffic_density"]), lanes, lane_w)
-        paints = [int(rng.integers(len(VEHICLE_COLORS))) for _ in traffic]
+        scatter = np.random.default_rng(int(sample["texture.seed"]))  # the recorded seed's
+        scenery: list[tuple[Placement, np.ndarray | None]] = []
+        for p in items:  # each building's and tree's colour scatter
+            jitter = None
+            if p.kind == "building":
+                jitter = scatter.uniform(1 - BUILDING_JITTER, 1 + BUILDING_JITTER, 3)
+            elif p.kind == "tree":
+                jitter = scatter.uniform(0.75, 1.25, 3)
+            scenery.append((p, jitter))
+        paints = [int(scatter.integers(len(VEHICLE_COLORS))) for _ in traffic]
         return DrivingEpisode(road, lanes, lane_w, scenery, obstacles, traffic, paints,
                               latency=deque([np.zeros(2)] * int(sample[
                                   "dynamics.action_latency"])))

@@ -70,6 +70,8 @@ PARAMS: tuple[Param, ...] = (
     # textures and materials
     Param("texture.road", "noise", dist="choice", choices=KINDS, doc="asphalt pattern"),
     Param("texture.ground", "noise", dist="choice", choices=KINDS, doc="ground pattern"),
+    Param("texture.seed", 0, dist="seed",
+          doc="the episode's colour scatter of buildings, trees and traffic"),
     *_material("road"),
     *_material("ground"),
     *_material("sidewalk"),

@@ -307,7 +307,9 @@ def place_scenery(road: Road, rng: np.random.Generator, buildings: float, trees:
                 elif u < (buildings + trees + lamps) / 10:
                     off = C.STRIP_HALF - 0.55
                     px, py = x + off * nx, y + off * ny
-                    if _box_clear(pts, px, py, 0.0, 0.05, 0.05, off - 0.02) and _free(
+                    # the lamp's post (5 cm half width) on the sidewalk's outer edge, clear of
+                    # every other strip
+                    if _box_clear(pts, px, py, 0.0, 0.05, 0.05, off - 0.07) and _free(
                             taken, px, py, 0.1):
                         out.append(Placement("lamp", 0, px, py, yaw + (np.pi if side < 0 else 0)))
                         taken.append((px, py, 0.1))
