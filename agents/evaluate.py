@@ -166,8 +166,8 @@ def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes:
     if video_dir is not None:
         kwargs["render_mode"] = "rgb_array"
     n = min(num_envs, episodes)
-    venv = gym.make_vec(env_id, num_envs=n, **kwargs)
-    envs = venv.envs  # type: ignore[attr-defined]
+    venv: Any = gym.make_vec(env_id, num_envs=n, **kwargs)
+    envs = venv.envs
     policies = ([ExpertPolicy(e, make_expert(env_id)) for e in envs] if policy == "expert"
                 else [policy] * n)
     keys = list(envs[0].metadata.get("episode_metrics", ("success",)))
@@ -195,14 +195,14 @@ def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes:
             totals += rewards
             steps += 1
             done = (terminated | truncated) & (np.array(episode) < episodes)
-            for i in np.flatnonzero(done):
+            for i in map(int, np.flatnonzero(done)):
                 info = {k: infos[k][i] for k in keys if infos.get(f"_{k}", np.zeros(n))[i]}
                 rows[episode[i]] = _row(seed + episode[i], keys, info, totals[i], steps[i])
                 if episode[i] in frames:
                     frames[episode[i]].append(_frame(envs[i], {k: v[i] for k, v in obs.items()}))
                 bar.update()
             if done.any():  # the next episodes, each with its own seed
-                for i in np.flatnonzero(done):
+                for i in map(int, np.flatnonzero(done)):
                     episode[i] = max(episode) + 1
                     totals[i], steps[i], states[i], starts[i] = 0.0, 0, None, True
                 seeds = [seed + e if done[i] else None for i, e in enumerate(episode)]

@@ -83,7 +83,7 @@ class NativeVecEnv(VecEnv):
         for i in range(self.num_envs):
             out[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
         if dones.any():
-            for i in np.flatnonzero(dones):
+            for i in map(int, np.flatnonzero(dones)):
                 out[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
             obs, reset = self.venv.reset(options={"reset_mask": dones})
             for i, info in enumerate(split_infos(reset, self.num_envs)):

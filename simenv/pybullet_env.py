@@ -71,7 +71,7 @@ def sky_and_haze(rgb: np.ndarray, depth: np.ndarray, view: PybulletView) -> np.n
     t = (np.arange(h, dtype=np.float32) / max(h - 1, 1))[:, None, None]
     sky = (view.zenith * (1 - t) + view.horizon * t) * 255.0
     empty = depth >= view.far * 0.999
-    out = rgb.astype(np.float32)
+    out: np.ndarray = rgb.astype(np.float32)
     if view.fog_density > 0:
         f = (1.0 - np.exp(-view.fog_density * depth))[..., None]
         out = out * (1 - f) + view.horizon * 255.0 * f

@@ -25,6 +25,8 @@ working through Gymnasium's own vector envs.
 from __future__ import annotations
 
 import os
+import time
+from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -86,6 +88,8 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         self._obs: list[Obs | None] = [None] * self.num_envs
         self._capture_cache: dict[str, Any] = {}
         self._closed = False
+        # seconds spent per phase since construction: where the time goes
+        self.timings: dict[str, float] = defaultdict(float)
 
     # ------------------------------------------------------------------ Gymnasium API
     def reset(self, *, seed: int | Sequence[int | None] | None = None,
@@ -94,11 +98,13 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         seeds = self._seeds(seed)
         mask = self._mask(options)
         infos: dict[str, Any] = {}
-        which = np.flatnonzero(mask)
+        which = [int(i) for i in np.flatnonzero(mask)]
+        start = time.perf_counter()
         for i in which:
             infos = self._add_info(infos, self.envs[i]._reset_state(seeds[i]), i)
             self._elapsed[i] = 0
             self._autoreset[i] = False
+        self.timings["reset"] += time.perf_counter() - start
         self._observe(which)
         return self._batch(), infos
 
@@ -106,8 +112,8 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
                                            dict[str, Any]]:
         self._check_open()
         actions = self._split(actions)
-        resetting = np.flatnonzero(self._autoreset)
-        stepping = np.flatnonzero(~self._autoreset)
+        resetting = [int(i) for i in np.flatnonzero(self._autoreset)]
+        stepping = [int(i) for i in np.flatnonzero(~self._autoreset)]
         checked = {}
         for i in stepping:  # every action is checked before any env moves
             try:
@@ -118,21 +124,25 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         terminated = np.zeros(self.num_envs, bool)
         truncated = np.zeros(self.num_envs, bool)
         infos: dict[str, Any] = {}
-        for i, result in zip(stepping, self._map(
-                lambda i: self.envs[i]._step_state(checked[i]), stepping)):
+        start = time.perf_counter()
+        results = self._map(lambda i: self.envs[i]._step_state(checked[i]), stepping)
+        self.timings["physics"] += time.perf_counter() - start
+        for i, result in zip(stepping, results):
             rewards[i], terminated[i], truncated[i], info = result
             infos = self._add_info(infos, info, i)
         self._elapsed[stepping] += 1
         if self.max_episode_steps is not None:
             truncated[stepping] |= self._elapsed[stepping] >= self.max_episode_steps
+        start = time.perf_counter()
         for i in resetting:  # NEXT_STEP autoreset: the step after an episode's end resets it
             infos = self._add_info(infos, self.envs[i]._reset_state(None), i)
             self._elapsed[i] = 0
+        self.timings["reset"] += time.perf_counter() - start
         self._autoreset = terminated | truncated
-        self._observe(np.arange(self.num_envs))
+        self._observe(list(range(self.num_envs)))
         return self._batch(), rewards, terminated, truncated, infos
 
-    def render(self) -> tuple[np.ndarray | None, ...] | None:
+    def render(self) -> tuple[Any, ...] | None:
         self._check_open()
         if self.render_mode is None:
             gym.logger.warn("render() called with render_mode=None")
@@ -162,18 +172,22 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         if self._closed:
             raise RuntimeError("SimVectorEnv is closed; make a new one")
 
-    def _map(self, fn: Any, indices: np.ndarray) -> list[Any]:
+    def _map(self, fn: Any, indices: list[int]) -> list[Any]:
         if self._pool is None or len(indices) < 2:
             return [fn(i) for i in indices]
         return list(self._pool.map(fn, indices))
 
-    def _observe(self, which: np.ndarray) -> None:
+    def _observe(self, which: list[int]) -> None:
         """Draw the cameras of envs ``which`` in one pass and apply each env's sensors."""
         if not len(which):
             return
+        start = time.perf_counter()
         frames = type(self.envs[0]).capture_all(self.envs, which, self._capture_cache)
+        middle = time.perf_counter()
         for i, frame in zip(which, frames):
             self._obs[i] = self.envs[i]._observe(frame)
+        self.timings["render"] += middle - start
+        self.timings["sensors and task vectors"] += time.perf_counter() - middle
 
     def _batch(self) -> Obs:
         first = self._obs[0]

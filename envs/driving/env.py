@@ -373,8 +373,9 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
                         np.deg2rad(sample["camera.yaw"]), float(sample["camera.fov"]))
         horizon, zenith = sky_colors(sample)
         fog = float(sample["weather.fog"])
-        self._look = {"light": light_args(sample), "zenith": zenith, "horizon": horizon,
-                      "fog_density": -np.log(1.0 - fog) / 20.0 if fog > 0 else 0.0}
+        self._look: dict[str, Any] = {
+            "light": light_args(sample), "zenith": zenith, "horizon": horizon,
+            "fog_density": -np.log(1.0 - fog) / 20.0 if fog > 0 else 0.0}
 
     def _settle(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
         world = self._world()

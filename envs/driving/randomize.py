@@ -144,7 +144,7 @@ def light_args(sample: Mapping[str, Value]) -> dict[str, Any]:
     return {
         "lightDirection": [float(np.cos(el) * np.cos(az)), float(np.cos(el) * np.sin(az)),
                            float(np.sin(el))],
-        "lightColor": light_tint(sample["lighting.temperature"], _WARM, _COOL).tolist(),
+        "lightColor": light_tint(float(sample["lighting.temperature"]), _WARM, _COOL).tolist(),
         "lightAmbientCoeff": float(sample["lighting.ambient"]),
         "lightDiffuseCoeff": float(sample["lighting.intensity"]),
         "lightSpecularCoeff": float(sample["lighting.specular"]),
@@ -153,9 +153,9 @@ def light_args(sample: Mapping[str, Value]) -> dict[str, Any]:
 
 def sky_colors(sample: Mapping[str, Value]) -> tuple[np.ndarray, np.ndarray]:
     """(horizon, zenith) colours in [0, 1]."""
-    horizon = hsv_shift(np.array(NOMINAL["sky"]), sample["sky.hue"], 0.6, sample["sky.value"])
-    zenith = hsv_shift(np.array(NOMINAL["sky"]), sample["sky.hue"], 1.3,
-                       0.85 * sample["sky.value"])
+    hue, value = float(sample["sky.hue"]), float(sample["sky.value"])
+    horizon = hsv_shift(np.array(NOMINAL["sky"]), hue, 0.6, value)
+    zenith = hsv_shift(np.array(NOMINAL["sky"]), hue, 1.3, 0.85 * value)
     return horizon, zenith
 
 
