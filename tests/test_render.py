@@ -93,6 +93,13 @@ def test_box_depth_and_segmentation_are_exact(renderer: BatchRenderer) -> None:
     renderer.set_scene(0, None)
 
 
+def assert_same_frames(a, i: int, b, j: int, outputs=ALL) -> None:
+    """Scene ``i`` of frame ``a`` and scene ``j`` of frame ``b`` are equal bit for bit."""
+    for name in outputs:
+        x, y = getattr(a, name)[i], getattr(b, name)[j]
+        assert np.array_equal(x, y), (name, int(np.sum(x != y)))
+
+
 @pytest.mark.parametrize("scene_data", ["uniform", "texture", "storage"])
 def test_a_scene_renders_the_same_alone_and_in_a_batch(scene_data: str) -> None:
     renderer = BatchRenderer(4, SIZE, texture_layers=0,
@@ -103,18 +110,89 @@ def test_a_scene_renders_the_same_alone_and_in_a_batch(scene_data: str) -> None:
     for slot, scene in enumerate(scenes):
         renderer.set_scene(slot, scene)
     batch = renderer.render(ALL)
-    same = np.all(alone.rgb[0] == batch.rgb[2], axis=-1)
-    assert same.mean() > 0.999
-    assert np.abs(alone.rgb[0].astype(int) - batch.rgb[2]).max() <= 2
-    assert (alone.segmentation[0] == batch.segmentation[2]).mean() > 0.999
-    # depth comes from a 24-bit depth buffer: equal up to its resolution (~0.1 mm at 10 m)
-    np.testing.assert_allclose(alone.depth[0], batch.depth[2], rtol=2e-4, atol=1e-4)
+    assert_same_frames(alone, 0, batch, 2)  # every scene is drawn into its own layer
     assert len({batch.rgb[i].tobytes() for i in range(4)}) == 4  # four different views
     assert renderer.scene_data == scene_data
     renderer.close()
 
 
-def test_no_scene_spills_into_a_neighbouring_tile(renderer: BatchRenderer) -> None:
+def real_scenes(family: str, count: int, size: tuple[int, int]) -> list[MujocoScene]:
+    """``count`` scenes of a MuJoCo family at default DR (different seeds, a few steps in)."""
+    env_id, kwargs, camera, groups = FAMILIES[family]
+    scenes = []
+    for seed in range(count):
+        env = gym.make(env_id, camera_size=size, **kwargs)
+        env.reset(seed=seed)
+        for _ in range(2):
+            env.step(env.action_space.sample())
+        u = env.unwrapped
+        scene = MujocoScene(u.model, camera, geomgroup=groups)
+        scene.update(u.data)
+        scenes.append(scene)
+        env.close()
+    return scenes
+
+
+@pytest.mark.parametrize("scene_data", ["uniform", "storage"])
+@pytest.mark.parametrize("family", ["IndoorNav", "TransparentGrasp"])
+def test_real_scenes_are_bit_identical_in_any_slot_of_any_batch(family: str,
+                                                                scene_data: str) -> None:
+    """A vector env's env i must see exactly what a single env sees: every output of a scene
+    drawn alone equals, bit for bit, the same scene drawn in any slot of 3 or 16."""
+    size = (36, 36)
+    scenes = real_scenes(family, 3, size)
+    options = {"texture_size": max(s.texture_size for s in scenes),
+               "texture_layers": max(s.texture_layers for s in scenes),
+               "scene_data": scene_data}
+    alone = []
+    for scene in scenes:
+        with BatchRenderer(1, size, **options) as r:  # type: ignore[arg-type]
+            r.set_scene(0, scene.scene)
+            alone.append(r.render(ALL))
+    for n in (3, 16):
+        which = [(2 * slot + 1) % len(scenes) for slot in range(n)]
+        with BatchRenderer(n, size, **options) as r:  # type: ignore[arg-type]
+            for slot, k in enumerate(which):
+                r.set_scene(slot, scenes[k].scene)
+            batch = r.render(ALL)
+        for slot, k in enumerate(which):
+            assert_same_frames(alone[k], 0, batch, slot)
+
+
+@pytest.mark.parametrize("scene_data", ["uniform", "storage"])
+def test_a_slot_does_not_depend_on_what_the_other_slots_hold(scene_data: str) -> None:
+    """The scene in slot 2 gives the same bytes whether its neighbours are empty, hold
+    scenes with other meshes, lights, textures, backgrounds, gradients and fog, or hold
+    copies of it."""
+    model = mujoco.MjModel.from_xml_string(SYNTHETIC)
+    data = mujoco.MjData(model)
+    mujoco.mj_forward(model, data)
+    subject = MujocoScene(model, "c").update(data)
+    others = [lit_scene(seed) for seed in range(3)]
+    others[0].background[:] = (0.2, 0.3, 0.4)
+    others[1].zenith = np.array([0.1, 0.2, 0.9])
+    others[1].fog_density, others[1].fog_color[:] = 0.3, (0.8, 0.8, 0.8)
+    others[2] = Scene([primitives.sphere(36, 20)], [  # a mesh no other scene has
+        Instance(0, position=(0.0, 0.0, -3.0), segment=3, material=Material((0.2, 0.9, 0.3, 1)))],
+        [Light(headlight=True)], Camera(fovy=60.0))
+    layouts = [[None, None, subject, None, None], [others[0], others[1], subject, others[2],
+                                                    None],
+               [subject, subject, subject, subject, subject],
+               [others[2], others[0], subject, None, others[1]]]
+    frames = []
+    with BatchRenderer(5, SIZE, texture_size=64, texture_layers=subject.texture_layers,
+                       scene_data=scene_data) as r:  # type: ignore[arg-type]
+        for layout in layouts:
+            for slot, scene in enumerate(layout):
+                r.set_scene(slot, scene)
+            frames.append(r.render(ALL))
+    for f in frames[1:]:
+        assert_same_frames(frames[0], 2, f, 2)
+    assert_same_frames(frames[1], 1, frames[3], 4)  # the gradient and fog scene too
+    assert tuple(frames[1].rgb[1][0, 0]) == (26, 51, 230)  # its zenith (top left) drawn
+
+
+def test_no_scene_spills_into_another_slot(renderer: BatchRenderer) -> None:
     # a huge box right in front of scene 0's camera covers its whole view and beyond
     near = box_scene(0.2)
     near.scale[0] = (50.0, 50.0, 0.5)
@@ -246,6 +324,13 @@ def test_bad_render_calls_are_one_line_errors(renderer: BatchRenderer) -> None:
         Texture(np.zeros((4, 4, 3), np.uint8))])
     with pytest.raises(ValueError, match="textures need 1 layers"):
         renderer.set_scene(0, textured)  # the fixture gives scenes no texture layers
+
+
+def test_more_scenes_than_framebuffer_layers_is_a_one_line_error() -> None:
+    with pytest.raises(ValueError, match=r"num_scenes=100000 exceeds the device's \d+ "
+                       "framebuffer layers") as err:
+        BatchRenderer(100_000, (8, 8), texture_layers=0)
+    assert "\n" not in str(err.value)
 
 
 def test_a_missing_egl_device_is_one_clear_error() -> None:

@@ -123,16 +123,34 @@ class GLFunctions:
     def __init__(self, raw: Any) -> None:
         u, i, vp = ctypes.c_uint, ctypes.c_int, ctypes.c_void_p
 
-        def load(name: str, *args: Any) -> Any:
+        def load(name: str, *args: Any, restype: Any = None) -> Any:
             ptr = raw.load(name)
             if not ptr:
                 raise RenderingError(f"the OpenGL driver lacks {name}")
-            return ctypes.CFUNCTYPE(None, *args)(ptr)
+            return ctypes.CFUNCTYPE(restype, *args)(ptr)
 
         self.clear_buffer_fv = load("glClearBufferfv", u, i, vp)
         self.clear_buffer_iv = load("glClearBufferiv", u, i, vp)
         self.tex_sub_image_3d = load("glTexSubImage3D", u, i, i, i, i, i, i, i, u, u, vp)
         self.tex_image_3d = load("glTexImage3D", u, i, i, i, i, i, i, u, u, vp)
+        self.gen_textures = load("glGenTextures", i, vp)
+        self.delete_textures = load("glDeleteTextures", i, vp)
+        self.bind_texture = load("glBindTexture", u, u)
+        self.tex_parameter_i = load("glTexParameteri", u, u, i)
+        self.get_tex_image = load("glGetTexImage", u, i, u, u, vp)
+        self.clear_tex_sub_image = load("glClearTexSubImage", u, i, i, i, i, i, i, i, u, u, vp)
+        self.gen_framebuffers = load("glGenFramebuffers", i, vp)
+        self.delete_framebuffers = load("glDeleteFramebuffers", i, vp)
+        self.bind_framebuffer = load("glBindFramebuffer", u, u)
+        self.framebuffer_texture = load("glFramebufferTexture", u, u, u, i)
+        self.framebuffer_texture_layer = load("glFramebufferTextureLayer", u, u, u, i, i)
+        self.draw_buffers = load("glDrawBuffers", i, vp)
+        self.read_buffer = load("glReadBuffer", u)
+        self.check_framebuffer_status = load("glCheckFramebufferStatus", u, restype=u)
+        self.depth_mask = load("glDepthMask", ctypes.c_ubyte)
+        self.viewport = load("glViewport", i, i, i, i)
+        self.pixel_store_i = load("glPixelStorei", u, i)
+        self.read_pixels = load("glReadPixels", i, i, i, i, u, u, vp)
 
 
 @dataclass

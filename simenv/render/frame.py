@@ -10,8 +10,10 @@ commands.
 Commands follow OpenGL's ``DrawElementsIndirectCommand``: (index count, instance count, first
 index, base vertex, base instance). A :class:`Run` is a range of commands drawn with one
 multi-draw call: the instances of one scene (scene data in uniforms) or of every scene that
-shares a light set (scene data in a texture or storage buffer), of one texture array and one
-lighting.
+shares a shading key (scene data in a texture or storage buffer), of one texture array and one
+lighting. A scene's shading key (light kinds, fog, texture features) picks its program, so a
+scene is drawn by the same program whatever the other slots hold; within a scene, instances
+are drawn in an order that depends on that scene alone (lighting, mesh content, instance).
 """
 
 from __future__ import annotations
@@ -25,18 +27,20 @@ from . import shaders
 from .scene import TRANSPARENT_ALPHA, Scene
 
 ROW_FLOATS = shaders.ROW_FLOATS
+# a scene's shading key: light kinds, fog on, texture feature bits (one program variant each)
+Shading = tuple[tuple[int, ...], bool, int]
 _EMPTY = np.zeros(0, np.int64)
 
 
 @dataclass
 class Run:
-    """Commands ``first .. first + count`` drawn with one call: texture ``array``, light set
-    ``lights`` (an index into :attr:`Frame.light_sets`), one ``scene`` (-1: any) and per-pixel
+    """Commands ``first .. first + count`` drawn with one call: texture ``array``, shading key
+    ``shading`` (an index into :attr:`Frame.shadings`), one ``scene`` (-1: any) and per-pixel
     lighting or not."""
 
     array: int
     scene: int
-    lights: int
+    shading: int
     first: int
     count: int
     pixel: bool = False
@@ -53,9 +57,8 @@ class Frame:
     blend: list[Run]  # transparent instances in blending order
     glass: list[Run]  # transparent instances once (depth and segments)
     rows: np.ndarray  # (slots, SCENE_WIDTH, 4) float32 scene texels
-    light_sets: list[tuple[int, ...]]  # light kinds of each light set
-    scene_sets: np.ndarray  # (slots,) light set of each slot (-1: empty)
-    features: int  # texture feature bits of all scenes
+    shadings: list[Shading]  # the distinct shading keys
+    scene_sets: np.ndarray  # (slots,) shading key of each slot (-1: empty)
 
 
 class Layout:
@@ -68,18 +71,18 @@ class Layout:
         slots_per_array: slots sharing a texture array.
         layers: texture-array layers each slot owns (its first is ``1 + (slot %
             slots_per_array) * layers``); layer 0 of every array is white.
-        grid: tile columns and rows (slot ``s``: column ``s // rows``, row ``s % rows``).
-        per_scene: one draw call per scene (uniform scene data) rather than per light set.
+        ranks: per arena id, a rank that orders meshes by content (so that the draw order
+            within a scene does not depend on the ids other scenes' meshes got).
+        per_scene: one draw call per scene (uniform scene data) rather than per shading key.
     """
 
     def __init__(self, scenes: list[Scene | None], meshes: list[np.ndarray],
                  lighting: np.ndarray, slots_per_array: int, layers: int,
-                 grid: tuple[int, int], per_scene: bool) -> None:
+                 ranks: np.ndarray, per_scene: bool) -> None:
         present = [i for i, s in enumerate(scenes) if s is not None]
         self.slots = np.array(present, np.int64)
         self.scenes: list[Scene] = [s for s in scenes if s is not None]
         self.num_slots = len(scenes)
-        self.grid = grid
         self.per_scene = per_scene
         count = np.array([s.num_instances for s in self.scenes], np.int64)
         self.count = count
@@ -106,33 +109,32 @@ class Layout:
         self.texture_start = np.repeat(np.cumsum(sizes) - sizes, count)
         self.texture_srgb = _cat([np.append(s.texture_srgb, False) for s in self.scenes]
                                  ).astype(bool) if tables else np.zeros(0, bool)
-        self.n_mesh = int(self.inst_mesh.max()) + 1 if self.total else 1
-        self.features = 0
-        for s in self.scenes:
-            self.features |= features(s)
+        self.inst_rank = ranks[self.inst_mesh] if self.total else _EMPTY
+        self.n_mesh = int(self.inst_rank.max()) + 1 if self.total else 1
+        self.features = np.array([features(s) for s in self.scenes], np.int64)
+        self.any_srgb = bool(np.any(self.features & shaders.SRGB_TEXTURES))
         self.rows = np.zeros((self.num_slots, shaders.SCENE_WIDTH, 4), np.float32)
-        self.rows[self.slots, 5] = tile_maps(self.slots, grid)
-        self.light_sets: list[tuple[int, ...]] = []
+        self.shadings: list[Shading] = []
         self.scene_sets = np.full(self.num_slots, -1, np.int64)
         self.cache: dict[str, Any] = {}  # draw lists and rows kept between frames
         self._keys(None)
 
     def _keys(self, sets: np.ndarray | None) -> None:
-        """Draw-call grouping of every instance: by scene (uniform scene data) or by light
-        set, then texture array, lighting and mesh; the static order sorts by it (stable, so
-        scenes stay in slot order within a command)."""
+        """Draw-call grouping of every instance: by scene (uniform scene data) or by shading
+        key, then texture array, lighting and mesh (by content rank); the static order sorts
+        by it (stable, so scenes stay in slot order within a command)."""
         group = self.inst_slot if self.per_scene or sets is None else sets[self.inst_slot]
         n_arrays = int(self.array.max()) + 1 if self.total else 1
         self.run_key = (group * n_arrays + self.array) * 2 + self.pixel
-        self.cmd_key = self.run_key * self.n_mesh + self.inst_mesh
+        self.cmd_key = self.run_key * self.n_mesh + self.inst_rank
         self.order = np.argsort(self.cmd_key, kind="stable")
         if hasattr(self, "cache"):
             self.cache.clear()
         self.sets_key = None if sets is None else sets.tobytes()
 
-    def set_lights(self, light_sets: list[tuple[int, ...]], scene_sets: np.ndarray) -> None:
-        """The light set of every slot this frame; regroups when they changed."""
-        self.light_sets = light_sets
+    def set_shadings(self, shadings: list[Shading], scene_sets: np.ndarray) -> None:
+        """The shading key of every slot this frame; regroups when they changed."""
+        self.shadings = shadings
         self.scene_sets = scene_sets
         if not self.per_scene and scene_sets.tobytes() != self.sets_key:
             self._keys(scene_sets)
@@ -157,12 +159,12 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     instances are left out."""
     scenes = layout.scenes
     rows = layout.rows
-    cams, light_sets, scene_sets = scene_rows(scenes, layout.slots, rows, aspect)
-    layout.set_lights(light_sets, scene_sets)
+    cams, shadings, scene_sets = scene_rows(scenes, layout.slots, rows, aspect,
+                                            layout.features)
+    layout.set_shadings(shadings, scene_sets)
     if not layout.total:
         return Frame(np.zeros((0, ROW_FLOATS), np.float32), np.zeros((0, 4), np.int32),
-                     np.zeros((0, 5), np.uint32), [], [], [], rows, light_sets, scene_sets,
-                     layout.features)
+                     np.zeros((0, 5), np.uint32), [], [], [], rows, shadings, scene_sets)
     pos = _cat([s.position for s in scenes])
     scale = _cat([s.scale for s in scenes])
     rgba = _cat([s.rgba for s in scenes])
@@ -201,8 +203,8 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     floats, ints = _rows(drawn, scenes, layout, pos, scale, rgba)
     commands = np.concatenate(cmds).astype(np.uint32) if len(cmds) > 1 else \
         cmds[0].astype(np.uint32)
-    return Frame(floats, ints, commands, o_runs, blend_runs, glass_runs, rows, light_sets,
-                 scene_sets, layout.features)
+    return Frame(floats, ints, commands, o_runs, blend_runs, glass_runs, rows, shadings,
+                 scene_sets)
 
 
 def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarray,
@@ -242,7 +244,7 @@ def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarra
     ints[:, 2] = np.where(textured, layout.layer_base[drawn] + layout.texture_first[where],
                           layout.white)
     mode = np.where(textured, _cat([s.mapping for s in scenes])[drawn] + 1, 0)
-    if layout.features & shaders.SRGB_TEXTURES:
+    if layout.any_srgb:
         mode = mode + 16 * (textured & layout.texture_srgb[where])
     ints[:, 3] = mode
     layout.cache["rows"] = (key, out[:, 12:].copy(), ints)
@@ -314,7 +316,9 @@ def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, ty: np
     """Which bounding spheres (centres ``rel`` to their camera) touch its view frustum
     (conservative: culling the others changes no pixel)."""
     # camera frame
-    local = rel @ cam_rot[0] if len(cam_rot) == 1 else np.einsum("ni,nij->nj", rel, cam_rot)
+    # the same arithmetic whatever the number of scenes
+    rot = np.broadcast_to(cam_rot, (len(rel), 3, 3))
+    local = rel[:, 0, None] * rot[:, 0] + rel[:, 1, None] * rot[:, 1] + rel[:, 2, None] * rot[:, 2]
     depth = -local[:, 2]
     inside: np.ndarray = (depth + radius > near) & (depth - radius < far)
     for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
@@ -323,20 +327,12 @@ def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, ty: np
     return inside
 
 
-def tile_maps(slots: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """Texel 5 of every slot: its clip space moved into its tile, upside down."""
-    cols, nrows = grid
-    c, r = slots // nrows, slots % nrows
-    n = len(slots)
-    return np.stack([np.full(n, 1.0 / cols), (2 * c + 1) / cols - 1.0,
-                     np.full(n, -1.0 / nrows), (2 * r + 1) / nrows - 1.0], axis=1)
-
-
-def scene_rows(scenes: list[Scene], slots: np.ndarray, rows: np.ndarray, aspect: float
-               ) -> tuple[tuple[np.ndarray, ...], list[tuple[int, ...]], np.ndarray]:
-    """Write every scene's texels into ``rows`` (see :mod:`.shaders`; the tile texels are
-    there already); return the cameras (position, rotation, tan(fovy / 2), near, far per
-    scene), the distinct light sets and each slot's light set (-1: empty)."""
+def scene_rows(scenes: list[Scene], slots: np.ndarray, rows: np.ndarray, aspect: float,
+               feature_bits: np.ndarray
+               ) -> tuple[tuple[np.ndarray, ...], list[Shading], np.ndarray]:
+    """Write every scene's texels into ``rows`` (see :mod:`.shaders`); return the cameras
+    (position, rotation, tan(fovy / 2), near, far per scene), the distinct shading keys (light
+    kinds, fog, texture features: ``feature_bits`` per scene) and each slot's (-1: empty)."""
     sets = np.full(len(rows), -1, np.int64)
     n = len(scenes)
     if not n:
@@ -353,25 +349,33 @@ def scene_rows(scenes: list[Scene], slots: np.ndarray, rows: np.ndarray, aspect:
     out = rows[slots]
     out[:, 0:3, :3] = rot.transpose(0, 2, 1)
     out[:, 3, :3] = pos
-    out[:, 4] = np.stack([1.0 / (tan * aspect), 1.0 / tan, (far + near) / (near - far),
+    # y negated: row 0 of an image is the top one
+    out[:, 4] = np.stack([1.0 / (tan * aspect), -1.0 / tan, (far + near) / (near - far),
                           2 * far * near / (near - far)], axis=1)
+    fog = np.array([sc.fog_density for sc in scenes], np.float64)
+    if np.any(fog != 0) or np.any(out[:, 5] != 0):
+        if np.any(~np.isfinite(fog) | (fog < 0)):
+            raise ValueError(f"fog_density must be finite and >= 0, got {fog.tolist()}")
+        out[:, 5, :3] = [sc.fog_color for sc in scenes]
+        out[:, 5, 3] = fog
     out[:, 6, :3] = [sc.ambient for sc in scenes]
     count = [sc.num_lights for sc in scenes]
     kinds = _light_texels(scenes, out, np.array(count, np.int64), pos, -rot[:, :, 2]) \
         if sum(count) else np.zeros(0, np.int64)
     rows[slots] = out
-    light_sets: list[tuple[int, ...]] = []
-    index: dict[tuple[int, ...], int] = {}
+    shadings: list[Shading] = []
+    index: dict[Shading, int] = {}
     end = 0
-    for slot, c in zip(slots.tolist(), count):
-        key = tuple(kinds[end:end + c].tolist())
+    for slot, c, f, bits in zip(slots.tolist(), count, (fog > 0).tolist(),
+                                feature_bits.tolist()):
+        key = (tuple(kinds[end:end + c].tolist()), f, bits)
         end += c
         k = index.get(key)
         if k is None:
-            k = index[key] = len(light_sets)
-            light_sets.append(key)
+            k = index[key] = len(shadings)
+            shadings.append(key)
         sets[slot] = k
-    return (pos, rot, tan, near, far), light_sets, sets
+    return (pos, rot, tan, near, far), shadings, sets
 
 
 def _light_texels(scenes: list[Scene], rows: np.ndarray, count: np.ndarray,

@@ -3,38 +3,52 @@ renderer performs with them. Callers make the context current (:func:`.egl.curre
 
 from __future__ import annotations
 
+import ctypes
 from typing import Any
 
 import numpy as np
 
 from . import egl, shaders
-from .frame import Frame, Run
+from .frame import Frame, Run, Shading
 from .resources import VERTEX_FLOATS, mip_chain
 
 _GL_COLOR, _GL_DEPTH = 0x1800, 0x1801
 _GL_TEXTURE_2D_ARRAY, _GL_RGBA, _GL_RGBA8, _GL_UNSIGNED_BYTE = 0x8C1A, 0x1908, 0x8058, 0x1401
-_GL_CLIP_DISTANCE0 = 0x3000
+_GL_RGB, _GL_FLOAT, _GL_INT, _GL_NONE = 0x1907, 0x1406, 0x1404, 0
+_GL_R32I, _GL_RED_INTEGER = 0x8235, 0x8D94
+_GL_DEPTH_COMPONENT, _GL_DEPTH_COMPONENT24 = 0x1902, 0x81A6
+_GL_FRAMEBUFFER, _GL_FRAMEBUFFER_COMPLETE = 0x8D40, 0x8CD5
+_GL_COLOR_ATTACHMENT0, _GL_DEPTH_ATTACHMENT = 0x8CE0, 0x8D00
+_GL_TEXTURE_MIN_FILTER, _GL_TEXTURE_MAG_FILTER, _GL_NEAREST = 0x2801, 0x2800, 0x2600
+_GL_TEXTURE_MAX_LEVEL, _GL_PACK_ALIGNMENT = 0x813D, 0x0D05
 _SAMPLERS = (("u_textures", 0), ("u_cube", 2), ("u_scenes", 3))
 _NEG = np.full(4, -1, np.int32)
 _ONE = np.array([1.0], np.float32)
+# read-back formats: (GL format, GL type) per output kind
+_READ = {"rgb": (_GL_RGB, _GL_UNSIGNED_BYTE), "depth": (_GL_DEPTH_COMPONENT, _GL_FLOAT),
+         "segment": (_GL_RED_INTEGER, _GL_INT)}
 
 
 class GLState:
-    """Buffers, texture arrays, one framebuffer and the programs (compiled on first use).
+    """Buffers, texture arrays, one layered framebuffer and the programs (compiled on first
+    use).
 
-    Framebuffer: ``color`` (RGBA8), ``segment`` (R32I) and one depth buffer, attached in the
-    combinations a pass writes (colour, colour and segments, segments, depth only). Depth in
-    metres is recovered from the depth buffer at read-back.
+    Framebuffer: three 2D array textures with one layer per scene slot, ``color`` (RGBA8),
+    ``segment`` (R32I) and ``depth`` (24-bit), attached (layered) in the combinations a pass
+    writes (colour, colour and segments, segments, depth only). A clear clears every layer;
+    each output is read back for all layers with one ``glGetTexImage``. Depth in metres is
+    recovered from the depth values at read-back.
     """
 
     def __init__(self, context: egl.Context, num_scenes: int, size: tuple[int, int],
-                 grid: tuple[int, int], array_layers: list[int], texture_size: int,
-                 scene_data: shaders.SceneData) -> None:
+                 array_layers: list[int], texture_size: int,
+                 scene_data: shaders.SceneData, layer_extension: str) -> None:
         ctx = self.ctx = context.ctx
         self.context = context
-        self.grid = grid
+        self.size = size
+        self.num_scenes = num_scenes
         self.scene_data = scene_data
-        self.tile_clip = num_scenes > 1
+        self.layer_extension = layer_extension
         self.vbo = ctx.buffer(reserve=4 * VERTEX_FLOATS * 1024)
         self.ibo = ctx.buffer(reserve=4 * 3 * 1024)
         self.inst_f = ctx.buffer(reserve=4 * shaders.ROW_FLOATS * 256)
@@ -53,26 +67,68 @@ class GLState:
             self.write_layer(k, 0, white)
         self.clamped = ctx.sampler(repeat_x=False, repeat_y=False,
                                    filter=(ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR))
-        h, w = size
-        self.fb_size = (grid[0] * w, grid[1] * h)
-        self.color = ctx.texture(self.fb_size, 4)
-        self.segment = ctx.texture(self.fb_size, 1, dtype="i4")
-        self.depth_buffer = ctx.depth_renderbuffer(self.fb_size)
-        self.fbo_color = ctx.framebuffer([self.color], self.depth_buffer)
-        self.fbo_color_segment = ctx.framebuffer([self.color, self.segment], self.depth_buffer)
-        self.fbo_segment = ctx.framebuffer([self.segment], self.depth_buffer)
-        self.fbo_depth = ctx.framebuffer([], self.depth_buffer)
-        self.fbo_blend = ctx.framebuffer([self.color], self.depth_buffer)
-        self.fbo_blend.depth_mask = False
+        self.background_rows = ctx.buffer(reserve=28 * 64)
+        self._background: tuple[Any, Any] | None = None
+        fn = context.gl
+        self._textures: list[int] = []
+        self._fbos: list[int] = []
+        self.color = self._layered(_GL_RGBA8, _GL_RGBA, _GL_UNSIGNED_BYTE)
+        self.segment = self._layered(_GL_R32I, _GL_RED_INTEGER, _GL_INT)
+        self.depth = self._layered(_GL_DEPTH_COMPONENT24, _GL_DEPTH_COMPONENT, _GL_FLOAT)
+        self.fbo_color = self._framebuffer([self.color])
+        self.fbo_color_segment = self._framebuffer([self.color, self.segment])
+        self.fbo_segment = self._framebuffer([self.segment])
+        self.fbo_depth = self._framebuffer([])
+        fn.bind_framebuffer(_GL_FRAMEBUFFER, 0)
         self._programs: dict[tuple[Any, ...], tuple[Any, Any]] = {}
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.depth_func = "<="
-        ctx.front_face = "cw"  # tiles are drawn upside down
+        ctx.front_face = "cw"  # images are drawn upside down
         ctx.cull_face = "back"
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
-        if self.tile_clip:
-            for i in range(4):
-                ctx.enable_direct(_GL_CLIP_DISTANCE0 + i)
+
+    def _layered(self, internal: int, fmt: int, kind: int) -> int:
+        """A 2D array texture with a layer per scene slot, for a layered attachment."""
+        fn = self.context.gl
+        name = ctypes.c_uint(0)
+        fn.gen_textures(1, ctypes.byref(name))
+        self._textures.append(name.value)
+        fn.bind_texture(_GL_TEXTURE_2D_ARRAY, name.value)
+        for pname, value in ((_GL_TEXTURE_MIN_FILTER, _GL_NEAREST),
+                             (_GL_TEXTURE_MAG_FILTER, _GL_NEAREST), (_GL_TEXTURE_MAX_LEVEL, 0)):
+            fn.tex_parameter_i(_GL_TEXTURE_2D_ARRAY, pname, value)
+        h, w = self.size
+        fn.tex_image_3d(_GL_TEXTURE_2D_ARRAY, 0, internal, w, h, self.num_scenes, 0, fmt, kind,
+                        None)
+        fn.bind_texture(_GL_TEXTURE_2D_ARRAY, 0)
+        return name.value
+
+    def _framebuffer(self, colors: list[int]) -> int:
+        """A layered framebuffer: ``colors`` at attachments 0, 1, ... and the depth array."""
+        fn = self.context.gl
+        name = ctypes.c_uint(0)
+        fn.gen_framebuffers(1, ctypes.byref(name))
+        self._fbos.append(name.value)
+        fn.bind_framebuffer(_GL_FRAMEBUFFER, name.value)
+        for k, tex in enumerate(colors):
+            fn.framebuffer_texture(_GL_FRAMEBUFFER, _GL_COLOR_ATTACHMENT0 + k, tex, 0)
+        fn.framebuffer_texture(_GL_FRAMEBUFFER, _GL_DEPTH_ATTACHMENT, self.depth, 0)
+        buffers = (ctypes.c_uint * max(1, len(colors)))(
+            *([_GL_COLOR_ATTACHMENT0 + k for k in range(len(colors))] or [_GL_NONE]))
+        fn.draw_buffers(len(buffers), buffers)
+        fn.read_buffer(_GL_NONE)
+        status = fn.check_framebuffer_status(_GL_FRAMEBUFFER)
+        if status != _GL_FRAMEBUFFER_COMPLETE:
+            raise RuntimeError(f"layered framebuffer incomplete (status 0x{status:x})")
+        return name.value
+
+    def use(self, fbo: int, depth_write: bool = True) -> None:
+        """Draw into framebuffer ``fbo`` (all its layers) from now on."""
+        fn = self.context.gl
+        fn.bind_framebuffer(_GL_FRAMEBUFFER, fbo)
+        h, w = self.size
+        fn.viewport(0, 0, w, h)
+        fn.depth_mask(1 if depth_write else 0)
 
     def _texture_array(self, size: int, layers: int) -> Any:
         """An RGBA8 texture array with storage for its whole mipmap chain (written per
@@ -89,15 +145,17 @@ class GLState:
         return array
 
     # ------------------------------------------------------------------ programs
-    def program(self, lighting: shaders.Lighting, segment: bool, lights: tuple[int, ...],
-                features: int) -> tuple[Any, Any]:
-        """The program and vertex array of a pass variant."""
+    def program(self, lighting: shaders.Lighting, segment: bool, shading: Shading
+                ) -> tuple[Any, Any]:
+        """The program and vertex array of a pass variant (``shading``: light kinds, fog,
+        texture features)."""
         if lighting == "none":
-            lights, features = (), 0
-        key = (lighting, segment, lights, features)
+            shading = ((), False, 0)
+        key = (lighting, segment, shading)
         if key not in self._programs:
+            lights, fog, features = shading
             vertex, fragment = shaders.program(lighting, segment, self.scene_data, lights,
-                                               features, self.tile_clip)
+                                               features, fog, self.layer_extension)
             prog = self.ctx.program(vertex_shader=vertex, fragment_shader=fragment)
             for name, unit in _SAMPLERS:
                 if name in prog:
@@ -147,25 +205,48 @@ class GLState:
             self.scene_texture.use(3)
 
     # ------------------------------------------------------------------ drawing
-    def clear(self, background: list[tuple[int, np.ndarray]], size: tuple[int, int],
-              color: bool, segment: bool) -> None:
-        """Clear the depth buffer, the colour to the first background and then, scissored to
-        their tiles, to the other (differing) backgrounds, and segments to -1."""
-        fn, ctx = self.context.gl, self.ctx
-        self.fbo_color_segment.use()
+    def clear(self, flat: list[tuple[int, np.ndarray]],
+              gradients: list[tuple[int, np.ndarray, np.ndarray]], color: bool,
+              segment: bool) -> None:
+        """Clear every layer: depth, segments to -1 and colour to the first ``flat``
+        background (slot, RGBA uint8), then the layers of the other ``flat`` entries to theirs;
+        draw the ``gradients`` (slot, zenith, horizon as floats that are multiples of 1/255)
+        over their layers. Leaves the colour-and-segment framebuffer bound."""
+        fn = self.context.gl
+        self.use(self.fbo_color_segment)
         if color:
-            first = background[0][1] if background else np.array([0, 0, 0, 1], np.float32)
-            _clear(fn, _GL_COLOR, 0, first)
-            h, w = size
-            rows = self.grid[1]
-            if len(background) > 1:
-                for s, value in background[1:]:
-                    ctx.scissor = ((s // rows) * w, (s % rows) * h, w, h)
-                    _clear(fn, _GL_COLOR, 0, np.ascontiguousarray(value))
-                ctx.scissor = None
+            first = flat[0][1] if flat else np.array([0, 0, 0, 255], np.uint8)
+            _clear(fn, _GL_COLOR, 0, (first / np.float32(255.0)).astype(np.float32))
+            h, w = self.size
+            for slot, value in flat[1:]:
+                fn.clear_tex_sub_image(self.color, 0, 0, 0, slot, w, h, 1, _GL_RGBA,
+                                       _GL_UNSIGNED_BYTE, value.ctypes.data)
         if segment:
             _clear(fn, _GL_COLOR, 1, _NEG)
         _clear(fn, _GL_DEPTH, 0, _ONE)
+        if color and gradients:
+            self._draw_gradients(gradients)
+
+    def _draw_gradients(self, gradients: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        ctx = self.ctx
+        if self._background is None:
+            vertex, fragment = shaders.background(self.layer_extension)
+            prog = ctx.program(vertex_shader=vertex, fragment_shader=fragment)
+            vao = ctx.vertex_array(prog, [(self.background_rows, "1i 3f 3f/i", "i_layer",
+                                           "i_zenith", "i_horizon")])
+            self._background = (prog, vao)
+        prog, vao = self._background
+        rows = np.zeros(len(gradients), [("layer", "<i4"), ("zenith", "<f4", 3),
+                                         ("horizon", "<f4", 3)])
+        rows["layer"] = [g[0] for g in gradients]
+        rows["zenith"] = [g[1] for g in gradients]
+        rows["horizon"] = [g[2] for g in gradients]
+        _write(self.background_rows, rows)
+        prog["u_rows"] = float(max(self.size[0] - 1, 1))
+        self.use(self.fbo_color)
+        ctx.disable(ctx.DEPTH_TEST)
+        vao.render(mode=ctx.TRIANGLES, vertices=3, instances=len(gradients))
+        ctx.enable(ctx.DEPTH_TEST)
 
     def draw(self, runs: list[Run], frame: Frame, shade: bool, segment: bool) -> None:
         """Draw ``runs`` into the bound framebuffer: shaded (lit per vertex or per pixel, as
@@ -174,23 +255,30 @@ class GLState:
         for run in runs:
             lighting: shaders.Lighting = ("pixel" if run.pixel else "vertex") if shade \
                 else "none"
-            prog, vao = self.program(lighting, segment, frame.light_sets[run.lights],
-                                     frame.features)
+            shading = frame.shadings[run.shading]
+            prog, vao = self.program(lighting, segment, shading)
             if uniform:
                 u = prog["u_scene"]  # the compiler trims it to the texels used
                 u.write(frame.rows[run.scene, :u.array_length].tobytes())
             if shade:
                 array = self.arrays[run.array]
                 array.use(0)
-                if frame.features & shaders.CUBE_TEXTURES:
+                if shading[2] & shaders.CUBE_TEXTURES:
                     array.use(2)
                     self.clamped.use(2)
             vao.render_indirect(self.commands, mode=self.ctx.TRIANGLES, count=run.count,
                                 first=run.first)
 
-    def read(self, fbo: Any, attachment: int, components: int, dtype: str,
-             out: np.ndarray) -> None:
-        fbo.read_into(out, components=components, attachment=attachment, dtype=dtype)
+    def read(self, what: str, out: np.ndarray) -> None:
+        """Every layer of ``what`` (``"rgb"``, ``"depth"`` or ``"segment"``) into ``out``, a
+        C-contiguous ``(N, H, W[, 3])`` array of uint8, float32 or int32, with one call."""
+        fn = self.context.gl
+        texture = {"rgb": self.color, "depth": self.depth, "segment": self.segment}[what]
+        fmt, kind = _READ[what]
+        fn.bind_texture(_GL_TEXTURE_2D_ARRAY, texture)
+        fn.pixel_store_i(_GL_PACK_ALIGNMENT, 1)
+        fn.get_tex_image(_GL_TEXTURE_2D_ARRAY, 0, fmt, kind, out.ctypes.data)
+        fn.bind_texture(_GL_TEXTURE_2D_ARRAY, 0)
 
     def release(self) -> None:
         """Delete every GL object (the context stays)."""
@@ -198,15 +286,27 @@ class GLState:
             vao.release()
             prog.release()
         self._programs.clear()
+        if self._background is not None:
+            self._background[1].release()
+            self._background[0].release()
+            self._background = None
         for name in ("vbo", "ibo", "inst_f", "inst_i", "commands", "scenes", "scene_texture",
-                     "fbo_color", "fbo_color_segment", "fbo_segment", "fbo_depth", "fbo_blend",
-                     "color", "segment", "depth_buffer", "clamped"):
+                     "background_rows", "clamped"):
             obj = getattr(self, name)
             if obj is not None:
                 obj.release()
         for array in self.arrays:
             array.release()
         self.arrays = []
+        fn = self.context.gl
+        fn.bind_framebuffer(_GL_FRAMEBUFFER, 0)
+        if self._fbos:
+            fn.delete_framebuffers(len(self._fbos), (ctypes.c_uint * len(self._fbos))(
+                *self._fbos))
+        if self._textures:
+            fn.delete_textures(len(self._textures), (ctypes.c_uint * len(self._textures))(
+                *self._textures))
+        self._fbos, self._textures = [], []
 
 
 def _layout(program: Any, buffer: Any, attrs: tuple[tuple[str, int, str], ...],

@@ -1,4 +1,5 @@
-"""The batch renderer: N scenes' cameras drawn in one pass into tiles of one framebuffer.
+"""The batch renderer: N scenes' cameras drawn in one pass into the layers of one layered
+framebuffer.
 
 Every frame:
 
@@ -6,8 +7,12 @@ Every frame:
    frustum) go into one instance buffer, the cameras and lights into per-scene data, in one
    vectorised NumPy pass over all scenes (:mod:`.frame`);
 2. the opaque instances are drawn with instancing, one indirect draw command per mesh, into
-   the tiles of one framebuffer: colour and, when asked for, segment ids; each scene's clip
-   space is moved into its tile and clipped to it with ``gl_ClipDistance``. Lighting is
+   one layered framebuffer (2D array textures: colour and, when asked for, segment ids, and
+   depth): scene slot ``i`` is layer ``i``, chosen per instance in the vertex shader
+   (``gl_Layer``), so every scene is rasterised at the same window origin with the same
+   arithmetic: a scene's image is the same bit for bit in any slot of any renderer, whatever
+   the other slots hold. Backgrounds: one clear for all layers, one per layer whose flat
+   colour differs, a full-screen pass for vertical gradients. Lighting is
    evaluated per vertex, as MuJoCo's fixed-function pipeline does (per pixel for meshes that
    ask for it); a pass that writes no colour does no lighting;
 3. transparent instances (alpha < 0.995) are blended over the colour without writing depth,
@@ -20,14 +25,14 @@ Every frame:
 5. each requested output is read back once for all scenes; depth in metres comes from the
    depth buffer (read before and, for ``transparent_depth``, after step 4).
 
-Tiles are stacked in columns, upside down, so that a column's read-back is already the
-``(N, H, W)`` array of its scenes.
+Images are drawn upside down, so that an output's layers read back (one ``glGetTexImage``)
+are already the ``(N, H, W)`` array of the scenes.
 
 How scene data reach the shaders decides the number of draw calls (``scene_data``): with
 plain uniforms, one multi-draw call per scene (llvmpipe: constant-index uniform loads are the
 cheapest); with a float texture or a storage buffer, one multi-draw call for every scene that
-shares a light set (GPUs). Either way it is one framebuffer, one clear and one read-back per
-output.
+shares a shading key (light kinds, fog, texture features: GPUs). Either way it is one
+framebuffer, one clear and one read-back per output.
 
 Scene textures live in layers of texture arrays: scene slot ``i`` owns its own layers, so a
 new episode in one scene re-uploads only those. With more layers than one array holds, the
@@ -42,7 +47,6 @@ after its creation makes itself a new context there and never touches the parent
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,8 +55,9 @@ from typing import Any, Literal
 import numpy as np
 
 from simenv.core import check_camera_size
+from simenv.rendering import RenderingError
 
-from . import egl, frame
+from . import egl, frame, shaders
 from .glstate import GLState
 from .resources import MeshArena, texture_layers
 from .scene import Scene
@@ -62,7 +67,6 @@ Transparency = Literal["mujoco", "sorted"]
 TRANSPARENCY: tuple[Transparency, ...] = ("mujoco", "sorted")
 SceneDataChoice = Literal["auto", "uniform", "texture", "storage"]
 SCENE_DATA: tuple[SceneDataChoice, ...] = ("auto", "uniform", "texture", "storage")
-MAX_FRAMEBUFFER = 16384  # OpenGL 4.1+ guarantees this texture size
 # GL state inherited through fork: kept referenced so that nothing in the child ever
 # destroys it (it belongs to the parent)
 _INHERITED: list[Any] = []
@@ -129,13 +133,6 @@ class BatchRenderer:
         self.texture_layers = _positive_int("texture_layers", texture_layers, 0)
         self.transparency = _choice("transparency", transparency, TRANSPARENCY)
         self._scene_data = _choice("scene_data", scene_data, SCENE_DATA)
-        # tiles stacked in columns: one column reads back as (N, H, W) without a copy
-        rows = max(1, min(self.num_scenes, MAX_FRAMEBUFFER // self.size[0]))
-        self.grid = (math.ceil(self.num_scenes / rows), rows)
-        fb = (self.grid[0] * self.size[1], self.grid[1] * self.size[0])
-        if max(fb) > MAX_FRAMEBUFFER:
-            raise ValueError(f"{self.num_scenes} scenes of {self.size} need a {fb} framebuffer,"
-                             f" over {MAX_FRAMEBUFFER} px; use fewer scenes per renderer")
         self._device_request = device
         self._scenes: list[Scene | None] = [None] * self.num_scenes
         self._slot_meshes: list[np.ndarray] = [np.zeros(0, np.int64)] * self.num_scenes
@@ -174,18 +171,33 @@ class BatchRenderer:
         if mode == "auto":
             mode = "uniform" if context.device.software else "storage"
         with egl.current(context):
-            max_layers = int(context.ctx.info["GL_MAX_ARRAY_TEXTURE_LAYERS"])
-            if self.texture_layers > max_layers:
+            info = context.ctx.info
+            max_layers = int(info["GL_MAX_ARRAY_TEXTURE_LAYERS"])
+            max_scenes = min(max_layers, int(info.get("GL_MAX_FRAMEBUFFER_LAYERS", max_layers)))
+            extension = next((e for e in shaders.LAYER_EXTENSIONS
+                              if e in context.ctx.extensions), None)
+            problem = (
+                f"num_scenes={self.num_scenes} exceeds the device's {max_scenes} framebuffer "
+                "layers (one per scene); use several renderers"
+                if self.num_scenes > max_scenes else
+                f"texture_layers={self.texture_layers} exceeds the device's {max_layers} "
+                "layers per texture array" if self.texture_layers > max_layers else
+                f"the OpenGL driver ({context.device.renderer}) has neither "
+                f"{' nor '.join(shaders.LAYER_EXTENSIONS)} (gl_Layer in a vertex shader)"
+                if extension is None else None)
+            if problem is not None:
                 context.ctx.release()
-                raise ValueError(f"texture_layers={self.texture_layers} exceeds the device's "
-                                 f"{max_layers} layers per texture array")
+                if extension is None and self.num_scenes <= max_scenes:
+                    raise RenderingError(problem)
+                raise ValueError(problem)
+            assert extension is not None
             per = self.num_scenes if not self.texture_layers else \
                 (max_layers - 1) // self.texture_layers  # layer 0: white
             self._slots_per_array = per
             layers = [min(per, self.num_scenes - g) * self.texture_layers
                       for g in range(0, self.num_scenes, per)]
-            gl = GLState(context, self.num_scenes, self.size, self.grid, layers,
-                         self.texture_size, mode)
+            gl = GLState(context, self.num_scenes, self.size, layers, self.texture_size, mode,
+                         extension)
         self._gl, self._pid = gl, os.getpid()
         self._arena.needs_rewrite = True
         self._layout = None
@@ -222,9 +234,9 @@ class BatchRenderer:
 
     # ------------------------------------------------------------------ scenes
     def set_scene(self, slot: int, scene: Scene | None) -> None:
-        """Draw ``scene`` in tile ``slot`` from now on (``None`` empties the slot). Its meshes
-        are uploaded unless another scene already uses them; its textures are uploaded at
-        the next render."""
+        """Draw ``scene`` in ``slot`` (its framebuffer layer) from now on (``None`` empties
+        the slot). Its meshes are uploaded unless another scene already uses them; its
+        textures are uploaded at the next render."""
         self._check_slot(slot)
         if scene is not None and scene.texture_layers > self.texture_layers:
             raise ValueError(f"the scene's textures need {scene.texture_layers} layers; this "
@@ -264,39 +276,39 @@ class BatchRenderer:
                              self._mesh_table(), self.transparency == "mujoco",
                              rgb or seg or glass_depth)
             gl.write_frame(fr)
-            gl.clear(self._backgrounds() if rgb else [], self.size, rgb, seg)
+            flat, gradients = self._backgrounds() if rgb else ([], [])
+            gl.clear(flat, gradients, rgb, seg)
             fbo = (gl.fbo_color_segment if seg else gl.fbo_color) if rgb else \
                 gl.fbo_segment if seg else gl.fbo_depth
-            fbo.use()
+            gl.use(fbo)
             gl.draw(fr.opaque, fr, rgb, seg)
             if fr.blend and rgb:
-                gl.fbo_blend.use()
+                gl.use(gl.fbo_color, depth_write=False)
                 gl.ctx.enable(gl.ctx.BLEND)
                 gl.draw(fr.blend, fr, True, False)
                 gl.ctx.disable(gl.ctx.BLEND)
             out = BatchFrame()
-            opaque_z = self._read(gl, gl.fbo_depth, -1, 1, np.float32) \
-                if "depth" in wanted or glass_depth else None
+            opaque_z = self._read(gl, "depth") if "depth" in wanted or glass_depth else None
             if opaque_z is not None and "depth" in wanted:
                 out.depth = self._metres(opaque_z)
             glass = bool(fr.glass) and (seg or glass_depth)
             if glass:
-                (gl.fbo_segment if seg else gl.fbo_depth).use()
+                gl.use(gl.fbo_segment if seg else gl.fbo_depth)
                 gl.draw(fr.glass, fr, False, seg)
             if glass_depth:
                 out.transparent_depth = self._glass_depth(gl, opaque_z) if glass else \
                     np.full((self.num_scenes, *self.size), np.inf, np.float32)
             if seg:
-                out.segmentation = self._read(gl, gl.fbo_segment, 0, 1, np.int32)
+                out.segmentation = self._read(gl, "segment")
             if rgb:
-                out.rgb = self._read(gl, gl.fbo_color, 0, 3, np.uint8)
+                out.rgb = self._read(gl, "rgb")
             return out
 
     def _current_layout(self, gl: GLState) -> frame.Layout:
         if self._layout is None:
             self._layout = frame.Layout(
                 self._scenes, self._slot_meshes, self._mesh_table()[:, 3],
-                self._slots_per_array, self.texture_layers, self.grid,
+                self._slots_per_array, self.texture_layers, self._mesh_table()[:, 4],
                 gl.scene_data == "uniform")
         return self._layout
 
@@ -336,31 +348,40 @@ class BatchRenderer:
                     gl.write_layer(slot // per, layer, image)
                 self._uploaded[slot][k] = scene.texture_versions[k]
 
-    def _backgrounds(self) -> list[tuple[int, np.ndarray]]:
-        """The first scene's background, then the scenes whose background differs."""
-        present = [(s, scene.background) for s, scene in enumerate(self._scenes)
-                   if scene is not None]
+    def _backgrounds(self) -> tuple[list[tuple[int, np.ndarray]],
+                                    list[tuple[int, np.ndarray, np.ndarray]]]:
+        """Flat backgrounds as (slot, RGBA uint8): the first scene's, then those of the
+        scenes whose background differs from it; gradients as (slot, zenith, horizon), floats
+        quantised to multiples of 1/255 (so that every path gives the same 8-bit colours)."""
+        present = [(s, scene) for s, scene in enumerate(self._scenes) if scene is not None]
         if not present:
-            return []
-        colors = np.ones((len(present), 4), np.float32)
-        colors[:, :3] = [b for _, b in present]
-        differ = np.flatnonzero(np.any(colors != colors[0], axis=1)).tolist()
-        return [(present[0][0], colors[0])] + [(present[i][0], colors[i]) for i in differ]
+            return [], []
+        flat: list[tuple[int, np.ndarray]] = []
+        gradients: list[tuple[int, np.ndarray, np.ndarray]] = []
+        first: np.ndarray | None = None
+        for slot, scene in present:
+            horizon = _quantise(scene.background)
+            zenith = None if scene.zenith is None else _quantise(scene.zenith)
+            if zenith is not None and not np.array_equal(zenith, horizon):
+                gradients.append((slot, zenith / np.float32(255), horizon / np.float32(255)))
+                continue
+            color = np.append(horizon, 255).astype(np.uint8)
+            if first is None:
+                first = color
+                flat.append((slot, color))
+            elif not np.array_equal(color, first):
+                flat.append((slot, color))
+        return flat, gradients
 
-    def _read(self, gl: GLState, fbo: Any, attachment: int, channels: int, dtype: Any
-              ) -> np.ndarray:
-        """One framebuffer target → ``(N, H, W[, C])`` per scene, with one read-back."""
-        (cols, rows), (h, w) = self.grid, self.size
-        kind = {np.dtype(np.uint8): "f1", np.dtype(np.float32): "f4",
-                np.dtype(np.int32): "i4"}[np.dtype(dtype)]
-        img = np.empty((rows * h, cols * w, channels), dtype)
-        gl.read(fbo, attachment, channels, kind, img)
-        if cols == 1:
-            out = img.reshape(rows, h, w, channels)[:self.num_scenes]
-        else:
-            tiles = img.reshape(rows, h, cols, w, channels).transpose(2, 0, 1, 3, 4)
-            out = tiles.reshape(rows * cols, h, w, channels)[:self.num_scenes]
-        return np.ascontiguousarray(out if channels > 1 else out[..., 0])
+    def _read(self, gl: GLState, what: str) -> np.ndarray:
+        """One output (``"rgb"``, ``"depth"``, ``"segment"``) of every layer → ``(N, H, W[,
+        3])``, with one read-back."""
+        shape = (self.num_scenes, *self.size, 3) if what == "rgb" else \
+            (self.num_scenes, *self.size)
+        dtype = {"rgb": np.uint8, "depth": np.float32, "segment": np.int32}[what]
+        out = np.empty(shape, dtype)
+        gl.read(what, out)
+        return out
 
     def _clip_planes(self) -> tuple[np.ndarray, np.ndarray]:
         near = np.full((self.num_scenes, 1, 1), np.nan, np.float32)
@@ -378,9 +399,16 @@ class BatchRenderer:
         return np.where(np.isnan(d), np.float32(np.inf), d)
 
     def _glass_depth(self, gl: GLState, opaque_z: np.ndarray | None) -> np.ndarray:
-        z = self._read(gl, gl.fbo_depth, -1, 1, np.float32)
+        z = self._read(gl, "depth")
         assert opaque_z is not None
         return np.where(z < opaque_z, self._metres(z), np.float32(np.inf))
+
+
+def _quantise(color: np.ndarray) -> np.ndarray:
+    """A colour in [0, 1] as 8-bit levels (float32 0..255, whole numbers)."""
+    out: np.ndarray = np.rint(np.clip(np.asarray(color, np.float64), 0.0, 1.0) * 255.0
+                              ).astype(np.float32)
+    return out
 
 
 def _check_outputs(outputs: Iterable[str]) -> frozenset[str]:

@@ -19,6 +19,14 @@ Conventions:
 - An instance with ``rgba[3] < 0.995`` is transparent: it is blended after the opaque ones
   and does not hide what lies behind it in ``depth``. Alpha 0 hides it everywhere.
 - Segment ids are any int32 >= 0 (engines use their own object ids); -1 is background.
+- Background: a flat colour (``background``), or with ``zenith`` set a vertical gradient
+  from ``zenith`` on the top row of the image to ``background`` (the horizon colour) on its
+  bottom row, linear in between. Background colours are quantised to 8 bits. The background
+  is not fogged.
+- Fog: exponential distance fog on every drawn fragment, ``rgb = mix(rgb, fog_color, 1 -
+  exp(-fog_density * depth))`` with ``depth`` along the camera's optical axis in metres (after
+  lighting and texturing, before blending); ``fog_density`` 0 (the default) turns it off and
+  costs nothing.
 
 A :class:`Scene` stores instances and lights as NumPy arrays (struct of arrays) so that a
 per-frame update is a few vectorised writes; the :class:`Instance`, :class:`Material` and
@@ -256,7 +264,9 @@ class Scene:
     """Everything one camera sees: shared meshes, instances, lights, textures and the camera.
 
     The per-instance and per-light fields are NumPy arrays that callers update in place
-    (e.g. ``scene.position[:] = ...``) between renders. The number of instances and lights
+    (e.g. ``scene.position[:] = ...``) between renders; so are ``background``, ``zenith``
+    (``None``: a flat background) and ``fog_color``, and ``fog_density`` is a float to
+    assign (see the module docstring for the background and fog). The number of instances and lights
     is fixed at construction; hide instances with :attr:`visible`. Change a texture with
     :meth:`set_texture` so the renderer knows to upload it again.
     """
@@ -270,6 +280,9 @@ class Scene:
         textures: Sequence[Texture] = (),
         ambient: Sequence[float] = (0.0, 0.0, 0.0),
         background: Sequence[float] = (0.0, 0.0, 0.0),
+        zenith: Sequence[float] | None = None,
+        fog_color: Sequence[float] = (0.0, 0.0, 0.0),
+        fog_density: float = 0.0,
     ) -> None:
         if len(lights) > MAX_LIGHTS:
             raise ValueError(f"a scene has at most {MAX_LIGHTS} lights, got {len(lights)}")
@@ -282,6 +295,12 @@ class Scene:
         self.camera = camera if camera is not None else Camera()
         self.ambient = _vec(ambient, 3, "ambient")
         self.background = _vec(background, 3, "background")
+        # set to three numbers for a gradient from zenith (top row) to background (bottom)
+        self.zenith: np.ndarray | None = None if zenith is None else _vec(zenith, 3, "zenith")
+        self.fog_color = _vec(fog_color, 3, "fog_color")
+        self.fog_density = float(fog_density)
+        if not (np.isfinite(self.fog_density) and self.fog_density >= 0.0):
+            raise ValueError(f"fog_density must be finite and >= 0, got {fog_density!r}")
         self._init_instances(instances)
         self._init_lights(lights)
 

@@ -1,11 +1,12 @@
 """GLSL sources of the batch renderer, generated per program variant.
 
 One vertex shader serves every pass. It places an instance's vertex in the world, projects it
-with its scene's camera, moves the scene's clip space into the scene's tile of the shared
-framebuffer (an affine map per scene: no integer arithmetic per vertex), and clips against the
-tile's borders with ``gl_ClipDistance`` so that no triangle spills into a neighbour's tile.
-Tiles are drawn upside down (row 0 of the framebuffer is the top of an image), so that a
-read-back needs no flip and a column of tiles is a ``(N, H, W)`` array as it comes.
+with its scene's camera and sends it to its scene's layer of the layered framebuffer
+(``gl_Layer`` = the scene's slot): every scene is rasterised at the same window origin with the
+same arithmetic, so a scene's image is the same bit for bit whatever slot it is drawn in and
+whatever the other slots hold. Images are drawn upside down (the projection negates y: row 0
+of a layer is the top of the image), so that reading the layers back gives ``(N, H, W)``
+arrays as they come.
 
 Lighting is OpenGL's fixed-function model, which MuJoCo's classic renderer uses: emission +
 global ambient + for every light attenuation · spot · (ambient + diffuse · max(n·l, 0) +
@@ -14,7 +15,12 @@ the texture. It is evaluated per vertex and interpolated (Gouraud, as MuJoCo doe
 lit ``"vertex"``, per fragment for meshes lit ``"pixel"``. Passes that write no colour do no
 lighting at all.
 
-Instance data are vertex attributes with divisor 1. Scene data (tile, camera, lights) come in
+Exponential distance fog (per scene: colour and density) is applied to every shaded fragment:
+``rgb = mix(rgb, fog, 1 - exp(-density * depth))`` with ``depth`` along the optical axis;
+programs for scenes without fog have no fog code. The background (flat colour or vertical
+gradient) is not fogged: a separate full-screen pass draws gradients (:func:`background`).
+
+Instance data are vertex attributes with divisor 1. Scene data (camera, fog, lights) come in
 one of three ways (``scene_data``):
 
 - ``"uniform"``: plain uniforms, set before drawing each scene's instances; every load is a
@@ -23,8 +29,9 @@ one of three ways (``scene_data``):
   draws every scene that shares a light set;
 - ``"storage"``: a shader storage buffer indexed by the instance's scene (GPUs).
 
-The lights are always unrolled for the kinds of the scenes drawn (scenes with other light
-sets get their own program and call).
+The lights are always unrolled for the kinds of the scenes drawn; a program variant is chosen
+per scene by its *shading key* (light kinds, fog on or off, texture features), so scenes with
+other keys get their own program and call, and a scene is always drawn by the same program.
 
 Per scene, ``SCENE_WIDTH`` vec4 texels (written by :func:`frame.scene_rows`):
 
@@ -33,8 +40,9 @@ texel   contents
 ======  ==================================================================
 0-2     camera axes (right, up, backward) in world coordinates
 3       camera position (xyz)
-4       projection: x_clip = a·x, y_clip = b·y, z_clip = c·z + d (a, b, c, d)
-5       tile map: x' = x·a + w·b, y' = y·c + w·d (a, b, c, d)
+4       projection: x_clip = a·x, y_clip = b·y, z_clip = c·z + d (a, b, c, d; b < 0:
+        upside down)
+5       fog colour (rgb), fog density per metre (w)
 6       global ambient colour (rgb)
 7+6i    light i: position (xyz)
 8+6i    direction (unit, where the light shines), cos(spot cutoff)
@@ -144,6 +152,10 @@ flat out int v_srgb;
 #ifdef WRITE_SEGMENT
 flat out int v_segment;
 #endif
+#ifdef FOG
+out float v_depth;  // along the optical axis (metres)
+flat out vec4 v_fog;  // colour, density
+#endif
 #if defined(VERTEX_LIGHTING)
 out vec4 v_color;
 #elif defined(PIXEL_LIGHTING)
@@ -162,15 +174,11 @@ void main() {
     vec3 v = vec3(dot(scene_texel(s, 0).xyz, d), dot(scene_texel(s, 1).xyz, d),
                   dot(scene_texel(s, 2).xyz, d));  // camera frame
     vec4 proj = scene_texel(s, 4);
-    vec4 clip = vec4(proj.x * v.x, proj.y * v.y, proj.z * v.z + proj.w, -v.z);
-    vec4 tile = scene_texel(s, 5);
-    gl_Position = vec4(clip.x * tile.x + clip.w * tile.y, clip.y * tile.z + clip.w * tile.w,
-                       clip.z, clip.w);
-#ifdef TILE_CLIP
-    gl_ClipDistance[0] = clip.w + clip.x;
-    gl_ClipDistance[1] = clip.w - clip.x;
-    gl_ClipDistance[2] = clip.w + clip.y;
-    gl_ClipDistance[3] = clip.w - clip.y;
+    gl_Position = vec4(proj.x * v.x, proj.y * v.y, proj.z * v.z + proj.w, -v.z);
+    gl_Layer = s;
+#ifdef FOG
+    v_depth = -v.z;
+    v_fog = scene_texel(s, 5);
 #endif
 #ifdef WRITE_SEGMENT
     v_segment = i_ids.y;
@@ -219,6 +227,10 @@ uniform sampler2DArray u_cube;      // the same layers clamped to their edges, f
 #endif
 #ifdef WRITE_SEGMENT
 flat in int v_segment;
+#endif
+#ifdef FOG
+in float v_depth;
+flat in vec4 v_fog;
 #endif
 #if defined(VERTEX_LIGHTING)
 in vec4 v_color;
@@ -301,6 +313,9 @@ void main() {
     f_color = lighting(v_scene, v_world, normalize(v_normal), v_rgba, v_mat.xy, v_mat.z)
               * texel();
 #endif
+#ifdef FOG
+    f_color.rgb = mix(f_color.rgb, v_fog.rgb, 1.0 - exp(-v_fog.w * v_depth));
+#endif
 #ifdef WRITE_SEGMENT
     f_segment = v_segment;
 #endif
@@ -316,30 +331,71 @@ def _inputs(attrs: tuple[tuple[str, int, str], ...]) -> str:
 
 
 CUBE_TEXTURES, SRGB_TEXTURES = 1, 2  # feature bits: code compiled in only when used
+# vertex-shader layer selection: the ARB extension or AMD's (both give gl_Layer)
+LAYER_EXTENSIONS = ("GL_ARB_shader_viewport_layer_array", "GL_AMD_vertex_shader_layer")
 
 
 def program(lighting: Lighting, segment: bool, scene_data: SceneData, lights: tuple[int, ...],
-            features: int = 0, tile_clip: bool = True) -> tuple[str, str]:
+            features: int = 0, fog: bool = False,
+            layer_extension: str = LAYER_EXTENSIONS[0]) -> tuple[str, str]:
     """Vertex and fragment source of one program variant.
 
     ``lighting``: ``"vertex"``/``"pixel"`` shade and write colour, ``"none"`` writes no
     colour; ``segment`` writes segment ids (after the colour, if any); ``lights``: the kinds
-    of the lights of the scenes drawn; ``features``: the texture kinds they use;
-    ``tile_clip``: clip to the tile (not needed with a single tile).
+    of the lights of the scenes drawn; ``features``: the texture kinds they use; ``fog``:
+    apply their distance fog; ``layer_extension``: the GLSL extension giving ``gl_Layer`` in
+    a vertex shader.
     """
     defines = {"vertex": ["SHADED", "VERTEX_LIGHTING"], "pixel": ["SHADED", "PIXEL_LIGHTING"],
                "none": []}[lighting]
     if segment:
         defines.append("WRITE_SEGMENT")
-    if tile_clip:
-        defines.append("TILE_CLIP")
     if lighting != "none":
         defines += [name for bit, name in ((CUBE_TEXTURES, "CUBE_TEXTURES"),
                                            (SRGB_TEXTURES, "SRGB_TEXTURES")) if features & bit]
+        if fog:
+            defines.append("FOG")
     head = "#version 430\n" + "".join(f"#define {d}\n" for d in defines)
     scene = _SCENE_SOURCES[scene_data]
     light = _lighting(lights)
-    vertex = (head + scene + _inputs(VERTEX_ATTRIBUTES + INSTANCE_ATTRIBUTES)
+    vertex = (head + f"#extension {layer_extension} : require\n" + scene
+              + _inputs(VERTEX_ATTRIBUTES + INSTANCE_ATTRIBUTES)
               + (light if lighting == "vertex" else "") + _VERTEX_MAIN)
     fragment = head + (scene + light if lighting == "pixel" else "") + _FRAGMENT_MAIN
+    return vertex, fragment
+
+
+def background(layer_extension: str = LAYER_EXTENSIONS[0]) -> tuple[str, str]:
+    """The background-gradient program: one full-screen triangle per instance (attributes
+    ``i_layer``, ``i_zenith``, ``i_horizon``), the zenith colour on the top row, the horizon
+    colour on the bottom row (``u_rows`` = image height - 1), linear in between; both end rows
+    are the colours exactly (no rounding through a mix)."""
+    vertex = f"""#version 430
+#extension {layer_extension} : require
+in int i_layer;
+in vec3 i_zenith;
+in vec3 i_horizon;
+flat out vec3 v_zenith;
+flat out vec3 v_horizon;
+void main() {{
+    // (-1, -1), (-1, 3), (3, -1): clockwise, a front face (images are upside down)
+    gl_Position = vec4(float((gl_VertexID & 2) * 2 - 1), float((gl_VertexID & 1) * 4 - 1),
+                       0.0, 1.0);
+    gl_Layer = i_layer;
+    v_zenith = i_zenith;
+    v_horizon = i_horizon;
+}}
+"""
+    fragment = """#version 430
+uniform float u_rows;
+flat in vec3 v_zenith;
+flat in vec3 v_horizon;
+layout(location = 0) out vec4 f_color;
+void main() {
+    // window row 0 is the image's top row (images are drawn upside down)
+    float t = (gl_FragCoord.y - 0.5) / u_rows;
+    vec3 d = v_horizon - v_zenith;
+    f_color = vec4(t < 0.5 ? v_zenith + d * t : v_horizon - d * (1.0 - t), 1.0);
+}
+"""
     return vertex, fragment
