@@ -208,6 +208,65 @@ def test_no_scene_spills_into_another_slot(renderer: BatchRenderer) -> None:
     renderer.set_scene(3, None)
 
 
+# ------------------------------------------------------------------ sky and haze
+def plane_scene(distance: float, rgba, lighting: str = "pixel", **kwargs) -> Scene:
+    """A plane filling the view ``distance`` m in front of a camera looking down -z."""
+    plane = primitives.plane(1 if lighting == "pixel" else 4, lighting)  # type: ignore[arg-type]
+    return Scene([plane], [Instance(0, position=(0.0, 0.0, -distance), scale=(50.0, 50.0, 1.0),
+                                    material=flat(rgba), segment=1)],
+                 camera=Camera(fovy=60.0, near=0.05, far=100.0), **kwargs)
+
+
+@pytest.mark.parametrize("lighting", ["pixel", "vertex"])
+@pytest.mark.parametrize("density", [0.05, 0.4])
+def test_fog_follows_the_exponential_formula(lighting: str, density: float) -> None:
+    distance, colour, fog = 4.0, np.array([0.9, 0.2, 0.1]), np.array([0.5, 0.6, 0.7])
+    scenes = [plane_scene(distance, (*colour, 1.0), lighting),
+              plane_scene(distance, (*colour, 1.0), lighting, fog_color=fog,
+                          fog_density=density),
+              plane_scene(distance, (*colour, 1.0), lighting, fog_color=fog,
+                          fog_density=0.0)]
+    with BatchRenderer(3, SIZE, texture_layers=0) as r:
+        for slot, scene in enumerate(scenes):
+            r.set_scene(slot, scene)
+        frame = r.render(("rgb", "depth", "segmentation"))
+    f = 1.0 - np.exp(-density * distance)
+    want = (colour * (1 - f) + fog * f) * 255
+    assert np.abs(frame.rgb[1].astype(float) - want).max() <= 1.0  # within 1/255
+    assert np.all(frame.rgb[0] == np.rint(colour * 255))  # no fog
+    assert_same_frames(frame, 0, frame, 2, ("rgb", "depth", "segmentation"))  # density 0: off
+    np.testing.assert_allclose(frame.depth[1], distance, atol=1e-3)  # fog changes colour only
+    assert np.all(frame.segmentation[1] == 1)
+
+
+def test_background_gradient_runs_from_zenith_to_horizon() -> None:
+    zenith, horizon = np.array([10, 40, 200]) / 255, np.array([220, 180, 90]) / 255
+    sky = Scene([primitives.box(1, "pixel")], [Instance(0, position=(0.0, 0.0, -3.0),
+                                                        scale=(0.3, 0.3, 0.3),
+                                                        material=flat((1.0, 0.0, 0.0, 1.0)))],
+                camera=Camera(fovy=60.0), background=horizon, zenith=zenith,
+                fog_color=(1.0, 1.0, 1.0), fog_density=0.2)
+    flat_bg = Scene([], [], camera=Camera(), background=horizon)
+    h = SIZE[0]
+    with BatchRenderer(3, SIZE, texture_layers=0) as r:
+        r.set_scene(0, flat_bg)
+        r.set_scene(2, sky)
+        frame = r.render(("rgb", "segmentation"))
+    img = frame.rgb[2].astype(int)
+    assert np.all(img[0] == np.rint(zenith * 255))  # the top row: zenith
+    assert np.all(img[h - 1] == np.rint(horizon * 255))  # the bottom row: horizon
+    column = img[:, 0, 2]  # blue falls from 200 to 90 down the image, linearly
+    want = np.rint(200 + (90 - 200) * np.arange(h) / (h - 1))
+    assert np.abs(column - want).max() <= 1
+    assert np.all(np.diff(column) <= 0)
+    assert np.all(frame.segmentation[2][0] == -1)  # the background has no segment
+    assert np.all(frame.rgb[0] == np.rint(horizon * 255))  # a flat background in slot 0
+    assert np.all(frame.rgb[1] == np.rint(horizon * 255))  # empty slots: the first flat one
+    c = h // 2  # the box is fogged: mix(red, white, 1 - exp(-0.2 * 2.7))
+    fogged = 1.0 - np.exp(-0.2 * 2.7)
+    assert np.abs(img[c, c] - np.array([255, fogged * 255, fogged * 255])).max() <= 1
+
+
 # ------------------------------------------------------------------ transparency
 @pytest.mark.parametrize("transparency, green, red", [("sorted", 0.5, 0.5),
                                                       ("mujoco", 0.75, 0.25)])
