@@ -63,6 +63,7 @@ def states(family: str, distinct: int, size: tuple[int, int]) -> list[tuple[Any,
     for seed in range(distinct):
         env = gym.make(spec["id"], randomization="none", camera_size=size)
         env.reset(seed=seed)
+        env.action_space.seed(seed)  # the same scenes in every run
         for _ in range(3):
             env.step(env.action_space.sample())
         base = env.unwrapped

@@ -3,9 +3,10 @@ per-scene camera and light texels, per-instance attribute rows, and the indirect
 commands of each pass.
 
 What does not change from frame to frame (which mesh each instance draws, how instances are
-grouped into draw calls, in which order) is worked out once per set of scenes in a
-:class:`Layout`; a frame then gathers the scenes' arrays, culls, and cuts the static order into
-commands.
+grouped into draw calls) is worked out once per set of scenes in a :class:`Layout`; a frame
+then gathers the scenes' arrays, culls, orders the opaque instances of each draw call front to
+back (by the distance of their centres from their camera: the depth test then rejects hidden
+fragments before they are shaded) and cuts that order into commands.
 
 Commands follow OpenGL's ``DrawElementsIndirectCommand``: (index count, instance count, first
 index, base vertex, base instance). A :class:`Run` is a range of commands drawn with one
@@ -13,11 +14,12 @@ multi-draw call: the instances of one scene (scene data in uniforms) or of every
 shares a shading key (scene data in a texture or storage buffer), of one texture array and one
 lighting. A scene's shading key (light kinds, fog, texture features) picks its program, so a
 scene is drawn by the same program whatever the other slots hold; within a scene, instances
-are drawn in an order that depends on that scene alone (lighting, mesh content, instance).
+are drawn in an order that depends on that scene alone (lighting, distance, instance index).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,14 +73,12 @@ class Layout:
         slots_per_array: slots sharing a texture array.
         layers: texture-array layers each slot owns (its first is ``1 + (slot %
             slots_per_array) * layers``); layer 0 of every array is white.
-        ranks: per arena id, a rank that orders meshes by content (so that the draw order
-            within a scene does not depend on the ids other scenes' meshes got).
         per_scene: one draw call per scene (uniform scene data) rather than per shading key.
     """
 
     def __init__(self, scenes: list[Scene | None], meshes: list[np.ndarray],
                  lighting: np.ndarray, slots_per_array: int, layers: int,
-                 ranks: np.ndarray, per_scene: bool) -> None:
+                 per_scene: bool) -> None:
         present = [i for i, s in enumerate(scenes) if s is not None]
         self.slots = np.array(present, np.int64)
         self.scenes: list[Scene] = [s for s in scenes if s is not None]
@@ -109,11 +109,25 @@ class Layout:
         self.texture_start = np.repeat(np.cumsum(sizes) - sizes, count)
         self.texture_srgb = _cat([np.append(s.texture_srgb, False) for s in self.scenes]
                                  ).astype(bool) if tables else np.zeros(0, bool)
-        self.inst_rank = ranks[self.inst_mesh] if self.total else _EMPTY
-        self.n_mesh = int(self.inst_rank.max()) + 1 if self.total else 1
+        self.n_mesh = int(self.inst_mesh.max()) + 1 if self.total else 1
         self.features = np.array([features(s) for s in self.scenes], np.int64)
         self.any_srgb = bool(np.any(self.features & shaders.SRGB_TEXTURES))
         self.rows = np.zeros((self.num_slots, shaders.SCENE_WIDTH, 4), np.float32)
+        # the present slots: a slice when they are all of them (views, not copies)
+        self.slot_index: Any = slice(None) if len(present) == self.num_slots else self.slots
+        self.light_count = np.array([s.num_lights for s in self.scenes], np.int64)
+        self.num_lights = int(self.light_count.sum())
+        self.light_scene = np.repeat(np.arange(len(self.scenes)), self.light_count)
+        self.light_slot = self.slots[self.light_scene]
+        first = np.arange(self.num_lights) - np.repeat(
+            np.cumsum(self.light_count) - self.light_count, self.light_count)
+        self.light_texel = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * first
+        self.light_head = np.zeros(self.num_lights, bool)
+        self.any_head = False
+        # rows.reshape(-1, 4) indices of every light's position and direction texels
+        base = self.light_slot * shaders.SCENE_WIDTH + self.light_texel
+        self.light_flat = np.stack([base, base + 1], axis=1)
+        self.static_key: bytes | None = None  # scene_rows: the static texels' source bytes
         self.shadings: list[Shading] = []
         self.scene_sets = np.full(self.num_slots, -1, np.int64)
         self.cache: dict[str, Any] = {}  # draw lists and rows kept between frames
@@ -121,13 +135,12 @@ class Layout:
 
     def _keys(self, sets: np.ndarray | None) -> None:
         """Draw-call grouping of every instance: by scene (uniform scene data) or by shading
-        key, then texture array, lighting and mesh (by content rank); the static order sorts
-        by it (stable, so scenes stay in slot order within a command)."""
+        key, then texture array and lighting (``run_key``: one draw call each), then mesh
+        (``cmd_key``: one command per run of consecutive equal keys)."""
         group = self.inst_slot if self.per_scene or sets is None else sets[self.inst_slot]
         n_arrays = int(self.array.max()) + 1 if self.total else 1
         self.run_key = (group * n_arrays + self.array) * 2 + self.pixel
-        self.cmd_key = self.run_key * self.n_mesh + self.inst_rank
-        self.order = np.argsort(self.cmd_key, kind="stable")
+        self.cmd_key = self.run_key * self.n_mesh + self.inst_mesh
         if hasattr(self, "cache"):
             self.cache.clear()
         self.sets_key = None if sets is None else sets.tobytes()
@@ -159,9 +172,8 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     instances are left out."""
     scenes = layout.scenes
     rows = layout.rows
-    cams, shadings, scene_sets = scene_rows(scenes, layout.slots, rows, aspect,
-                                            layout.features)
-    layout.set_shadings(shadings, scene_sets)
+    cams = scene_rows(layout, aspect)
+    shadings, scene_sets = layout.shadings, layout.scene_sets
     if not layout.total:
         return Frame(np.zeros((0, ROW_FLOATS), np.float32), np.zeros((0, 4), np.int32),
                      np.zeros((0, 5), np.uint32), [], [], [], rows, shadings, scene_sets)
@@ -169,23 +181,27 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     scale = _cat([s.scale for s in scenes])
     rgba = _cat([s.rgba for s in scenes])
     cam_pos, cam_rot, tan_y, near, far = cams
-    idx = layout.inst_scene
-    rel = pos - (cam_pos[idx] if len(scenes) > 1 else cam_pos)
+    one = len(scenes) == 1
+    rel = pos - (cam_pos if one else cam_pos[layout.inst_scene])
     radius = layout.mesh_radius * np.abs(scale).max(axis=1)
-    keep = _cat([s.visible for s in scenes]).astype(bool) & (rgba[:, 3] > 0)
-    if len(scenes) > 1:
-        cam_rot, tan_y, near, far = cam_rot[idx], tan_y[idx], near[idx], far[idx]
-    keep &= _in_frustum(rel, cam_rot, radius, tan_y, near, far, aspect)
+    keep = (_cat([s.visible for s in scenes]) if one else _cat(
+        [s.visible for s in scenes]).astype(bool)) & (rgba[:, 3] > 0)
+    keep &= _in_frustum(rel, radius, _frustum_planes(cam_rot, tan_y, near, far, aspect),
+                        None if one else layout.inst_scene)
     glassy = rgba[:, 3] < TRANSPARENT_ALPHA
-    key = keep.tobytes() + glassy.tobytes()
+    # opaque instances front to back (by their centres) within each draw call: far fewer
+    # fragments are shaded (the depth test rejects the hidden ones first)
+    opaque = np.flatnonzero(keep & ~glassy)
+    near_rel = rel[opaque]
+    opaque = opaque[np.lexsort((np.einsum("ij,ij->i", near_rel, near_rel),
+                                layout.run_key[opaque]))]
+    key = opaque.tobytes()
     cached = layout.cache.get("opaque")
     if cached is not None and cached[0] == key:
-        opaque, o_cmds, o_runs = cached[1:]
-    else:  # the opaque draw list changes only when the drawn set does
-        order = layout.order
-        opaque = order[(keep & ~glassy)[order]]
+        o_cmds, o_runs = cached[1:]
+    else:  # the commands change only when the order does
         o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
-        layout.cache["opaque"] = (key, opaque, o_cmds, o_runs)
+        layout.cache["opaque"] = (key, o_cmds, o_runs)
     cmds = [o_cmds]
     blend_runs: list[Run] = []
     glass_runs: list[Run] = []
@@ -311,105 +327,170 @@ def _transparent(glass: np.ndarray, layout: Layout, table: np.ndarray, first_row
     return blend, b_runs, one, g_runs
 
 
-def _in_frustum(rel: np.ndarray, cam_rot: np.ndarray, radius: np.ndarray, ty: np.ndarray,
-                near: np.ndarray, far: np.ndarray, aspect: float) -> np.ndarray:
-    """Which bounding spheres (centres ``rel`` to their camera) touch its view frustum
-    (conservative: culling the others changes no pixel)."""
-    # camera frame
-    # the same arithmetic whatever the number of scenes
-    rot = np.broadcast_to(cam_rot, (len(rel), 3, 3))
-    local = rel[:, 0, None] * rot[:, 0] + rel[:, 1, None] * rot[:, 1] + rel[:, 2, None] * rot[:, 2]
-    depth = -local[:, 2]
-    inside: np.ndarray = (depth + radius > near) & (depth - radius < far)
-    for t, c in ((ty * aspect, local[:, 0]), (ty, local[:, 1])):
-        # signed distance to the side planes |c| = t * depth, along their unit normals
-        inside &= (np.abs(c) - t * depth) / np.sqrt(1 + t * t) < radius
+def _frustum_planes(cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: np.ndarray,
+                    aspect: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per camera, the world-space unit normals ``(n, 3, 6)`` (columns: right, left, top,
+    bottom, near, far; pointing out of the frustum) and offsets ``(n, 6)`` of its view
+    frustum's planes, for points relative to the camera: outside a plane where ``p @ normal
+    + offset > 0``."""
+    n = len(ty)
+    if n == 1:  # Python floats: fewer NumPy calls (culling is conservative either way)
+        y, nr, fr = float(ty[0]), float(near[0]), float(far[0])
+        x = y * aspect
+        sx, sy = 1.0 / math.sqrt(1.0 + x * x), 1.0 / math.sqrt(1.0 + y * y)
+        one = np.array([[sx, -sx, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, sy, -sy, 0.0, 0.0],
+                        [x * sx, x * sx, y * sy, y * sy, 1.0, -1.0]])
+        return (cam_rot[0] @ one)[None], np.array([[0.0, 0.0, 0.0, 0.0, nr, -fr]])
+    tx = ty * aspect
+    sx, sy = 1.0 / np.sqrt(1.0 + tx * tx), 1.0 / np.sqrt(1.0 + ty * ty)
+    planes = np.zeros((n, 3, 6))  # in the camera frame (x right, y up, z backward)
+    planes[:, 0, 0], planes[:, 0, 1] = sx, -sx
+    planes[:, 1, 2], planes[:, 1, 3] = sy, -sy
+    planes[:, 2, 0] = planes[:, 2, 1] = tx * sx
+    planes[:, 2, 2] = planes[:, 2, 3] = ty * sy
+    planes[:, 2, 4:] = (1.0, -1.0)
+    offsets = np.zeros((n, 6))
+    offsets[:, 4], offsets[:, 5] = near, -far
+    return cam_rot @ planes, offsets
+
+
+def _in_frustum(rel: np.ndarray, radius: np.ndarray,
+                planes: tuple[np.ndarray, np.ndarray], scene: np.ndarray | None
+                ) -> np.ndarray:
+    """Which bounding spheres (centres ``rel`` to their camera, the camera of instance ``i``
+    being ``scene[i]``, or the only one) touch its view frustum (conservative: culling the
+    others changes no pixel)."""
+    normals, offsets = planes
+    if scene is None:
+        dist = rel @ normals[0] + offsets[0]
+    else:
+        dist = np.einsum("ni,nij->nj", rel, normals[scene]) + offsets[scene]
+    inside: np.ndarray = (dist < radius[:, None]).all(axis=1)
     return inside
 
 
-def scene_rows(scenes: list[Scene], slots: np.ndarray, rows: np.ndarray, aspect: float,
-               feature_bits: np.ndarray
-               ) -> tuple[tuple[np.ndarray, ...], list[Shading], np.ndarray]:
-    """Write every scene's texels into ``rows`` (see :mod:`.shaders`); return the cameras
-    (position, rotation, tan(fovy / 2), near, far per scene), the distinct shading keys (light
-    kinds, fog, texture features: ``feature_bits`` per scene) and each slot's (-1: empty)."""
-    sets = np.full(len(rows), -1, np.int64)
+_STATIC_LIGHT_FIELDS = ("light_kind", "light_headlight", "light_cutoff", "light_exponent",
+                       "light_ambient", "light_diffuse", "light_specular", "light_attenuation")
+
+
+def scene_rows(layout: Layout, aspect: float) -> tuple[np.ndarray, ...]:
+    """Write every scene's texels into ``layout.rows`` (see :mod:`.shaders`) and set the
+    layout's shading keys (light kinds, fog, texture features) per slot; return the cameras
+    (position, rotation, tan(fovy / 2), near, far per scene).
+
+    Per frame only the camera and the lights' positions and directions are written; the
+    other texels (ambient, fog, light colours and cones) and the shading keys are rewritten
+    when the scenes' arrays for them differ from the last frame's."""
+    scenes, rows, where = layout.scenes, layout.rows, layout.slot_index
     n = len(scenes)
     if not n:
         z = np.zeros(0)
-        return (np.zeros((0, 3)), np.zeros((0, 3, 3)), z, z, z), [], sets
+        layout.set_shadings([], np.full(layout.num_slots, -1, np.int64))
+        return np.zeros((0, 3)), np.zeros((0, 3, 3)), z, z, z
     cams = [sc.camera for sc in scenes]
-    fovy, near, far = np.array([(cam.fovy, cam.near, cam.far) for cam in cams], np.float64).T
+    if n == 1:
+        cam = cams[0]
+        fovy, near, far = np.array([[cam.fovy], [cam.near], [cam.far]], np.float64)
+        pos, rot = cam.position.reshape(1, 3), cam.rotation.reshape(1, 3, 3)
+    else:
+        fovy, near, far = np.array([(c.fovy, c.near, c.far) for c in cams], np.float64).T
+        pos = np.array([c.position for c in cams], np.float64).reshape(n, 3)
+        rot = np.array([c.rotation for c in cams], np.float64).reshape(n, 3, 3)
     if np.any((fovy <= 0) | (fovy >= 180) | (near <= 0) | (near >= far)):
-        for cam in cams:
-            cam.check()
-    pos = np.array([cam.position for cam in cams], np.float64).reshape(n, 3)
-    rot = np.array([cam.rotation for cam in cams], np.float64).reshape(n, 3, 3)
+        for c in cams:
+            c.check()
     tan = np.tan(fovy * (np.pi / 360.0))
-    out = rows[slots]
-    out[:, 0:3, :3] = rot.transpose(0, 2, 1)
-    out[:, 3, :3] = pos
-    # y negated: row 0 of an image is the top one
-    out[:, 4] = np.stack([1.0 / (tan * aspect), -1.0 / tan, (far + near) / (near - far),
-                          2 * far * near / (near - far)], axis=1)
+    rows[where, 0:3, :3] = rot.transpose(0, 2, 1)
+    rows[where, 3, :3] = pos
+    # y negated: row 0 of an image is the top one (the same float64 arithmetic either way)
+    if n == 1:
+        t, nr, fr = float(tan[0]), float(near[0]), float(far[0])
+        rows[where, 4] = (1.0 / (t * aspect), -1.0 / t, (fr + nr) / (nr - fr),
+                          2 * fr * nr / (nr - fr))
+    else:
+        proj = np.empty((n, 4))
+        proj[:, 0], proj[:, 1] = 1.0 / (tan * aspect), -1.0 / tan
+        proj[:, 2], proj[:, 3] = (far + near) / (near - far), 2 * far * near / (near - far)
+        rows[where, 4] = proj
+    key = b"".join([b for sc in scenes for b in (
+        sc.ambient.tobytes(), sc.fog_color.tobytes(), np.float64(sc.fog_density).tobytes(),
+        *[getattr(sc, f).tobytes() for f in _STATIC_LIGHT_FIELDS])])
+    if key != layout.static_key:
+        _static_texels(layout)
+        layout.static_key = key
+    if layout.num_lights:
+        _light_texels(layout, pos, rot)
+    return pos, rot, tan, near, far
+
+
+def _static_texels(layout: Layout) -> None:
+    """Ambient, fog, light colours, cones and attenuation of every scene, and the shading
+    keys."""
+    scenes, rows, where = layout.scenes, layout.rows, layout.slot_index
     fog = np.array([sc.fog_density for sc in scenes], np.float64)
-    if np.any(fog != 0) or np.any(out[:, 5] != 0):
-        if np.any(~np.isfinite(fog) | (fog < 0)):
-            raise ValueError(f"fog_density must be finite and >= 0, got {fog.tolist()}")
-        out[:, 5, :3] = [sc.fog_color for sc in scenes]
-        out[:, 5, 3] = fog
-    out[:, 6, :3] = [sc.ambient for sc in scenes]
-    count = [sc.num_lights for sc in scenes]
-    kinds = _light_texels(scenes, out, np.array(count, np.int64), pos, -rot[:, :, 2]) \
-        if sum(count) else np.zeros(0, np.int64)
-    rows[slots] = out
+    if np.any(~np.isfinite(fog) | (fog < 0)):
+        raise ValueError(f"fog_density must be finite and >= 0, got {fog.tolist()}")
+    rows[where, 5, :3] = [sc.fog_color for sc in scenes]
+    rows[where, 5, 3] = fog
+    rows[where, 6, :3] = [sc.ambient for sc in scenes]
+    kinds = np.zeros(0, np.int64)
+    if layout.num_lights:
+        def cat(name: str) -> np.ndarray:
+            return _cat([getattr(sc, name) for sc in scenes])
+
+        head = cat("light_headlight").astype(bool)
+        cutoff = cat("light_cutoff")
+        kinds = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS = codes
+        kinds = np.where((kinds == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT,
+                         kinds).astype(np.int64)
+        layout.light_head = head
+        layout.any_head = bool(head.any())
+        slot, t = layout.light_slot, layout.light_texel
+        rows[slot, t, 3] = 0.0
+        rows[slot, t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
+        rows[slot, t + 2, :3] = cat("light_ambient")
+        rows[slot, t + 2, 3] = cat("light_exponent")
+        rows[slot, t + 3, :3] = cat("light_diffuse")
+        rows[slot, t + 4, :3] = cat("light_specular")
+        rows[slot, t + 5, :3] = cat("light_attenuation")
+        rows[slot[:, None], t[:, None] + np.arange(3, 6), 3] = 0.0
     shadings: list[Shading] = []
     index: dict[Shading, int] = {}
+    sets = np.full(layout.num_slots, -1, np.int64)
     end = 0
-    for slot, c, f, bits in zip(slots.tolist(), count, (fog > 0).tolist(),
-                                feature_bits.tolist()):
+    for slot_, c, f, bits in zip(layout.slots.tolist(), layout.light_count.tolist(),
+                                 (fog > 0).tolist(), layout.features.tolist()):
         key = (tuple(kinds[end:end + c].tolist()), f, bits)
         end += c
         k = index.get(key)
         if k is None:
             k = index[key] = len(shadings)
             shadings.append(key)
-        sets[slot] = k
-    return (pos, rot, tan, near, far), shadings, sets
+        sets[slot_] = k
+    layout.set_shadings(shadings, sets)
 
 
-def _light_texels(scenes: list[Scene], rows: np.ndarray, count: np.ndarray,
-                  cam_pos: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """Write every scene's lights into its row; return their kinds, concatenated (a headlight
-    is a directional light along the view, a spot without a cone a point light)."""
-    def cat(name: str) -> np.ndarray:
-        return _cat([getattr(sc, name) for sc in scenes])
-
-    head = cat("light_headlight").astype(bool)
-    cutoff = cat("light_cutoff")
-    kind = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS order = codes
-    kind = np.where((kind == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT, kind)
-    nl = len(kind)
-    scene = np.repeat(np.arange(len(scenes)), count) if len(scenes) > 1 else np.zeros(nl, int)
-    block = np.empty((nl, shaders.TEXELS_PER_LIGHT, 4))
-    block[:, 0, :3] = cat("light_position")
-    block[:, 1, :3] = cat("light_direction")
-    if head.any():
-        block[head, 0, :3] = cam_pos[scene[head]]
-        block[head, 1, :3] = forward[scene[head]]
-    norm = np.sqrt(np.einsum("ij,ij->i", block[:, 1, :3], block[:, 1, :3]))[:, None]
-    block[:, 1, :3] = np.where(norm > 0, block[:, 1, :3] / np.maximum(norm, 1e-300),
-                               (0.0, 0.0, -1.0))
-    block[:, 0, 3] = 0.0
-    block[:, 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
-    block[:, 2, :3] = cat("light_ambient")
-    block[:, 2, 3] = cat("light_exponent")
-    block[:, 3, :3] = cat("light_diffuse")
-    block[:, 4, :3] = cat("light_specular")
-    block[:, 5, :3] = cat("light_attenuation")
-    block[:, 3:, 3] = 0.0
-    first = np.arange(nl) - np.repeat(np.cumsum(count) - count, count) if len(scenes) > 1 \
-        else np.arange(nl)
-    t = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * first
-    rows[scene[:, None], t[:, None] + np.arange(shaders.TEXELS_PER_LIGHT)] = block
-    return kind.astype(np.int64)
+def _light_texels(layout: Layout, cam_pos: np.ndarray, cam_rot: np.ndarray) -> None:
+    """Every light's position and direction (a headlight sits at the camera and shines
+    along its view)."""
+    scenes = layout.scenes
+    block = np.empty((layout.num_lights, 2, 3))
+    if len(scenes) == 1:
+        block[:, 0] = scenes[0].light_position
+        block[:, 1] = scenes[0].light_direction
+    else:
+        block[:, 0] = _cat([sc.light_position for sc in scenes])
+        block[:, 1] = _cat([sc.light_direction for sc in scenes])
+    head = layout.light_head
+    if layout.any_head:
+        scene = layout.light_scene[head]
+        block[head, 0] = cam_pos[scene]
+        block[head, 1] = -cam_rot[scene, :, 2]
+    direction = block[:, 1]
+    norm = np.sqrt(np.einsum("ij,ij->i", direction, direction))
+    if norm.all():
+        direction /= norm[:, None]
+    else:
+        direction[:] = np.where(norm[:, None] > 0, direction / np.maximum(norm, 1e-300)[:, None],
+                                (0.0, 0.0, -1.0))
+    layout.rows.reshape(-1, 4)[layout.light_flat, :3] = block

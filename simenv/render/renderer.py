@@ -308,8 +308,7 @@ class BatchRenderer:
         if self._layout is None:
             self._layout = frame.Layout(
                 self._scenes, self._slot_meshes, self._mesh_table()[:, 3],
-                self._slots_per_array, self.texture_layers, self._mesh_table()[:, 4],
-                gl.scene_data == "uniform")
+                self._slots_per_array, self.texture_layers, gl.scene_data == "uniform")
         return self._layout
 
     def _mesh_table(self) -> np.ndarray:

@@ -89,17 +89,13 @@ class MeshArena:
         self.needs_rewrite = True
 
     def table(self) -> np.ndarray:
-        """``(ids, 5)`` int64: index count, first index, base vertex, per-pixel lighting
-        (0/1) and content rank of every id (ids ordered by :attr:`MeshData.key`: the relative
-        order of two meshes does not depend on which ids they got)."""
-        out = np.zeros((len(self._entries), 5), np.int64)
-        keys = []
+        """``(ids, 4)`` int64: index count, first index, base vertex and per-pixel lighting
+        (0/1) of every id."""
+        out = np.zeros((len(self._entries), 4), np.int64)
         for mid, e in enumerate(self._entries):
             if e is not None:
-                out[mid, :4] = (e.mesh.indices.size, e.first, e.base,
-                                e.mesh.lighting == "pixel")
-                keys.append((e.mesh.key, mid))
-        out[[mid for _, mid in sorted(keys)], 4] = np.arange(len(keys))
+                out[mid] = (e.mesh.indices.size, e.first, e.base,
+                            e.mesh.lighting == "pixel")
         return out
 
     def blocks(self, ids: list[int] | None = None) -> list[tuple[int, int, bytes, bytes]]:
