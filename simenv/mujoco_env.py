@@ -21,18 +21,12 @@ import numpy as np
 from .core import check_choice
 from .env import SimEnv
 from .randomization import Param
-from .render import BatchFrame, BatchRenderer, MujocoScene
+from .render import BatchRenderer, MujocoScene
 from .rendering import Frame, MujocoRenderer
 
 EpisodeT = TypeVar("EpisodeT")
 RENDERERS = ("batch", "mujoco")
 OUTPUTS = ("rgb", "depth", "segmentation", "transparent_depth")
-
-
-def frame_of(batch: BatchFrame, slot: int) -> Frame:
-    """Scene ``slot``'s images of a batch render."""
-    return Frame(*(None if a is None else a[slot] for a in
-                   (batch.rgb, batch.depth, batch.segmentation, batch.transparent_depth)))
 
 
 @dataclass(frozen=True)
@@ -143,7 +137,7 @@ class MujocoEnv(SimEnv[EpisodeT]):
         if batch.scene(0) is not scene.scene:
             batch.set_scene(0, scene.scene)
         scene.update(self.data)
-        return frame_of(batch.render(outputs), 0)
+        return Frame.of(batch.render(outputs), 0)
 
     @classmethod
     def capture_all(cls, envs: Sequence[SimEnv[Any]], which: Sequence[int],
@@ -167,7 +161,7 @@ class MujocoEnv(SimEnv[EpisodeT]):
                 batch.set_scene(slot, scene.scene)
             scene.update(env.data)
         frames = batch.render(first.outputs)
-        return [frame_of(frames, i) for i in which]
+        return [Frame.of(frames, i) for i in which]
 
     def scene(self, view: View) -> MujocoScene:
         """The batch renderer's scene of ``view`` for the current model (made on first use,

@@ -74,6 +74,12 @@ class Frame:
     # (H, W) float32 metres to the nearest transparent surface, inf where there is none
     transparent_depth: np.ndarray | None = None
 
+    @classmethod
+    def of(cls, batch: Any, slot: int) -> Frame:
+        """Scene ``slot``'s images of a batch render (a :class:`simenv.render.BatchFrame`)."""
+        return cls(*(None if a is None else a[slot] for a in
+                     (batch.rgb, batch.depth, batch.segmentation, batch.transparent_depth)))
+
 
 _CURRENT: int | None = None  # id() of the renderer whose GL context is current
 

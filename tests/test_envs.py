@@ -213,7 +213,7 @@ def _moved(param) -> object:
 
 def _physics(env: gym.Env) -> bytes:
     """What the engine simulates with: a MuJoCo model's arrays, or every PyBullet body's
-    dynamics (engine-generic, so it covers any family)."""
+    dynamics and pose (engine-generic, so it covers any family)."""
     base = env.unwrapped
     model = getattr(base, "model", None)
     if model is not None:
@@ -222,7 +222,8 @@ def _physics(env: gym.Env) -> bytes:
         return b"".join(np.ascontiguousarray(getattr(model, f)).tobytes() for f in fields)
     c = base.client
     return repr([c.getDynamicsInfo(b, link) for b in range(c.getNumBodies())
-                 for link in range(-1, c.getNumJoints(b))]).encode()
+                 for link in range(-1, c.getNumJoints(b))]
+                + [c.getBasePositionAndOrientation(b) for b in range(c.getNumBodies())]).encode()
 
 
 def _trace(env: gym.Env, randomization: dict) -> tuple[list, bytes]:

@@ -54,6 +54,15 @@ LIDAR_BEAMS = 32
 LIDAR_RANGE = 5.0
 STATE_SIZE = 10
 LOOKAHEADS = (0.5, 1.0, 2.0, 3.0)  # curvature preview distances (m)
+# semantic classes of the seg observation (index = class id; 0 is the sky, where nothing is)
+SEG_CLASSES = ("sky", "ground", "road", "lane_marking", "sidewalk", "ego_car", "vehicle",
+               "obstacle", "building", "vegetation", "pole")
+SEG_OF_KIND = {  # pool kind (its name up to the first "/") -> class
+    "asphalt": "road", "jasphalt": "road", "lines": "lane_marking", "sidewalk": "sidewalk",
+    "vehicle": "vehicle", "parked": "vehicle", "cone": "obstacle", "barrel": "obstacle",
+    "building": "building", "trunk": "vegetation", "crown": "vegetation", "lamp": "pole",
+}  # junction corners and sides ("jcorner", "jside"): their walk variants are sidewalk,
+# their verge variants ground
 
 # task
 OFF_ROAD_MARGIN = 0.05  # car centre this far beyond the asphalt edge ends the episode

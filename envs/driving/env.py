@@ -15,6 +15,7 @@ from simenv.core import check_choice, parse_obs_mode
 from simenv.env import CameraRequest
 from simenv.pybullet_env import PybulletEnv, PybulletView
 from simenv.randomization import Value, dr_table
+from simenv.render.pybullet_adapter import Look
 from simenv.rendering import Frame
 from simenv.sensors import SensorModel
 
@@ -45,8 +46,9 @@ from .roads import (
 )
 from .world import GARAGE, Z_LINE, Z_ROAD, Z_SIDEWALK, World
 
-OBS_PARTS = ("rgb", "depth", "lidar", "state")
+OBS_PARTS = ("rgb", "depth", "seg", "lidar", "state")
 OBS_ALIASES = {"rgbd": "rgb+depth"}
+OUTPUT_OF = {"rgb": "rgb", "depth": "depth", "seg": "segmentation"}  # camera outputs
 ACTION_MODES = ("continuous", "discrete")
 
 
@@ -123,7 +125,12 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
 
     ## Observation Space
     A ``Dict`` chosen by ``obs_mode`` (parts joined with ``+``): ``rgb`` (H×W×3 uint8, front
-    camera), ``depth`` (H×W×1 float32 metres, 0 = missing, ≤ 30), ``rgbd`` = ``rgb+depth``,
+    camera), ``depth`` (H×W×1 float32 metres, 0 = missing, ≤ 30), ``seg`` (H×W×1 uint8
+    semantic class: 0 sky, 1 ground (grass verges), 2 road, 3 lane marking, 4 sidewalk (with
+    its kerb), 5 ego car, 6 vehicle (moving and parked), 7 obstacle (cones, barrels),
+    8 building, 9 vegetation, 10 pole (street lamps); ``SEG_CLASSES``; with
+    ``renderer="tiny"``/``"egl"``, whose masks hold body ids, a junction's verge counts as
+    sidewalk), ``rgbd`` = ``rgb+depth``,
     ``lidar`` (32 ranges in metres over 360°, ≤ 5), ``state`` (10 floats: speed m/s, lane
     offset m (left +), heading error rad, steering rad, route curvature 1/m at 0.5/1/2/3 m
     ahead, gap to the vehicle ahead in the lane m (≤ 5), its speed minus ours m/s). Always
@@ -154,9 +161,10 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
     ``default``, ``strong``, dict or YAML path), ``dr_scale``, ``split`` (``train``/``test``),
     ``road`` (fix one road id), ``progress_reward``, ``lane_reward``, ``success_reward``,
     ``failure_reward`` (see Rewards), ``render_mode``, ``render_size`` (chase camera,
-    256×256), ``renderer`` (``auto``: EGL with an NVIDIA GPU, else TinyRenderer; ``tiny``;
-    ``egl``). Privileged state for experts: ``env.unwrapped.episode`` (a
-    :class:`DrivingEpisode`), ``car_pose()``, ``speed()``, ``lead_vehicle()``.
+    256×256), ``renderer`` (``batch``: ``simenv.render``, default; ``tiny``: PyBullet's
+    TinyRenderer, the reference; ``egl``: PyBullet's EGL plugin). Privileged state for
+    experts: ``env.unwrapped.episode`` (a :class:`DrivingEpisode`), ``car_pose()``,
+    ``speed()``, ``lead_vehicle()``.
 
     ## Version History
     * v0: initial release.
@@ -199,7 +207,7 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         failure_reward: float = -1.0,
         render_mode: str | None = None,
         render_size: tuple[int, int] = (256, 256),
-        renderer: str = "auto",
+        renderer: str = "batch",
     ) -> None:
         EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
                           split, road, progress_reward, lane_reward, success_reward,
@@ -228,6 +236,8 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
             obs["rgb"] = spaces.Box(0, 255, (h, w, 3), np.uint8)
         if "depth" in self.obs_parts:
             obs["depth"] = spaces.Box(0.0, C.MAX_DEPTH, (h, w, 1), np.float32)
+        if "seg" in self.obs_parts:
+            obs["seg"] = spaces.Box(0, len(C.SEG_CLASSES) - 1, (h, w, 1), np.uint8)
         if "lidar" in self.obs_parts:
             obs["lidar"] = spaces.Box(0.0, C.LIDAR_RANGE, (C.LIDAR_BEAMS,), np.float32)
         if "state" in self.obs_parts:
@@ -235,6 +245,7 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         obs["proprio"] = spaces.Box(-10.0, 10.0, (3,), np.float32)
         self.observation_space = spaces.Dict(obs)
         self.world: World | None = None
+        self._seg_lut: tuple[tuple[Any, int], np.ndarray] | None = None  # (key, table)
         angles = np.linspace(0, 2 * np.pi, C.LIDAR_BEAMS, endpoint=False)
         self._beams = np.stack([np.cos(angles), np.sin(angles), np.zeros_like(angles)], 1)
 
@@ -531,9 +542,38 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
                 best = (max(gap, 0.0), v.speed)
         return best
 
+    # ------------------------------------------------------------------ cameras
+    def _scene_textures(self) -> Mapping[int, np.ndarray]:
+        return self._world().images
+
+    def _scene_looks(self) -> list[Look]:
+        world = self._world()
+        return [*world.drawn(), *world.car_looks(False)]
+
+    def _looks_token(self) -> Any:
+        return self._world().version
+
+    def _moving_bodies(self) -> list[int]:
+        return [self._world().car.body, *self.episode.vehicle_bodies]
+
     def _camera_request(self) -> CameraRequest | None:
-        outputs = tuple(p for p in ("rgb", "depth") if p in self.obs_parts)
+        outputs = tuple(OUTPUT_OF[p] for p in ("rgb", "depth", "seg") if p in self.obs_parts)
         return CameraRequest(self._ego_view(), self.camera_size, outputs) if outputs else None
+
+    def _semantic(self, segmentation: np.ndarray) -> np.ndarray:
+        """Class ids (``SEG_CLASSES``) of a drawn segmentation: shape indices of the batch
+        renderer's scene, or body ids of PyBullet's renderers (-1: sky)."""
+        world = self._world()
+        scene = self.scene() if self.renderer_name == "batch" else None
+        key = (scene, world.c.getNumBodies())  # a scene compares by identity
+        if self._seg_lut is None or self._seg_lut[0] != key:
+            classes = {name: i for i, name in enumerate(C.SEG_CLASSES)}
+            pairs = [(b, 0) for b in range(key[1])] if scene is None else \
+                [(b, k) for b, _, k in scene.shapes]
+            lut = np.array([classes[world.semantic_class(b, k)] for b, k in pairs] + [0],
+                           np.uint8)  # the last entry: background (-1)
+            self._seg_lut = (key, lut)
+        return self._seg_lut[1][segmentation]
 
     def _observe(self, frame: Frame | None) -> dict[str, np.ndarray]:
         ep = self.episode
@@ -546,6 +586,8 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
             if frame.depth is not None:
                 d = np.minimum(frame.depth, C.MAX_DEPTH)[..., None]
                 obs["depth"] = np.clip(self._sensor.apply_depth(d, rng), 0.0, C.MAX_DEPTH)
+            if frame.segmentation is not None:
+                obs["seg"] = self._semantic(frame.segmentation)[..., None]
         speed = self.speed()
         world = self._world()
         _, ang = world.c.getBaseVelocity(world.car.body)
@@ -580,6 +622,15 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
                                   np.sin(pitch)])
         return self._view(eye.tolist(), (eye + forward).tolist(), (rot[:, 2]).tolist(), fov)
 
+    def _show_car(self, visible: bool) -> None:
+        """The ego car in the cameras or not (it never is in its own)."""
+        if self.renderer_name == "batch":
+            scene = self.scene()
+            for body, k, rgba, _ in self._world().car_looks(visible):
+                scene.set_look(body, k, rgba)
+        else:
+            self._world().show_car(visible)
+
     def _lidar(self) -> np.ndarray:
         c = self._world().c
         pos, orn = c.getBasePositionAndOrientation(self._world().car.body)
@@ -595,16 +646,15 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
 
     def _render_frame(self) -> np.ndarray:
         """A chase camera behind and above the car."""
-        world = self._world()
         xy, yaw = self.car_pose()
         back = np.array([np.cos(yaw), np.sin(yaw)])
         view = self._view([*(xy - 1.2 * back), 0.75], [*(xy + 1.0 * back), 0.0], [0, 0, 1],
                           60.0)
-        world.show_car(True)
+        self._show_car(True)
         try:
             frame = self.draw(view, self.render_size, ("rgb",))
         finally:
-            world.show_car(False)
+            self._show_car(False)
         assert frame.rgb is not None
         return frame.rgb
 

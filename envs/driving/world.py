@@ -130,6 +130,7 @@ class Pool:
     """The bodies of one kind, made together. ``shown[i]``: the shapes body ``i`` draws and
     their rgba (empty: parked); ``textures[i]``: the texture each of its shapes last got."""
 
+    name: str
     kind: Kind
     cap: int | None  # hard cap on the pool size (None: no cap, the road kit)
     bodies: list[int] = field(default_factory=list)
@@ -344,6 +345,8 @@ class World:
     def __init__(self, client: BulletClient, bounds: Mapping[str, int],
                  caps: Mapping[str, int | None]) -> None:
         self.c = c = client
+        self.images: dict[int, np.ndarray] = {}  # texture id -> its image (RGB uint8)
+        self.version = 0  # bumped by every change of what is drawn or where it stands
         c.setGravity(0, 0, -9.81)
         c.setPhysicsEngineParameter(fixedTimeStep=C.PHYSICS_DT, numSolverIterations=10,
                                     deterministicOverlappingPairs=1)
@@ -352,7 +355,8 @@ class World:
         self.sidewalk_texture = self._texture(paint_sidewalk())
         self.facade_texture = self._texture(paint_facade())
         plane = c.createCollisionShape(c.GEOM_PLANE)
-        self.ground = c.createMultiBody(0, plane, self._visual(_ground_mesh()))
+        self.ground = c.createMultiBody(0, plane, self._visual("ground", _ground_mesh()))
+        self.ground_look: tuple[list[float], int | None] = ([0.5, 0.5, 0.5, 1.0], None)
         self.car = self._load_car()
         self.show_car(False)  # never in its own camera; the chase view shows it
         self.pools: dict[str, Pool] = {}
@@ -369,14 +373,18 @@ class World:
         os.close(fd)
         try:
             cv2.imwrite(path, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-            return self.c.loadTexture(path)
+            texture = int(self.c.loadTexture(path))
+            self.images[texture] = image
+            return texture
         finally:
             os.unlink(path)
 
-    def _visual(self, mesh: Mesh, **kwargs: object) -> int:
-        v, i, uv = mesh
-        return self.c.createVisualShape(self.c.GEOM_MESH, vertices=v, indices=i, uvs=uv,
-                                        normals=[[0, 0, 1]] * len(v), **kwargs)
+    def _visual(self, name: str, mesh: Mesh, **kwargs: object) -> int:
+        """A mesh visual shape read from an OBJ file (so that a renderer can read it too)."""
+        path = os.path.join(_mesh_dir(), f"{name}.obj")
+        if not os.path.exists(path):
+            _write_obj(path, mesh)
+        return self.c.createVisualShape(self.c.GEOM_MESH, fileName=path, **kwargs)
 
     def _load_car(self) -> Car:
         c = self.c
@@ -450,7 +458,7 @@ class World:
         col = -1
         if layer == "jasphalt":
             h = C.JUNCTION_HALF
-            vis = self._visual(rect_mesh(-h, h, -h, h), rgbaColor=HIDDEN)
+            vis = self._visual("jasphalt", rect_mesh(-h, h, -h, h), rgbaColor=HIDDEN)
         elif layer == "building":
             hx, hy, height = BUILDINGS[int(args[0])]
             half_extents = [hx, hy, height / 2]
@@ -507,7 +515,7 @@ class World:
         """Make ``n`` more parked bodies of kind ``name``."""
         pool = self.pools.get(name)
         if pool is None:
-            pool = self.pools[name] = Pool(self._kind(name), self.caps.get(name))
+            pool = self.pools[name] = Pool(name, self._kind(name), self.caps.get(name))
         if n <= 0:
             return pool
         c, kind = self.c, pool.kind
@@ -541,12 +549,14 @@ class World:
 
     # ------------------------------------------------------------------ per episode
     def begin(self) -> None:
+        self.version += 1
         for pool in self.pools.values():
             pool.used = 0
 
     def end(self) -> None:
         """Park every body the episode does not use."""
         c = self.c
+        self.version += 1
         for pool in self.pools.values():
             for i in range(pool.used, len(pool.bodies)):
                 if not pool.shown[i]:
@@ -580,6 +590,7 @@ class World:
                               "constants.ROAD_KIT_MAX is stale", RuntimeWarning, stacklevel=2)
             self._grow(key, 1)
         c = self.c
+        self.version += 1
         i = pool.used
         pool.used += 1
         body = pool.bodies[i]
@@ -628,13 +639,17 @@ class World:
         if any(shown.get(k) != rgba for k in shapes):
             self.c.changeVisualShape(body, -1, shapeIndex=shape, rgbaColor=rgba)
             shown.update(dict.fromkeys(shapes, rgba))
+            self.version += 1
 
     def dress_ground(self, x: float, y: float, rgb: np.ndarray, pattern: str) -> None:
         # keep the pattern anchored to the world: snap the mesh to whole ground tiles
         x, y = (round(v / GROUND_TILE) * GROUND_TILE for v in (x, y))
         self.c.resetBasePositionAndOrientation(self.ground, [x, y, 0], [0, 0, 0, 1])
-        self.c.changeVisualShape(self.ground, -1, rgbaColor=[*map(float, rgb), 1.0],
+        rgba = [*map(float, rgb), 1.0]
+        self.c.changeVisualShape(self.ground, -1, rgbaColor=rgba,
                                  textureUniqueId=self.patterns[pattern])
+        self.ground_look = (rgba, self.patterns[pattern])
+        self.version += 1
 
     # ------------------------------------------------------------------ introspection
     def census(self) -> dict[str, int]:
@@ -654,9 +669,33 @@ class World:
         return [b for p in self.pools.values() for b, s in zip(p.bodies, p.shown) if not s]
 
     def drawn(self) -> list[tuple[int, int, list[float], int | None]]:
-        """``(body, shape index, rgba, texture id or None)`` of every pooled shape drawn now.
+        """``(body, shape index, rgba, texture id or None)`` of every pooled shape drawn now,
+        and of the ground.
 
         Read this, not ``getVisualShapeData``: after a per-shape colour change PyBullet
         reports that colour for every shape of the body, hidden variants included."""
-        return [(body, k, rgba, pool.textures[i].get(k)) for pool in self.pools.values()
-                for i, body in enumerate(pool.bodies) for k, rgba in pool.shown[i].items()]
+        rgba, texture = self.ground_look
+        return [(self.ground, 0, rgba, texture)] + [
+            (body, k, rgba, pool.textures[i].get(k)) for pool in self.pools.values()
+            for i, body in enumerate(pool.bodies) for k, rgba in pool.shown[i].items()]
+
+    def car_looks(self, visible: bool) -> list[tuple[int, int, list[float], None]]:
+        """``(body, shape index, rgba, None)`` of the ego car's shapes, shown or hidden."""
+        return [(self.car.body, k, [*rgba[:3], rgba[3] if visible else 0.0], None)
+                for k, rgba in enumerate(self.car.colors)]
+
+    def semantic_class(self, body: int, shape: int) -> str:
+        """The ``seg`` class (``constants.SEG_CLASSES``) of one shape of a body."""
+        if body == self.ground:
+            return "ground"
+        if body == self.car.body:
+            return "ego_car"
+        found = self._index.get(body)
+        if found is None:
+            return "sky"
+        pool = found[0]
+        kind = pool.name.split("/")[0]
+        if kind in ("jcorner", "jside"):
+            variant = next(v for v, ks in pool.kind.variants.items() if shape in ks)
+            return "sidewalk" if variant.startswith("walk") else "ground"
+        return C.SEG_OF_KIND[kind]
