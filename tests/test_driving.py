@@ -211,3 +211,87 @@ def test_lidar_sees_an_obstacle_ahead() -> None:
     obs, *_ = env.step(np.array([0.0, 0.0]))
     assert obs["lidar"][0] < 1.6 and obs["lidar"][0] < np.median(obs["lidar"])
     env.close()
+
+
+def _twin_captures(seed: int, size: tuple[int, int], scale: int) -> tuple[Any, Any, Any]:
+    """The observation camera of the same episode state drawn by TinyRenderer at ``size`` and
+    by the batch renderer at ``scale`` times that (the ego car drives a few steps first)."""
+    kw: dict[str, Any] = {"randomization": "none", "obs_mode": "rgb+depth+seg"}
+    tiny = gym.make(ENV, renderer="tiny", camera_size=size, **kw)
+    batch = gym.make(ENV, renderer="batch", camera_size=(size[0] * scale, size[1] * scale),
+                     **kw)
+    for env in (tiny, batch):
+        env.reset(seed=seed)
+        for _ in range(4):
+            env.step(np.array([0.1, 0.6], np.float32))
+    frames = tiny.unwrapped.capture(), batch.unwrapped.capture()
+    scene = batch.unwrapped.scene()
+    tiny.close()
+    batch.close()
+    return *frames, scene
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_batch_renderer_agrees_with_tinyrenderer_where_it_draws(seed: int) -> None:
+    """Segmentation (as body ids) and depth of the default renderer against TinyRenderer.
+
+    TinyRenderer samples pixel ``(r, c)`` at ``(r + 1, c)`` in pixel-centre coordinates (half
+    a pixel below and left of the centre OpenGL samples), so the batch image is drawn at 4×
+    and read at those points: away from edges both renderers see the same body and the same
+    depth (depth on a plane is harmonic in the image, so the mean of inverse depths of the four
+    nearest 4× pixels is the plane's depth at the point)."""
+    h, w, k = 48, 64, 4
+    tiny, batch, scene = _twin_captures(seed, (h, w), k)
+    body_of = np.array([b for b, _, _ in scene.shapes] + [-1])
+    rows, cols = k * np.arange(1, h), k * np.arange(w)  # the last row's point is off the image
+    bodies = body_of[batch.segmentation][np.ix_(rows, cols)]
+    ref = tiny.segmentation[:-1]
+    padded = np.pad(tiny.segmentation, 1, mode="edge")
+    window = np.stack([padded[1 + dr:h + 1 + dr, 1 + dc:w + 1 + dc]
+                       for dr in (-1, 0, 1) for dc in (-1, 0, 1)])
+    interior = ((window == tiny.segmentation).all(0) & (tiny.segmentation >= 0))[:-1]
+    assert interior.mean() > 0.3  # road tiles are 1 m long: many edges
+    assert (bodies == ref).mean() > 0.95
+    assert (bodies == ref)[interior].mean() > 0.99
+    inverse = 1.0 / batch.depth
+    left = np.maximum(cols - 1, 0)
+    near = (inverse[np.ix_(rows - 1, left)] + inverse[np.ix_(rows - 1, cols)]
+            + inverse[np.ix_(rows, left)] + inverse[np.ix_(rows, cols)]) / 4
+    error = np.abs(1.0 / near - tiny.depth[:-1]) / tiny.depth[:-1]
+    assert (error[interior] < 0.01).mean() > 0.99
+
+
+def test_seg_observation_names_what_the_camera_sees() -> None:
+    env = gym.make(ENV, obs_mode="rgb+seg", randomization="none", camera_size=(64, 64))
+    obs, _ = env.reset(seed=2)
+    base = env.unwrapped
+    seen = {C.SEG_CLASSES[i] for i in np.unique(obs["seg"])}
+    assert {"sky", "road", "lane_marking", "sidewalk"} <= seen
+    assert "ego_car" not in seen  # never in its own camera
+    x, y, yaw = base.episode.road.pose_at(1.5, base.episode.lane_centre)
+    base.world.place("barrel", x, y, 0.0, yaw)
+    obs, *_ = env.step(np.array([0.0, 0.0], np.float32))
+    seg = obs["seg"][..., 0]
+    obstacle = C.SEG_CLASSES.index("obstacle")
+    assert (seg == obstacle).sum() > 20
+    rgb = obs["rgb"].astype(float)
+    assert np.abs(rgb[seg == obstacle].mean(0) - rgb[seg == C.SEG_CLASSES.index("road")]
+                  .mean(0)).max() > 30  # a barrel is drawn where the seg says so
+    env.close()
+
+
+def test_chase_camera_shows_the_car_and_the_ego_camera_never_does() -> None:
+    env = gym.make(ENV, obs_mode="rgb+seg", randomization="none", render_mode="rgb_array")
+    obs, _ = env.reset(seed=0)
+    frame = env.render()
+    assert frame.shape == (256, 256, 3)
+    base = env.unwrapped
+    view = base._render_view()
+    base._show_car(True)
+    seen = base.draw(view, (64, 64), ("segmentation",)).segmentation
+    base._show_car(False)
+    ego = {base.scene().shapes[s][0] for s in np.unique(seen) if s >= 0}
+    assert base.world.car.body in ego
+    obs, *_ = env.step(np.array([0.0, 0.0], np.float32))
+    assert C.SEG_CLASSES.index("ego_car") not in obs["seg"]
+    env.close()

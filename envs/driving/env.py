@@ -644,12 +644,15 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         frac = np.array([h[2] if h[0] >= 0 else 1.0 for h in hits])
         return np.minimum(0.3 + frac * C.LIDAR_RANGE, C.LIDAR_RANGE).astype(np.float32)
 
-    def _render_frame(self) -> np.ndarray:
+    def _render_view(self) -> PybulletView:
         """A chase camera behind and above the car."""
         xy, yaw = self.car_pose()
         back = np.array([np.cos(yaw), np.sin(yaw)])
-        view = self._view([*(xy - 1.2 * back), 0.75], [*(xy + 1.0 * back), 0.0], [0, 0, 1],
+        return self._view([*(xy - 1.2 * back), 0.75], [*(xy + 1.0 * back), 0.0], [0, 0, 1],
                           60.0)
+
+    def _render_frame(self) -> np.ndarray:
+        view = self._render_view()
         self._show_car(True)
         try:
             frame = self.draw(view, self.render_size, ("rgb",))
