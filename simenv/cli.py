@@ -395,10 +395,33 @@ def doctor() -> None:
     if not working:
         _fail("no headless OpenGL backend works; install Mesa EGL (apt install libegl1 "
               "libgl1-mesa-dri) or OSMesa (apt install libosmesa6)")
-    env = _make("simenv/IndoorNav-v0")
+    batch, message = probe_batch_renderer()
+    typer.echo(f"  {'batch':7s} {'works' if batch else 'fails'}: {message}")
+    kwargs = {} if batch else {"renderer": "mujoco"}
+    env = _make("simenv/IndoorNav-v0", **kwargs)
     obs, _ = env.reset(seed=0)
     env.close()
-    typer.echo(f"render test: IndoorNav-v0 rgb {obs['rgb'].shape}, mean {obs['rgb'].mean():.1f}")
+    used = "the batch renderer" if batch else "renderer='mujoco' (pass renderer='mujoco' or " \
+        "'tiny' to every env on this host)"
+    typer.echo(f"render test: IndoorNav-v0 rgb {obs['rgb'].shape}, mean {obs['rgb'].mean():.1f}"
+               f" with {used}")
+
+
+def probe_batch_renderer() -> tuple[bool, str]:
+    """Whether ``simenv.render`` (the default renderer) draws here, and on what device."""
+    from .render import BatchRenderer, egl
+    from .rendering import RenderingError
+
+    try:
+        with BatchRenderer(1, (8, 8)) as renderer:
+            renderer.render(("rgb",))
+            dev = renderer.device
+            kind = "software" if dev.software else "hardware"
+            return True, (f"EGL device {dev.index} of {len(egl.devices())}: {dev.renderer} "
+                          f"({dev.vendor}, {kind}, OpenGL {dev.version}), scene data in "
+                          f"{renderer.scene_data} buffers")
+    except RenderingError as err:
+        return False, str(err)
 
 
 @app.command()

@@ -65,9 +65,10 @@ def test_doctor_reports_a_working_backend() -> None:
     assert proc.returncode == 0, proc.stderr
     works = [b for b in ("egl", "osmesa") if f"{b:7s} works" in proc.stdout]
     assert works and "render test: IndoorNav-v0 rgb (84, 84, 3)" in proc.stdout
+    assert "batch   works: EGL device" in proc.stdout and "OpenGL" in proc.stdout
 
 
-@pytest.mark.parametrize("host", [{"egl"}, {"osmesa"}, set()])
+@pytest.mark.parametrize("host", [{"egl", "batch"}, {"osmesa"}, {"egl"}, set()])
 def test_doctor_on_egl_only_osmesa_only_and_broken_hosts(host: set[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import simenv.cli
@@ -75,12 +76,20 @@ def test_doctor_on_egl_only_osmesa_only_and_broken_hosts(host: set[str],
     def probe(backend: str, size: int = 64) -> tuple[bool, str]:
         return (True, "ok 1.00 ms/frame") if backend in host else (False, "no such library")
 
+    def batch() -> tuple[bool, str]:
+        return ("batch" in host, "EGL device 0" if "batch" in host else "no EGL device")
+
     monkeypatch.setattr(simenv.cli, "probe_backend", probe)
+    monkeypatch.setattr(simenv.cli, "probe_batch_renderer", batch)
     result = runner.invoke(app, ["doctor"])
     for backend in ("egl", "osmesa"):
         status = "works" if backend in host else "fails"
         assert f"{backend:7s} {status}" in result.output
     if host:
         assert result.exit_code == 0 and "render test" in result.output
+        assert f"batch   {'works' if 'batch' in host else 'fails'}" in result.output
+        assert ("with the batch renderer" in result.output) == ("batch" in host)
+        assert ("renderer='mujoco'" in result.output) == ("batch" not in host)
     else:
         assert result.exit_code == 2 and "no headless OpenGL backend works" in result.output
+
