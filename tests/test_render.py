@@ -364,7 +364,8 @@ def test_bad_sizes_are_one_line_errors(size: object) -> None:
 @pytest.mark.parametrize("kwargs, match", [
     ({"num_scenes": 0}, "num_scenes"), ({"texture_size": 48}, "power of two"),
     ({"transparency": "weighted"}, "unknown transparency"),
-    ({"scene_data": "ubo"}, "unknown scene_data"), ({"device": -1}, "device")])
+    ({"scene_data": "ubo"}, "unknown scene_data"), ({"device": -1}, "device"),
+    ({"texture_filter": "anisotropic"}, "unknown texture_filter")])
 def test_bad_options_are_one_line_errors(kwargs: dict[str, object], match: str) -> None:
     args = {"num_scenes": 1, "size": SIZE, **kwargs}
     with pytest.raises(ValueError, match=match) as err:
@@ -445,13 +446,15 @@ def agreement(ours, theirs) -> tuple[float, float, float]:
     return seg, depth, mae
 
 
-@pytest.mark.parametrize("tessellation, max_mae, scene_data", [
-    ("mujoco", 0.5, "auto"), ("adaptive", 3.0, "auto"), ("adaptive", 3.0, "texture"),
-    ("minimal", 3.0, "auto"), ("minimal", 3.0, "storage")])
+@pytest.mark.parametrize("tessellation, max_mae, scene_data, texture_filter", [
+    ("mujoco", 0.5, "auto", "trilinear"), ("mujoco", 1.5, "auto", "bilinear"),
+    ("adaptive", 3.0, "auto", "bilinear"), ("adaptive", 3.0, "texture", "trilinear"),
+    ("minimal", 3.0, "auto", "bilinear"), ("minimal", 3.0, "storage", "bilinear")])
 def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
-                                            scene_data: str) -> None:
+                                            scene_data: str, texture_filter: str) -> None:
     """Every geom type, 2D and cube textures, spot and directional lights, emission, glass;
-    ``scene_data="storage"``/``"texture"``: one draw call for all scenes (GPUs)."""
+    ``scene_data="storage"``/``"texture"``: one draw call for all scenes (GPUs);
+    ``texture_filter="trilinear"``: mipmaps sampled as MuJoCo does."""
     model = mujoco.MjModel.from_xml_string(SYNTHETIC)
     data = mujoco.MjData(model)
     mujoco.mj_forward(model, data)
@@ -460,8 +463,8 @@ def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
     ref.close()
     scene = MujocoScene(model, "c", tessellation=tessellation)  # type: ignore[arg-type]
     with BatchRenderer(3, SIZE, texture_size=scene.texture_size,
-                       texture_layers=scene.texture_layers,
-                       scene_data=scene_data) as r:  # type: ignore[arg-type]
+                       texture_layers=scene.texture_layers, scene_data=scene_data,
+                       texture_filter=texture_filter) as r:  # type: ignore[arg-type]
         r.set_scene(1, scene.update(data))
         frame = r.render(ALL)
     assert np.all(frame.segmentation[[0, 2]] == -1)

@@ -42,7 +42,8 @@ class GLState:
 
     def __init__(self, context: egl.Context, num_scenes: int, size: tuple[int, int],
                  array_layers: list[int], texture_size: int,
-                 scene_data: shaders.SceneData, layer_extension: str) -> None:
+                 scene_data: shaders.SceneData, layer_extension: str,
+                 texture_filter: str = "bilinear") -> None:
         ctx = self.ctx = context.ctx
         self.context = context
         self.size = size
@@ -60,13 +61,16 @@ class GLState:
             if scene_data == "texture" else None
         if self.scene_texture is not None:
             self.scene_texture.filter = (ctx.NEAREST, ctx.NEAREST)
+        # minification: bilinear within the nearest mipmap level, or trilinear (MuJoCo's)
+        self.min_filter = ctx.LINEAR_MIPMAP_LINEAR if texture_filter == "trilinear" else \
+            ctx.LINEAR_MIPMAP_NEAREST
         # every array's layer 0 is white, for untextured instances
         self.arrays = [self._texture_array(texture_size, n + 1) for n in array_layers]
         white = np.full((texture_size, texture_size, 4), 255, np.uint8)
         for k in range(len(array_layers)):
             self.write_layer(k, 0, white)
         self.clamped = ctx.sampler(repeat_x=False, repeat_y=False,
-                                   filter=(ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR))
+                                   filter=(self.min_filter, ctx.LINEAR))
         self.background_rows = ctx.buffer(reserve=28 * 64)
         self._background: tuple[Any, Any] | None = None
         fn = context.gl
@@ -141,7 +145,7 @@ class GLState:
             self.context.gl.tex_image_3d(_GL_TEXTURE_2D_ARRAY, level, _GL_RGBA8, edge, edge,
                                          layers, 0, _GL_RGBA, _GL_UNSIGNED_BYTE, None)
             level, edge = level + 1, edge // 2
-        array.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
+        array.filter = (self.min_filter, ctx.LINEAR)
         return array
 
     # ------------------------------------------------------------------ programs
