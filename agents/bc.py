@@ -66,11 +66,12 @@ class BCConfig:
     augment: int = 4  # max random image shift in pixels (0 = off)
     memory: int = 0  # GRU hidden size (0 = a memoryless policy)
     seed: int = 0
+    num_envs: int = 4  # rollouts side by side in a native vector env (the data do not change)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> BCConfig:
         cfg = config_from_dict(cls, "bc", data, ("episodes", "epochs", "batch_size",
-                                                 "features"))
+                                                 "features", "num_envs"))
         if int(cfg.memory) < 0:
             raise ValueError(f"bc setting memory must be >= 0 (0 = no GRU), got {cfg.memory!r}")
         return cfg
@@ -343,7 +344,9 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
              expert: Any = None, progress: bool = True) -> BCPolicy:
     """Collect expert data (plus DAgger rounds), fit, checkpoint each round to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = gym.make(env_id, **env_kwargs)
+    env: Any = gym.make_vec(env_id, num_envs=cfg.num_envs, **env_kwargs) \
+        if cfg.num_envs > 1 else gym.make(env_id, **env_kwargs)
+    single = env.envs[0] if cfg.num_envs > 1 else env
     expert = expert or make_expert(env_id)
     rng = np.random.default_rng(cfg.seed)
     buffer = Buffer()
@@ -359,7 +362,8 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
                             beta=cfg.beta ** rnd, noise=cfg.noise if rnd == 0 else 0.0,
                             rng=rng, desc=f"round {rnd}: rollouts", progress=progress)
             obs, actions = buffer.arrays()
-            policy = new_policy(env, env_id, env_kwargs, obs, cfg.features, cfg.memory, cfg.seed)
+            policy = new_policy(single, env_id, env_kwargs, obs, cfg.features, cfg.memory,
+                                cfg.seed)
             losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit", progress=progress,
                          lengths=buffer.lengths())
             history.append({"round": rnd, "beta": cfg.beta ** rnd, "samples": len(buffer),

@@ -2,11 +2,12 @@
 
 :func:`collect` rolls out the expert (round 0, optionally with DART noise on the executed
 actions) or a policy/expert mixture (DAgger rounds), labelling every visited state with the
-expert's action.
+expert's action; in a native vector env (``gym.make_vec``) several episodes run side by side.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -102,36 +103,110 @@ def one_torch_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def collect(env: gym.Env[Any, Any], expert: Any, buffer: Buffer, episodes: int, seeds: list[int],
+def collect(env: Any, expert: Any, buffer: Buffer, episodes: int, seeds: list[int],
             policy: Any = None, beta: float = 1.0, noise: float = 0.0,
             rng: np.random.Generator | None = None, desc: str = "collect",
             progress: bool = True) -> dict[str, float]:
-    """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps."""
-    rng = rng or np.random.default_rng(0)
-    successes, steps = [], 0
-    with one_torch_thread():
-        bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
-        for ep in range(episodes):
-            obs, _ = env.reset(seed=seeds[ep])
-            done, start, state = False, True, None
-            while not done:
-                label = expert.act(env)
-                buffer.add(obs, label, start)
-                if policy is not None:  # a policy with memory sees every step
-                    own, state = policy.predict(obs, state, np.array([start]))
-                start = False
-                if policy is None or rng.random() < beta:
-                    action = _perturb(env.action_space, label, noise, rng)
-                else:
-                    action = own
-                obs, _, terminated, truncated, info = env.step(action)
-                done = terminated or truncated
-                steps += 1
-            successes.append(float(info.get("success", 0.0)))
-            bar.update()
-            bar.set_postfix(success=f"{np.mean(successes):.2f}", steps=steps)
-        bar.close()
-    return {"episodes": episodes, "steps": steps, "success": float(np.mean(successes))}
+    """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps.
+
+    ``env`` is a ``gym.Env`` or a native vector env (``gym.make_vec``), whose envs run
+    episodes side by side, each with its own copy of ``expert``. Episode ``k`` has seed
+    ``seeds[k]`` and draws its mixture and noise from a generator of its own (seeded from
+    ``rng`` and ``seeds[k]``), and episodes enter ``buffer`` in order: the data do not depend
+    on how many envs ran them.
+    """
+    base = int((rng or np.random.default_rng(0)).integers(2**63))
+    episode_rngs = [np.random.default_rng([base, s]) for s in seeds[:episodes]]
+    bar = tqdm(total=episodes, desc=desc, unit="ep", leave=False, disable=not progress)
+    steps: list[list[tuple[dict[str, np.ndarray], Any, bool]]] = [[] for _ in range(episodes)]
+    successes: list[float] = []
+
+    def finished(info_success: float) -> None:
+        successes.append(info_success)
+        bar.update()
+        bar.set_postfix(success=f"{np.mean(successes):.2f}",
+                        steps=sum(len(s) for s in steps))
+
+    with one_torch_thread(), bar:
+        if hasattr(env, "envs") and hasattr(env, "num_envs"):
+            _collect_vector(env, expert, steps, seeds, policy, beta, noise, episode_rngs,
+                            finished)
+        else:
+            for ep in range(episodes):
+                finished(_collect_episode(env, expert, steps[ep], seeds[ep], policy, beta,
+                                          noise, episode_rngs[ep]))
+    for record in steps:
+        for obs, label, start in record:
+            buffer.add(obs, label, start)
+    return {"episodes": episodes, "steps": sum(len(s) for s in steps),
+            "success": float(np.mean(successes))}
+
+
+def _choose(space: spaces.Space[Any], label: Any, own: Any, policy: Any, beta: float,
+            noise: float, rng: np.random.Generator) -> Any:
+    """The executed action: the (perturbed) expert's with probability ``beta``, else the
+    policy's."""
+    if policy is None or rng.random() < beta:
+        return _perturb(space, label, noise, rng)
+    return own
+
+
+def _collect_episode(env: gym.Env[Any, Any], expert: Any,
+                     record: list[tuple[dict[str, np.ndarray], Any, bool]], seed: int,
+                     policy: Any, beta: float, noise: float, rng: np.random.Generator) -> float:
+    obs, _ = env.reset(seed=seed)
+    done, start, state, own, info = False, True, None, None, {}
+    while not done:
+        label = expert.act(env)
+        record.append((obs, label, start))
+        if policy is not None:  # a policy with memory sees every step
+            own, state = policy.predict(obs, state, np.array([start]))
+        start = False
+        obs, _, terminated, truncated, info = env.step(
+            _choose(env.action_space, label, own, policy, beta, noise, rng))
+        done = terminated or truncated
+    return float(info.get("success", 0.0))
+
+
+def _collect_vector(venv: Any, expert: Any,
+                    steps: list[list[tuple[dict[str, np.ndarray], Any, bool]]],
+                    seeds: list[int], policy: Any, beta: float, noise: float,
+                    rngs: list[np.random.Generator], finished: Any) -> None:
+    """:func:`collect`'s episodes in a vector env: a finished env starts the next episode."""
+    episodes, n = len(steps), venv.num_envs
+    envs = venv.envs
+    experts = [copy.deepcopy(expert) for _ in range(n)]
+    space = venv.single_action_space
+    episode = [min(i, episodes) for i in range(n)]  # index ``episodes``: no more to run
+    nxt = min(n, episodes)
+    obs, _ = venv.reset(seed=[seeds[e] if e < episodes else None for e in episode])
+    states: list[Any] = [None] * n
+    starts = np.ones(n, bool)
+    while any(e < episodes for e in episode):
+        actions = []
+        for i in range(n):
+            single = {k: np.array(v[i]) for k, v in obs.items()}
+            label = experts[i].act(envs[i])
+            own = None
+            if episode[i] < episodes:
+                steps[episode[i]].append((single, label, bool(starts[i])))
+                if policy is not None:
+                    own, states[i] = policy.predict(single, states[i], starts[i:i + 1])
+                label = _choose(space, label, own, policy, beta, noise, rngs[episode[i]])
+            actions.append(label)
+        obs, _, terminated, truncated, infos = venv.step(np.stack(actions))
+        starts[:] = False
+        done = terminated | truncated
+        for i in map(int, np.flatnonzero(done)):
+            if episode[i] < episodes:
+                ok = infos.get("_success", np.zeros(n, bool))[i]
+                finished(float(infos["success"][i]) if ok else 0.0)
+            episode[i], nxt = (nxt, nxt + 1) if nxt < episodes else (episodes, nxt)
+            states[i], starts[i] = None, True
+        if done.any():
+            obs, _ = venv.reset(seed=[seeds[e] if done[i] and e < episodes else None
+                                      for i, e in enumerate(episode)],
+                                options={"reset_mask": done})
 
 
 def _perturb(space: spaces.Space[Any], action: Any, noise: float,

@@ -179,6 +179,37 @@ def test_expert_evaluation_is_reproducible_and_independent_of_num_envs() -> None
     assert one.episodes == three.episodes  # episode k: seed k, in any env of the batch
 
 
+class _Turner:
+    """A deterministic stand-in policy for DAgger mixtures: turn left, remember the step."""
+
+    def predict(self, obs: Any, state: Any = None, episode_start: Any = None,
+                deterministic: bool = True) -> tuple[Any, Any]:
+        step = 0 if state is None or episode_start[0] else state + 1
+        return np.array([0.2, 0.8 if step % 2 else -0.8], np.float32), step
+
+
+def test_dagger_rollouts_are_the_same_in_a_vector_env() -> None:
+    from simenv.agents.data import Buffer, collect
+    from simenv.agents.experts import make_expert
+
+    env_id, kwargs = "simenv/IndoorNav-v0", {"obs_mode": "state", "max_episode_steps": 25}
+    seeds = list(range(40, 45))
+    runs = []
+    for env in (gym.make(env_id, **kwargs), gym.make_vec(env_id, num_envs=3, **kwargs)):
+        buffer = Buffer()
+        stats = collect(env, make_expert(env_id), buffer, 5, seeds, policy=_Turner(), beta=0.5,
+                        noise=0.1, rng=np.random.default_rng(3), progress=False)
+        env.close()
+        runs.append((buffer, stats))
+    (a, stats_a), (b, stats_b) = runs
+    assert stats_a == stats_b and len(a) == stats_a["steps"] > 5 * 10
+    assert a.lengths() == b.lengths() and len(a.lengths()) == 5
+    obs_a, act_a = a.arrays()
+    obs_b, act_b = b.arrays()
+    assert np.array_equal(act_a, act_b) and obs_a.keys() == obs_b.keys()
+    assert all(np.array_equal(obs_a[k], obs_b[k]) for k in obs_a)
+
+
 @pytest.mark.parametrize("env_id", list(TINY_ENV))
 def test_ppo_smoke_trains_saves_and_evaluates(env_id: str, tmp_path: Path) -> None:
     run = train(env_id, "ppo", tmp_path / "ppo", steps=64, overrides=TINY_PPO,
