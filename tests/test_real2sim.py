@@ -443,3 +443,15 @@ def test_cli_record_train_run_and_errors(tmp_path) -> None:
         result = runner.invoke(app, ["real2sim", *args])
         assert result.exit_code == 2, result.output
         assert message in result.output and "Traceback" not in result.output
+
+
+def test_simulator_frames_do_not_depend_on_the_number_of_envs() -> None:
+    from simenv.real2sim.pseudo_real import look_frames
+
+    kwargs = {"camera_size": (24, 24), "max_episode_steps": 12}
+    one = look_frames("simenv/IndoorNav-v0", "nominal", 14, seed=5, every=3, env_kwargs=kwargs,
+                      progress=False, num_envs=1)
+    three = look_frames("simenv/IndoorNav-v0", "nominal", 14, seed=5, every=3,
+                        env_kwargs=kwargs, progress=False, num_envs=3)
+    assert one.shape == (14, 24, 24, 3) and np.array_equal(one, three)
+    assert len({frame.tobytes() for frame in one}) == 14  # distinct states

@@ -25,6 +25,7 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
+from simenv.agents.data import Buffer, collect
 from simenv.agents.experts import make_expert
 from simenv.registration import family
 from simenv.viz import write_video
@@ -125,24 +126,34 @@ def paired_frames(env_id: str, frames: int, seed: int = 0, every: int = 4,
 
 
 def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int = 4,
-                env_kwargs: dict[str, Any] | None = None, progress: bool = True) -> Frames:
-    """``frames`` RGB observations in one look, every ``every`` steps of expert episodes.
+                env_kwargs: dict[str, Any] | None = None, progress: bool = True,
+                num_envs: int = 4) -> Frames:
+    """``frames`` RGB observations in one look, every ``every`` steps of expert episodes
+    (seeds ``seed``, ``seed + 1``, …, in order).
 
     This is how ``simenv real2sim train`` collects its simulator set (``look="nominal"``).
+    The episodes run ``num_envs`` at a time in a native vector env; the frames do not depend
+    on ``num_envs``.
     """
     kwargs = {"obs_mode": "rgb", **(env_kwargs or {}), **look_kwargs(env_id, look)}
-    env = gym.make(env_id, **kwargs)
+    env: Any = gym.make_vec(env_id, num_envs=num_envs, **kwargs) if num_envs > 1 else \
+        gym.make(env_id, **kwargs)
     expert = make_expert(env_id)
     out: list[np.ndarray] = []
     bar = tqdm(total=frames, desc=f"{look} frames {env_id}", unit="frame", disable=not progress)
     with closing(env), bar:
-        ep = 0
+        ep = seed
         while len(out) < frames:
-            for t, (obs, action) in enumerate(_expert_steps(env, expert, seed + ep)):
-                if action is not None and t % every == 0 and len(out) < frames:
-                    out.append(obs["rgb"])
-                    bar.update(1)
-            ep += 1
+            buffer = Buffer()
+            collect(env, expert, buffer, num_envs, list(range(ep, ep + num_envs)),
+                    progress=False)
+            ep += num_envs
+            images = np.stack(buffer.obs["rgb"])
+            first = np.r_[0, np.cumsum(buffer.lengths())[:-1]]
+            for start, length in zip(first, buffer.lengths()):
+                take = images[start:start + length:every][:frames - len(out)]
+                out += list(take)
+                bar.update(len(take))
     return np.stack(out)
 
 
