@@ -87,6 +87,7 @@ class Layout:
         count = np.array([s.num_instances for s in self.scenes], np.int64)
         self.count = count
         self.total = int(count.sum())
+        self.same_count = int(count[0]) if len(count) and np.all(count == count[0]) else 0
         self.inst_slot = np.repeat(self.slots, count)
         self.inst_scene = np.repeat(np.arange(len(self.scenes)), count)
         mesh_local = _cat([s.mesh for s in self.scenes]).astype(np.int64)
@@ -183,11 +184,15 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     cam_pos, cam_rot, tan_y, near, far = cams
     one = len(scenes) == 1
     rel = pos - (cam_pos if one else cam_pos[layout.inst_scene])
-    radius = layout.mesh_radius * np.abs(scale).max(axis=1)
+    scale_key = scale.tobytes()
+    if layout.cache.get("scale_key") != scale_key:  # bounding radii: while the scales stay
+        layout.cache["radius"] = layout.mesh_radius * np.abs(scale).max(axis=1)
+        layout.cache["scale_key"] = scale_key
+    radius = layout.cache["radius"]
     keep = (_cat([s.visible for s in scenes]) if one else _cat(
         [s.visible for s in scenes]).astype(bool)) & (rgba[:, 3] > 0)
     keep &= _in_frustum(rel, radius, _frustum_planes(cam_rot, tan_y, near, far, aspect),
-                        None if one else layout.inst_scene)
+                        None if one else layout.inst_scene, layout.same_count)
     glassy = rgba[:, 3] < TRANSPARENT_ALPHA
     # opaque instances front to back (by their centres) within each draw call: far fewer
     # fragments are shaded (the depth test rejects the hidden ones first)
@@ -355,14 +360,18 @@ def _frustum_planes(cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: 
 
 
 def _in_frustum(rel: np.ndarray, radius: np.ndarray,
-                planes: tuple[np.ndarray, np.ndarray], scene: np.ndarray | None
-                ) -> np.ndarray:
+                planes: tuple[np.ndarray, np.ndarray], scene: np.ndarray | None,
+                same_count: int = 0) -> np.ndarray:
     """Which bounding spheres (centres ``rel`` to their camera, the camera of instance ``i``
     being ``scene[i]``, or the only one) touch its view frustum (conservative: culling the
-    others changes no pixel)."""
+    others changes no pixel). ``same_count``: every scene has this many instances, in scene
+    order (one batched product)."""
     normals, offsets = planes
     if scene is None:
         dist = rel @ normals[0] + offsets[0]
+    elif same_count:
+        n = len(normals)
+        dist = (rel.reshape(n, same_count, 3) @ normals + offsets[:, None, :]).reshape(-1, 6)
     else:
         dist = np.einsum("ni,nij->nj", rel, normals[scene]) + offsets[scene]
     inside: np.ndarray = (dist < radius[:, None]).all(axis=1)

@@ -161,6 +161,14 @@ class MujocoScene:
         self._cap_offset = np.zeros(len(self._caps))
         self._rotation_rows = self.scene.rotation.reshape(-1, 9)  # a view
         self._model_key = b""
+        # the model fields domain randomization writes in place (views of the model's memory)
+        self._watched = (
+            model.geom_size, model.geom_rgba, model.mat_rgba, model.mat_specular,
+            model.mat_shininess, model.mat_emission, model.mat_texid, model.mat_texrepeat,
+            model.mat_texuniform, model.light_active, model.light_ambient,
+            model.light_diffuse, model.light_specular, model.light_attenuation,
+            model.light_cutoff, model.light_exponent, model.vis.headlight.ambient,
+            model.vis.headlight.diffuse, model.vis.headlight.specular)
         # model lights' slots: a slice when contiguous (np.take writes into it in place)
         j = self._model_slots
         contiguous = len(j) and np.array_equal(j, np.arange(j[0], j[0] + len(j)))
@@ -335,19 +343,13 @@ class MujocoScene:
         the scene's copies are recomputed only when one differs (domain randomization writes
         them in place between episodes)."""
         model, scene = self.model, self.scene
-        key = b"".join([a.tobytes() for a in (
-            model.geom_size, model.geom_rgba, model.mat_rgba, model.mat_specular,
-            model.mat_shininess, model.mat_emission, model.mat_texid, model.mat_texrepeat,
-            model.mat_texuniform, model.light_active, model.light_ambient,
-            model.light_diffuse, model.light_specular, model.light_attenuation,
-            model.light_cutoff, model.light_exponent, model.vis.headlight.ambient,
-            model.vis.headlight.diffuse, model.vis.headlight.specular)])
+        key = b"".join([a.tobytes() for a in self._watched])
         if key != self._model_key:
             self._update_model()
             self._model_key = key
         st = self._static
-        np.take(data.geom_xpos, st.geom, axis=0, out=scene.position)
-        np.take(data.geom_xmat, st.geom, axis=0, out=self._rotation_rows)
+        data.geom_xpos.take(st.geom, axis=0, out=scene.position)
+        data.geom_xmat.take(st.geom, axis=0, out=self._rotation_rows)
         if len(self._caps):  # capsule caps: +-(half-length - radius) along the axis
             i = self._caps
             scene.position[i] += self._cap_offset[:, None] * scene.rotation[i, :, 2]
@@ -365,8 +367,8 @@ class MujocoScene:
         if len(self._model_lights):
             i, j = self._model_lights, self._light_slots
             if isinstance(j, slice):
-                np.take(data.light_xpos, i, axis=0, out=scene.light_position[j])
-                np.take(data.light_xdir, i, axis=0, out=scene.light_direction[j])
+                data.light_xpos.take(i, axis=0, out=scene.light_position[j])
+                data.light_xdir.take(i, axis=0, out=scene.light_direction[j])
             else:
                 scene.light_position[j] = data.light_xpos[i]
                 scene.light_direction[j] = data.light_xdir[i]
