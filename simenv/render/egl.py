@@ -161,6 +161,7 @@ class Context:
     raw: Any
     gl: GLFunctions
     device: DeviceInfo
+    handle: Any = None  # the EGLContext (to tell whether it is current already)
 
 
 def create_context(device: int | None = None) -> Context:
@@ -187,6 +188,7 @@ def create_context(device: int | None = None) -> Context:
     try:
         info = ctx.info  # queried while the new context is current
         functions = GLFunctions(raw)
+        handle = lib.lib.eglGetCurrentContext()
     except Exception:
         ctx.release()
         raise
@@ -196,7 +198,7 @@ def create_context(device: int | None = None) -> Context:
     device_info = DeviceInfo(index, str(info.get("GL_VENDOR", "?")), renderer,
                              str(info.get("GL_VERSION", "?")),
                              any(s in renderer.lower() for s in ("llvmpipe", "softpipe")))
-    return Context(ctx, raw, functions, device_info)
+    return Context(ctx, raw, functions, device_info, handle)
 
 
 def _restore(lib: _Egl, saved: tuple[Any, Any, Any, Any], raw: Any) -> None:
@@ -211,6 +213,9 @@ def _restore(lib: _Egl, saved: tuple[Any, Any, Any, Any], raw: Any) -> None:
 def current(context: Context) -> Iterator[None]:
     """Make ``context`` current for the block, then restore the previously current one."""
     lib = _egl()
+    if context.handle and lib.lib.eglGetCurrentContext() == context.handle:
+        yield  # current already (a nested block): nothing to switch or restore
+        return
     saved = lib.current()
     context.raw.__enter__()
     try:

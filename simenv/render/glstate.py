@@ -85,6 +85,7 @@ class GLState:
         self.fbo_depth = self._framebuffer([])
         fn.bind_framebuffer(_GL_FRAMEBUFFER, 0)
         self._programs: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        self._uniforms: dict[int, tuple[Any, int]] = {}  # program -> u_scene, its texels
         ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         ctx.depth_func = "<="
         ctx.front_face = "cw"  # images are drawn upside down
@@ -164,6 +165,9 @@ class GLState:
             for name, unit in _SAMPLERS:
                 if name in prog:
                     prog[name] = unit
+            if "u_scene" in prog:  # the compiler trims it to the texels used
+                u = prog["u_scene"]
+                self._uniforms[prog.glo] = (u, u.array_length)
             self._programs[key] = (prog, self._vertex_array(prog))
         return self._programs[key]
 
@@ -256,20 +260,24 @@ class GLState:
         """Draw ``runs`` into the bound framebuffer: shaded (lit per vertex or per pixel, as
         each run says) or not, writing segment ids or not."""
         uniform = self.scene_data == "uniform"
+        bound = -1
         for run in runs:
             lighting: shaders.Lighting = ("pixel" if run.pixel else "vertex") if shade \
                 else "none"
             shading = frame.shadings[run.shading]
             prog, vao = self.program(lighting, segment, shading)
             if uniform:
-                u = prog["u_scene"]  # the compiler trims it to the texels used
-                u.write(frame.rows[run.scene, :u.array_length].tobytes())
+                u, texels = self._uniforms[prog.glo]
+                u.write(frame.rows[run.scene, :texels].tobytes())
             if shade:
-                array = self.arrays[run.array]
-                array.use(0)
-                if shading[2] & shaders.CUBE_TEXTURES:
-                    array.use(2)
-                    self.clamped.use(2)
+                cube = shading[2] & shaders.CUBE_TEXTURES
+                if run.array != bound or cube:
+                    array = self.arrays[run.array]
+                    array.use(0)
+                    bound = run.array
+                    if cube:
+                        array.use(2)
+                        self.clamped.use(2)
             vao.render_indirect(self.commands, mode=self.ctx.TRIANGLES, count=run.count,
                                 first=run.first)
 
