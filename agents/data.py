@@ -155,7 +155,8 @@ def _collect_episode(env: gym.Env[Any, Any], expert: Any,
                      record: list[tuple[dict[str, np.ndarray], Any, bool]], seed: int,
                      policy: Any, beta: float, noise: float, rng: np.random.Generator) -> float:
     obs, _ = env.reset(seed=seed)
-    done, start, state, own, info = False, True, None, None, {}
+    done, start, state, own = False, True, None, None
+    info: dict[str, Any] = {}
     while not done:
         label = expert.act(env)
         record.append((obs, label, start))

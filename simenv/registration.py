@@ -101,8 +101,9 @@ def family(env_id: str) -> Family:
 
 
 def make_vector(env_id: str, **kwargs: Any) -> Any:
-    """A native vector env of ``env_id`` (every family's ``vector_entry_point``)."""
-    return resolve("simenv.vector:SimVectorEnv")(env_id, **kwargs)
+    """A native vector env of ``env_id`` (every family's ``vector_entry_point``; ``workers``
+    splits it over processes)."""
+    return resolve("simenv.vector:make")(env_id, **kwargs)
 
 
 def register_envs() -> None:

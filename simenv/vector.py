@@ -20,11 +20,19 @@ how the work is done:
 ``reset(options={"reset_mask": mask})`` resets only the envs where ``mask`` is true. ``info``
 is a dict of arrays with ``_key`` masks. ``vectorization_mode="sync"``/``"async"`` keep
 working through Gymnasium's own vector envs.
+
+``gym.make_vec(..., num_envs=N, workers=W)`` splits the N envs over W processes, each holding
+a :class:`SimVectorEnv` of its share (:class:`ProcessVectorEnv`): for engines that hold the
+GIL while they step (PyBullet), the way to use several cores. It gives the same observations
+as one process. A worker that dies (killed, out of memory) is a one-line ``RuntimeError``
+naming it and its exit signal, never a hang; the other workers are stopped.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -57,12 +65,11 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(self, env_id: str, num_envs: int = 1, max_episode_steps: int | None = None,
-                 threads: int | None = None, **kwargs: Any) -> None:
-        if not isinstance(num_envs, (int, np.integer)) or isinstance(num_envs, bool) or (
-                num_envs < 1):
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+                 threads: int | None = None, first_index: int = 0, **kwargs: Any) -> None:
+        _check_count("num_envs", num_envs)
         if max_episode_steps is not None and max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
+        self.first_index = int(first_index)  # env numbers in messages start here
         cls = family(env_id).env_class()
         self.envs: list[SimEnv[Any]] = []
         try:
@@ -119,7 +126,7 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
             try:
                 checked[i] = self.envs[i]._checked(actions[i])
             except ValueError as err:
-                raise ValueError(f"env {i}: {err}") from None
+                raise ValueError(f"env {self.first_index + i}: {err}") from None
         rewards = np.zeros(self.num_envs)
         terminated = np.zeros(self.num_envs, bool)
         truncated = np.zeros(self.num_envs, bool)
@@ -228,3 +235,236 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         return list(arr)
 
 
+
+
+def _check_count(name: str, value: Any) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def make(env_id: str, num_envs: int = 1, workers: int = 1, **kwargs: Any
+         ) -> SimVectorEnv | ProcessVectorEnv:
+    """The native vector env of ``gym.make_vec``: one process, or ``workers`` of them."""
+    _check_count("workers", workers)
+    if workers > 1:
+        return ProcessVectorEnv(env_id, num_envs, workers, **kwargs)
+    return SimVectorEnv(env_id, num_envs, **kwargs)
+
+
+def _worker(pipe: Any, parent_end: Any, env_id: str, num_envs: int, first: int,
+            kwargs: dict[str, Any]) -> None:
+    """A worker process: a :class:`SimVectorEnv` serving its parent's commands."""
+    parent_end.close()
+    try:
+        venv = SimVectorEnv(env_id, num_envs, first_index=first, **kwargs)
+    except BaseException as err:  # reported to the parent, which raises it
+        pipe.send(("error", (type(err).__name__, str(err))))
+        return
+    pipe.send(("ok", (venv.single_observation_space, venv.single_action_space,
+                      venv.metadata, venv.render_mode)))
+    while True:
+        try:
+            command, data = pipe.recv()
+        except (EOFError, OSError):  # the parent is gone
+            break
+        try:
+            if command == "close":
+                break
+            out: Any = (venv.reset(seed=data[0], options=data[1]) if command == "reset" else
+                        venv.step(data) if command == "step" else
+                        dict(venv.timings) if command == "timings" else venv.render())
+            pipe.send(("ok", out))
+        except Exception as err:
+            pipe.send(("error", (type(err).__name__, str(err))))
+    venv.close()
+    pipe.send(("ok", None))
+
+
+def _unbatch(infos: dict[str, Any], j: int) -> dict[str, Any]:
+    """Env ``j``'s info dict from a vector env's dict of arrays with ``_key`` masks."""
+    out: dict[str, Any] = {}
+    for key, value in infos.items():
+        if key.startswith("_") or not infos.get(f"_{key}", np.zeros(j + 1, bool))[j]:
+            continue
+        out[key] = _unbatch(value, j) if isinstance(value, dict) else value[j]
+    return out
+
+
+class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
+    """``num_envs`` envs of ``env_id`` over ``workers`` processes, each a
+    :class:`SimVectorEnv` of its share (the first ``num_envs % workers`` get one more).
+
+    Env ``i`` is the same env it would be in one process (seeds, observations, infos,
+    autoresets); ``timings`` sums the workers'. A dead worker is a ``RuntimeError`` naming it;
+    ``close()`` never waits on one.
+
+    Args:
+        env_id, num_envs: as :class:`SimVectorEnv`.
+        workers: processes (at most ``num_envs``).
+        context: a ``multiprocessing`` start method (default: the platform's).
+        **kwargs: :class:`SimVectorEnv`'s (``max_episode_steps``, ``threads``) and the env's.
+    """
+
+    def __init__(self, env_id: str, num_envs: int, workers: int, context: str | None = None,
+                 **kwargs: Any) -> None:
+        _check_count("num_envs", num_envs)
+        _check_count("workers", workers)
+        workers = min(int(workers), int(num_envs))
+        sizes = [num_envs // workers + (k < num_envs % workers) for k in range(workers)]
+        self.slices = [slice(sum(sizes[:k]), sum(sizes[:k + 1])) for k in range(workers)]
+        self.env_id, self.num_envs = env_id, int(num_envs)
+        ctx: Any = multiprocessing.get_context(context)
+        self._pipes: list[Any] = []
+        self._processes: list[Any] = []
+        self._closed = False
+        for k, part in enumerate(self.slices):
+            parent, child = ctx.Pipe()
+            process = ctx.Process(target=_worker, name=f"simenv-vector-{k}", daemon=True,
+                                  args=(child, parent, env_id, part.stop - part.start,
+                                        part.start, kwargs))
+            process.start()
+            child.close()
+            self._pipes.append(parent)
+            self._processes.append(process)
+        try:
+            specs = self._gather()
+        except BaseException:
+            self.close()
+            raise
+        obs_space, act_space, metadata, render_mode = specs[0]
+        self.single_observation_space, self.single_action_space = obs_space, act_space
+        self.observation_space = batch_space(obs_space, self.num_envs)
+        self.action_space = batch_space(act_space, self.num_envs)
+        self.metadata, self.render_mode = metadata, render_mode
+
+    # ------------------------------------------------------------------ Gymnasium API
+    def reset(self, *, seed: int | Sequence[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
+        self._check_open()
+        seeds: list[int | None] = [None] * self.num_envs if seed is None else (
+            [int(seed) + i for i in range(self.num_envs)] if isinstance(seed, (int, np.integer))
+            else list(seed))
+        if len(seeds) != self.num_envs:
+            raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
+        mask = (options or {}).get("reset_mask")
+        for k, part in enumerate(self.slices):
+            sub = None if mask is None else {"reset_mask": np.asarray(mask)[part]}
+            self._send(k, "reset", (seeds[part], sub))
+        results = self._gather()
+        return self._join_obs([r[0] for r in results]), self._join_infos([r[1] for r in results])
+
+    def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray,
+                                           dict[str, Any]]:
+        self._check_open()
+        try:
+            arr = np.asarray(actions)
+        except (TypeError, ValueError):
+            arr = np.zeros(0)
+        if arr.ndim == 0 or len(arr) != self.num_envs:
+            raise ValueError(f"actions must be a batch of {self.num_envs} actions, got "
+                             f"shape {arr.shape}")
+        for k, part in enumerate(self.slices):
+            self._send(k, "step", arr[part])
+        results = self._gather()
+        rewards, terminated, truncated = (np.concatenate([r[i] for r in results])
+                                          for i in (1, 2, 3))
+        return (self._join_obs([r[0] for r in results]), rewards, terminated, truncated,
+                self._join_infos([r[4] for r in results]))
+
+    def render(self) -> tuple[Any, ...] | None:
+        self._check_open()
+        for k in range(len(self.slices)):
+            self._send(k, "render", None)
+        frames = self._gather()
+        return None if frames[0] is None else tuple(f for part in frames for f in part)
+
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes' ids, in env order."""
+        return [int(p.pid) for p in self._processes]
+
+    @property
+    def timings(self) -> dict[str, float]:
+        """Seconds per phase, summed over the workers (which run at the same time)."""
+        self._check_open()
+        for k in range(len(self.slices)):
+            self._send(k, "timings", None)
+        out: dict[str, float] = defaultdict(float)
+        for part in self._gather():
+            for name, seconds in part.items():
+                out[name] += seconds
+        return dict(out)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for pipe, process in zip(self._pipes, self._processes):
+            if process.is_alive():
+                try:
+                    pipe.send(("close", None))
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 10.0
+        for process in self._processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+                process.join(1.0)
+        for pipe in self._pipes:
+            pipe.close()
+
+    # ------------------------------------------------------------------ helpers
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("ProcessVectorEnv is closed; make a new one")
+
+    def _send(self, k: int, command: str, data: Any) -> None:
+        try:
+            self._pipes[k].send((command, data))
+        except OSError:
+            self._dead(k)
+
+    def _gather(self) -> list[Any]:
+        """Every worker's answer to the command just sent; the first error is raised once
+        all have answered (so no answer is left behind for the next command)."""
+        answers = [self._receive(k) for k in range(len(self.slices))]
+        for k, (status, payload) in enumerate(answers):
+            if status == "error":
+                kind, message = payload
+                raise (ValueError if kind == "ValueError" else RuntimeError)(
+                    message if kind == "ValueError" else f"worker {k}: {kind}: {message}")
+        return [payload for _, payload in answers]
+
+    def _receive(self, k: int) -> tuple[str, Any]:
+        pipe, process = self._pipes[k], self._processes[k]
+        while not pipe.poll(0.05):
+            if not process.is_alive() and not pipe.poll(0):
+                self._dead(k)
+        try:
+            answer: tuple[str, Any] = pipe.recv()
+        except (EOFError, OSError):
+            self._dead(k)
+        return answer
+
+    def _dead(self, k: int) -> Any:
+        process, part = self._processes[k], self.slices[k]
+        process.join(1.0)
+        code = process.exitcode
+        how = ("still running but unreachable" if code is None else
+               f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}")
+        self.close()
+        raise RuntimeError(f"vector env worker {k} (envs {part.start}-{part.stop - 1}, pid "
+                           f"{process.pid}) died ({how}); the vector env is closed")
+
+    def _join_obs(self, parts: list[Obs]) -> Obs:
+        return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+    def _join_infos(self, parts: list[dict[str, Any]]) -> dict[str, Any]:
+        infos: dict[str, Any] = {}
+        for part, infos_k in zip(self.slices, parts):
+            for j in range(part.stop - part.start):
+                info = _unbatch(infos_k, j)
+                if info:
+                    infos = self._add_info(infos, info, part.start + j)
+        return infos

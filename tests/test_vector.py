@@ -11,7 +11,7 @@ import pytest
 
 import simenv  # noqa: F401  (registers the ids)
 from simenv.registration import FAMILIES
-from simenv.vector import SimVectorEnv
+from simenv.vector import ProcessVectorEnv, SimVectorEnv
 
 ENV_IDS = [f.env_id for f in FAMILIES]
 SMALL = {"camera_size": (32, 32)}
@@ -30,12 +30,15 @@ def _info_matches(vector_info: dict, single: dict, k: int) -> None:
             assert vector_info[key][k] == value, (key, vector_info[key][k], value)
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
-def test_env_i_equals_gym_make_seeded_s_plus_i_through_autoresets(env_id: str) -> None:
+@pytest.mark.parametrize(("env_id", "workers"), [(e, 1) for e in ENV_IDS] + [
+    ("simenv/Template-v0", 2), ("simenv/Driving-v0", 2)])
+def test_env_i_equals_gym_make_seeded_s_plus_i_through_autoresets(env_id: str,
+                                                                 workers: int) -> None:
     n, steps, limit = 3, 14, 5
-    vec = gym.make_vec(env_id, num_envs=n, max_episode_steps=limit, **SMALL)
+    vec = gym.make_vec(env_id, num_envs=n, max_episode_steps=limit, workers=workers, **SMALL)
     singles = [gym.make(env_id, max_episode_steps=limit, **SMALL) for _ in range(n)]
-    assert isinstance(vec, SimVectorEnv) and vec.metadata["autoreset_mode"].value == "NextStep"
+    assert isinstance(vec, SimVectorEnv if workers == 1 else ProcessVectorEnv)
+    assert vec.metadata["autoreset_mode"].value == "NextStep"
     obs, infos = vec.reset(seed=7)
     for k, env in enumerate(singles):
         single_obs, single_info = env.reset(seed=7 + k)
@@ -129,3 +132,40 @@ def test_sync_and_async_modes_still_work() -> None:
         obs, _ = vec.reset(seed=1)
         assert obs["puck"].shape == (2, 4)
         vec.close()
+
+
+def test_worker_processes_report_errors_and_deaths_in_one_line() -> None:
+    import multiprocessing
+    import signal
+    import time
+
+    vec = gym.make_vec("simenv/Template-v0", num_envs=4, workers=2, **SMALL)
+    vec.reset(seed=0)
+    actions = np.zeros((4, 2), np.float32)
+    actions[3] = np.nan
+    with pytest.raises(ValueError, match=r"^env 3: action contains NaN"):
+        vec.step(actions)  # env 3 lives in the second worker: its number is the batch's
+    obs, *_ = vec.step(np.zeros((4, 2), np.float32))  # the failed step left nothing behind
+    assert obs["rgb"].shape == (4, 32, 32, 3)
+    os.kill(vec.pids[1], signal.SIGKILL)
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"worker 1 \(envs 2-3, pid \d+\) died \(killed by "
+                                           r"SIGKILL\); the vector env is closed"):
+        vec.step(np.zeros((4, 2), np.float32))
+    with pytest.raises(RuntimeError, match="closed"):
+        vec.step(np.zeros((4, 2), np.float32))
+    vec.close()
+    assert time.monotonic() - start < 10
+    assert not {p.pid for p in multiprocessing.active_children()} & set(vec.pids)
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        gym.make_vec("simenv/Template-v0", num_envs=2, workers=0)
+
+
+def test_worker_processes_are_reaped_on_close() -> None:
+    import multiprocessing
+
+    for _ in range(10):
+        vec = gym.make_vec("simenv/Template-v0", num_envs=4, workers=2, **SMALL)
+        vec.reset(seed=0)
+        vec.close()
+    assert multiprocessing.active_children() == []
