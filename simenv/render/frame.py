@@ -347,12 +347,12 @@ def _frustum_planes(cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: 
                         [x * sx, x * sx, y * sy, y * sy, 1.0, -1.0]])
         return (cam_rot[0] @ one)[None], np.array([[0.0, 0.0, 0.0, 0.0, nr, -fr]])
     tx = ty * aspect
-    sx, sy = 1.0 / np.sqrt(1.0 + tx * tx), 1.0 / np.sqrt(1.0 + ty * ty)
+    cx, cy = 1.0 / np.sqrt(1.0 + tx * tx), 1.0 / np.sqrt(1.0 + ty * ty)
     planes = np.zeros((n, 3, 6))  # in the camera frame (x right, y up, z backward)
-    planes[:, 0, 0], planes[:, 0, 1] = sx, -sx
-    planes[:, 1, 2], planes[:, 1, 3] = sy, -sy
-    planes[:, 2, 0] = planes[:, 2, 1] = tx * sx
-    planes[:, 2, 2] = planes[:, 2, 3] = ty * sy
+    planes[:, 0, 0], planes[:, 0, 1] = cx, -cx
+    planes[:, 1, 2], planes[:, 1, 3] = cy, -cy
+    planes[:, 2, 0] = planes[:, 2, 1] = tx * cx
+    planes[:, 2, 2] = planes[:, 2, 3] = ty * cy
     planes[:, 2, 4:] = (1.0, -1.0)
     offsets = np.zeros((n, 6))
     offsets[:, 4], offsets[:, 5] = near, -far

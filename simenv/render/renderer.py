@@ -68,6 +68,8 @@ TRANSPARENCY: tuple[Transparency, ...] = ("mujoco", "sorted")
 SceneDataChoice = Literal["auto", "uniform", "texture", "storage"]
 SCENE_DATA: tuple[SceneDataChoice, ...] = ("auto", "uniform", "texture", "storage")
 TextureFilter = Literal["bilinear", "trilinear"]
+# flat backgrounds (slot, RGBA uint8) and gradients (slot, zenith, horizon)
+Backgrounds = tuple[list[tuple[int, np.ndarray]], list[tuple[int, np.ndarray, np.ndarray]]]
 TEXTURE_FILTERS: tuple[TextureFilter, ...] = ("bilinear", "trilinear")
 # GL state inherited through fork: kept referenced so that nothing in the child ever
 # destroys it (it belongs to the parent)
@@ -148,7 +150,7 @@ class BatchRenderer:
         self._stamps = [-1] * self.num_scenes  # texture_stamp of each slot's scene uploaded
         self._arena = MeshArena()
         self._layout: frame.Layout | None = None
-        self._background_cache: tuple[bytes, Any] | None = None
+        self._background_cache: tuple[bytes, Backgrounds] | None = None
         self._table: tuple[int, np.ndarray] | None = None  # (arena version, table)
         self._gl: GLState | None = None
         self._pid = -1
@@ -356,8 +358,7 @@ class BatchRenderer:
                     gl.write_layer(slot // per, layer, image)
                 self._uploaded[slot][k] = scene.texture_versions[k]
 
-    def _backgrounds(self) -> tuple[list[tuple[int, np.ndarray]],
-                                    list[tuple[int, np.ndarray, np.ndarray]]]:
+    def _backgrounds(self) -> Backgrounds:
         """Flat backgrounds as (slot, RGBA uint8): the first scene's, then those of the
         scenes whose background differs from it; gradients as (slot, zenith, horizon), floats
         quantised to multiples of 1/255 (so that every path gives the same 8-bit colours)."""
