@@ -18,6 +18,7 @@ _GL_RGB, _GL_FLOAT, _GL_INT, _GL_NONE = 0x1907, 0x1406, 0x1404, 0
 _GL_R32I, _GL_RED_INTEGER = 0x8235, 0x8D94
 _GL_DEPTH_COMPONENT, _GL_DEPTH_COMPONENT24 = 0x1902, 0x81A6
 _GL_FRAMEBUFFER, _GL_FRAMEBUFFER_COMPLETE = 0x8D40, 0x8CD5
+_GL_READ_FRAMEBUFFER = 0x8CA8
 _GL_COLOR_ATTACHMENT0, _GL_DEPTH_ATTACHMENT = 0x8CE0, 0x8D00
 _GL_TEXTURE_MIN_FILTER, _GL_TEXTURE_MAG_FILTER, _GL_NEAREST = 0x2801, 0x2800, 0x2600
 _GL_TEXTURE_MAX_LEVEL, _GL_PACK_ALIGNMENT = 0x813D, 0x0D05
@@ -121,7 +122,7 @@ class GLState:
         buffers = (ctypes.c_uint * max(1, len(colors)))(
             *([_GL_COLOR_ATTACHMENT0 + k for k in range(len(colors))] or [_GL_NONE]))
         fn.draw_buffers(len(buffers), buffers)
-        fn.read_buffer(_GL_NONE)
+        fn.read_buffer(_GL_COLOR_ATTACHMENT0 if colors else _GL_NONE)
         status = fn.check_framebuffer_status(_GL_FRAMEBUFFER)
         if status != _GL_FRAMEBUFFER_COMPLETE:
             raise RuntimeError(f"layered framebuffer incomplete (status 0x{status:x})")
@@ -283,12 +284,21 @@ class GLState:
 
     def read(self, what: str, out: np.ndarray) -> None:
         """Every layer of ``what`` (``"rgb"``, ``"depth"`` or ``"segment"``) into ``out``, a
-        C-contiguous ``(N, H, W[, 3])`` array of uint8, float32 or int32, with one call."""
+        C-contiguous ``(N, H, W[, 3])`` array of uint8, float32 or int32, with one call:
+        ``glGetTexImage`` of the whole array, or ``glReadPixels`` with a single layer (on
+        llvmpipe 13 µs against 33 µs at 84×84; the array read wins from a few layers on)."""
         fn = self.context.gl
-        texture = {"rgb": self.color, "depth": self.depth, "segment": self.segment}[what]
         fmt, kind = _READ[what]
-        fn.bind_texture(_GL_TEXTURE_2D_ARRAY, texture)
         fn.pixel_store_i(_GL_PACK_ALIGNMENT, 1)
+        if self.num_scenes == 1:  # a layered framebuffer reads back its layer 0
+            fbo = {"rgb": self.fbo_color, "depth": self.fbo_depth,
+                   "segment": self.fbo_segment}[what]
+            fn.bind_framebuffer(_GL_READ_FRAMEBUFFER, fbo)
+            h, w = self.size
+            fn.read_pixels(0, 0, w, h, fmt, kind, out.ctypes.data)
+            return
+        texture = {"rgb": self.color, "depth": self.depth, "segment": self.segment}[what]
+        fn.bind_texture(_GL_TEXTURE_2D_ARRAY, texture)
         fn.get_tex_image(_GL_TEXTURE_2D_ARRAY, 0, fmt, kind, out.ctypes.data)
         fn.bind_texture(_GL_TEXTURE_2D_ARRAY, 0)
 
