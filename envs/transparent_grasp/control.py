@@ -31,6 +31,15 @@ def down_rotation(theta: float) -> np.ndarray:
     return np.array([[-s, c, 0.0], [c, s, 0.0], [0.0, 0.0, -1.0]])
 
 
+def _orientation_error(rot: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Half the sum of the cross products of matching columns of ``rot`` and ``target`` (the
+    same floating-point operations as ``np.cross`` per column, a tenth of its time)."""
+    crosses = np.stack([rot[1] * target[2] - rot[2] * target[1],
+                        rot[2] * target[0] - rot[0] * target[2],
+                        rot[0] * target[1] - rot[1] * target[0]])
+    return 0.5 * crosses.sum(1)
+
+
 class ArmController:
     """IK servo for one compiled model; look-ups by name (``panda.py`` constants)."""
 
@@ -61,11 +70,9 @@ class ArmController:
             d.qpos[self.qadr] = q
             mujoco.mj_kinematics(m, d)
             mujoco.mj_comPos(m, d)
-            rot = d.site_xmat[self.site].reshape(3, 3)
-            err = np.concatenate([
-                pos - d.site_xpos[self.site],
-                0.5 * sum(np.cross(rot[:, i], target[:, i]) for i in range(3)),
-            ])
+            err = np.concatenate([pos - d.site_xpos[self.site],
+                                  _orientation_error(d.site_xmat[self.site].reshape(3, 3),
+                                                     target)])
             if np.abs(err).max() < tol:
                 break
             mujoco.mj_jacSite(m, d, self._jacp, self._jacr, self.site)
