@@ -20,9 +20,14 @@ image back:
 ``mjr_render`` draws one frame per call whatever N is, so its frames/s is measured once per
 mode; "ratio" compares it with the batch renderer's frames/s including the scene updates.
 "render-only frames/s" leaves the scenes as they are between renders (the draw and read-back
-alone: what the renderer does once the updates are batched too). Prints a Markdown table
-and writes ``render.json`` (machine, device, load, numbers) to ``--out``. Use
-``LP_NUM_THREADS=0`` on llvmpipe (the Makefile and the tests set it).
+alone: what the renderer does once the updates are batched too).
+
+On a shared machine the load changes while a benchmark runs, so the measurements of one
+family and mode (``mjr_render`` and the batch renderer at every N) are interleaved: ``--rounds``
+rounds, each timing every configuration for ``--seconds / --rounds``; each number is the
+median over the rounds, and the ratio compares medians taken under the same conditions.
+Prints a Markdown table and writes ``render.json`` (machine, device, load, numbers) to
+``--out``. Use ``LP_NUM_THREADS=0`` on llvmpipe (the Makefile and the tests set it).
 """
 
 from __future__ import annotations
@@ -73,8 +78,7 @@ def states(family: str, distinct: int, size: tuple[int, int]) -> list[tuple[Any,
 
 
 def timed(step: Callable[[], None], frames: int, seconds: float) -> float:
-    """Frames per second of ``step`` (which draws ``frames`` frames), after one warm-up."""
-    step()
+    """Frames per second of ``step`` (which draws ``frames`` frames) over ``seconds``."""
     start, calls = time.perf_counter(), 0
     while time.perf_counter() - start < seconds or calls < 2:
         step()
@@ -82,9 +86,23 @@ def timed(step: Callable[[], None], frames: int, seconds: float) -> float:
     return frames * calls / (time.perf_counter() - start)
 
 
-def mujoco_fps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str,
-               seconds: float) -> float:
-    """``MujocoRenderer`` (``mjr_render``) frames/s, cycling through the scenes."""
+def interleaved(steps: dict[str, tuple[Callable[[], None], int]], seconds: float,
+                rounds: int) -> dict[str, float]:
+    """Median frames/s of every ``(step, frames)`` over ``rounds`` rounds in which each is
+    timed for ``seconds / rounds`` in turn (after one warm-up call each)."""
+    for step, _ in steps.values():
+        step()
+    fps: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, (step, frames) in steps.items():
+            fps[name].append(timed(step, frames, seconds / rounds))
+    return {name: float(np.median(v)) for name, v in fps.items()}
+
+
+def mujoco_step(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str
+                ) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A step rendering every scene once with ``MujocoRenderer`` (``mjr_render``), and a
+    function closing its renderers."""
     spec = FAMILIES[family]
     option = mujoco.MjvOption()
     option.geomgroup[:] = spec["groups"]
@@ -107,38 +125,66 @@ def mujoco_fps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int],
         for i in range(len(pairs)):
             one(i)
 
-    try:
-        return timed(step, len(pairs), seconds)
-    finally:
+    def close() -> None:
         for r in renderers:
             r.close()
 
+    return step, close
 
-def batch_fps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], n: int,
-              mode: str, seconds: float, device: int | None
-              ) -> tuple[float, float, float, str]:
-    """Batch renderer frames/s for ``n`` scenes per pass (with the scene updates from
-    ``MjData``, and without them: the renderer's own throughput), and the device."""
+
+def batch_steps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], n: int,
+                mode: str, device: int | None
+                ) -> tuple[Callable[[], None], Callable[[], None], BatchRenderer]:
+    """Batch renderer steps for ``n`` scenes per pass: with the scene updates from
+    ``MjData``, and without them (the renderer's own throughput); and the renderer."""
     spec = FAMILIES[family]
     scenes = [MujocoScene(pairs[i % len(pairs)][0], spec["camera"], geomgroup=spec["groups"])
               for i in range(n)]
     data = [pairs[i % len(pairs)][1] for i in range(n)]
     layers = max(s.texture_layers for s in scenes)
     outputs = OUTPUTS[mode] + (("transparent_depth",) if mode == "obs" and spec["glass"] else ())
-    with BatchRenderer(n, size, texture_size=max(s.texture_size for s in scenes),
-                       texture_layers=layers, device=device) as r:
-        for i, s in enumerate(scenes):
-            r.set_scene(i, s.scene)
+    r = BatchRenderer(n, size, texture_size=max(s.texture_size for s in scenes),
+                      texture_layers=layers, device=device)
+    for i, s in enumerate(scenes):
+        r.set_scene(i, s.scene)
 
-        def step() -> None:
-            for s, d in zip(scenes, data):
-                s.update(d)
-            r.render(outputs)
+    def step() -> None:
+        for s, d in zip(scenes, data):
+            s.update(d)
+        r.render(outputs)
 
-        fps = timed(step, n, seconds)
-        render_only = timed(lambda: r.render(outputs), n, seconds)
-        device_name = f"{r.device.vendor} / {r.device.renderer} ({r.scene_data} scene data)"
-    return fps, render_only, device_name
+    return step, lambda: r.render(outputs), r
+
+
+def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str,
+            counts: list[int], seconds: float, rounds: int, device: int | None,
+            with_mujoco: bool) -> tuple[list[dict[str, Any]], str]:
+    """One family and mode: ``mjr_render`` and the batch renderer at every N, interleaved."""
+    steps: dict[str, tuple[Callable[[], None], int]] = {}
+    closers: list[Callable[[], None]] = []
+    device_name = "?"
+    try:
+        if with_mujoco:
+            step, close = mujoco_step(family, pairs, size, mode)
+            steps["mujoco"] = (step, len(pairs))
+            closers.append(close)
+        for n in counts:
+            step, render_only, r = batch_steps(family, pairs, size, n, mode, device)
+            closers.append(r.close)
+            steps[f"batch{n}"] = (step, n)
+            steps[f"only{n}"] = (render_only, n)
+            device_name = f"{r.device.vendor} / {r.device.renderer} ({r.scene_data} scene data)"
+        fps = interleaved(steps, seconds * len(steps), rounds)
+    finally:
+        for close in closers:
+            close()
+    ref = fps.get("mujoco")
+    rows = [{"family": family, "outputs": mode, "N": n,
+             "batch frames/s": round(fps[f"batch{n}"]),
+             "mjr_render frames/s": None if ref is None else round(ref),
+             "ratio": None if ref is None else round(fps[f"batch{n}"] / ref, 2),
+             "render-only frames/s": round(fps[f"only{n}"])} for n in counts]
+    return rows, device_name
 
 
 def parity_figure(path: str, frames_per_family: int = 3, size: int = 128) -> None:
@@ -190,7 +236,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--modes", default="rgb,obs", help="rgb and/or obs (see the docstring)")
     p.add_argument("--size", type=int, default=84, help="image height and width")
     p.add_argument("--distinct", type=int, default=4, help="different scenes per family")
-    p.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    p.add_argument("--seconds", type=float, default=2.0,
+                   help="per configuration (split over the rounds)")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="interleaved rounds; numbers are medians over them")
     p.add_argument("--device", type=int, default=None, help="EGL device index")
     p.add_argument("--no-mujoco", action="store_true", help="skip the mjr_render baseline")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
@@ -208,18 +257,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for family in args.families.split(","):
         pairs = states(family, args.distinct, size)
         for mode in args.modes.split(","):
-            ref = None if args.no_mujoco else mujoco_fps(family, pairs, size, mode, args.seconds)
-            for n in counts:
-                fps, render_only, device = batch_fps(family, pairs, size, n, mode,
-                                                     args.seconds, args.device)
-                rows.append({"family": family, "outputs": mode, "N": n,
-                             "batch frames/s": round(fps),
-                             "mjr_render frames/s": None if ref is None else round(ref),
-                             "ratio": None if ref is None else round(fps / ref, 2),
-                             "render-only frames/s": round(render_only)})
-                print(rows[-1], flush=True)
+            got, device = measure(family, pairs, size, mode, counts, args.seconds, args.rounds,
+                                  args.device, not args.no_mujoco)
+            for row in got:
+                print(row, flush=True)
+            rows += got
     result = {"machine": info | {"load_after": os.getloadavg()}, "device": device,
-              "size": size, "results": rows}
+              "size": size, "seconds": args.seconds, "rounds": args.rounds, "results": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "render.json").write_text(json.dumps(result, indent=2) + "\n")
