@@ -8,7 +8,7 @@ export PYOPENGL_PLATFORM ?= egl
 # llvmpipe: drawing on the calling thread is fastest at small image sizes (see RESULTS.md)
 export LP_NUM_THREADS ?= 0
 
-.PHONY: install demo test lint typecheck bench bench-driving bench-grasp bench-soak bench-peers clean
+.PHONY: install demo test lint typecheck bench bench-driving bench-grasp bench-vector bench-soak bench-peers clean
 
 $(STAMP): pyproject.toml setup.py constraints-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ bench-driving: $(STAMP) bench-peers  ## Driving vs CarRacing-v3 in one run; see 
 
 bench-grasp: $(STAMP) bench-peers  ## TransparentGrasp vs robosuite Lift and Kuka; see RESULTS.md
 	$(BIN)/python benchmarks/bench_transparent_grasp.py
+
+# the robosuite peer's AsyncVectorEnv workers (bench-vector) need gymnasium in its venv
+$(VENV)-robosuite/.gymnasium: $(VENV)-robosuite/.installed
+	$(VENV)-robosuite/bin/pip install -q gymnasium==1.4.0 cloudpickle==3.1.2 Farama-Notifications==0.0.6
+	touch $@
+
+bench-vector: $(STAMP) bench-peers $(VENV)-robosuite/.gymnasium  ## make_vec N=1..32 vs the peers in AsyncVectorEnv (2 workers)
+	$(BIN)/python benchmarks/bench_vector.py
 
 clean:
 	rm -rf $(VENV) $(VENV)-peers $(VENV)-robosuite $(VENV)-kuka out build dist *.egg-info

@@ -4,8 +4,14 @@
 Standalone: runs in .venv-peers (requirements-miniworld.txt has gymnasium[box2d]) and
 imports nothing from simenv. Random actions, episode resets inside the timed loop, like
 simenv.bench.measure. Prints one JSON line to stdout.
+
+--workers N > 1 runs N envs in Gymnasium's AsyncVectorEnv (one process each, "spawn" start);
+--steps then counts env steps (N x vector steps), episode ends are reset by the vector env's
+autoreset inside the timed loop, and the workers' peak resident memory (VmHWM) is reported.
 """
+
 import argparse
+import functools
 import json
 import os
 import time
@@ -15,14 +21,28 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import gymnasium as gym
 import numpy as np
 
+ENV_ID = "CarRacing-v3"
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--resets", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    env = gym.make("CarRacing-v3", domain_randomize=True)
+
+def make_env():
+    return gym.make(ENV_ID, domain_randomize=True)
+
+
+def worker_peak_mb(vec):
+    """Peak resident memory (VmHWM, MiB) of each AsyncVectorEnv worker process."""
+    peaks = []
+    for proc in vec.processes:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                line = next(x for x in f if x.startswith("VmHWM:"))
+            peaks.append(round(int(line.split()[1]) / 1024, 1))
+        except (OSError, StopIteration):
+            peaks.append(None)
+    return peaks
+
+
+def run_single(args):
+    env = make_env()
     env.action_space.seed(args.seed)
     env.reset(seed=args.seed)
     for _ in range(50):
@@ -42,10 +62,71 @@ def main(argv=None):
         resets.append(time.perf_counter() - t)
     obs = env.observation_space.shape
     env.close()
-    print(json.dumps({"env": "CarRacing-v3", "domain_randomize": True, "obs_shape": list(obs),
-                      "steps": args.steps, "steps_per_s": args.steps / elapsed,
-                      "reset_ms": 1e3 * float(np.mean(resets)), "episodes": episodes,
-                      "gymnasium": gym.__version__}))
+    return {
+        "env": ENV_ID,
+        "domain_randomize": True,
+        "obs_shape": list(obs),
+        "steps": args.steps,
+        "steps_per_s": args.steps / elapsed,
+        "reset_ms": 1e3 * float(np.mean(resets)),
+        "episodes": episodes,
+        "gymnasium": gym.__version__,
+    }
+
+
+def run_vector(args):
+    """args.workers envs in AsyncVectorEnv: env steps/s (workers x vector steps), resets
+    included through the autoreset, then timed resets of all workers at once."""
+    workers = args.workers
+    vec = gym.vector.AsyncVectorEnv([functools.partial(make_env)] * workers, context="spawn")
+    vec.action_space.seed(args.seed)
+    vec.reset(seed=args.seed)
+    for _ in range(max(50 // workers, 1)):
+        vec.step(vec.action_space.sample())
+    vsteps = max(-(-args.steps // workers), 1)
+    episodes = 0
+    start = time.perf_counter()
+    for _ in range(vsteps):
+        _, _, terminated, truncated, _ = vec.step(vec.action_space.sample())
+        episodes += int(np.count_nonzero(terminated | truncated))
+    elapsed = time.perf_counter() - start
+    resets = []
+    for i in range(args.resets):
+        t = time.perf_counter()
+        vec.reset(seed=args.seed + 100 + workers * i)
+        resets.append(time.perf_counter() - t)
+    peaks = worker_peak_mb(vec)
+    obs = vec.single_observation_space.shape
+    vec.close()
+    return {
+        "env": ENV_ID,
+        "domain_randomize": True,
+        "obs_shape": list(obs),
+        "workers": workers,
+        "vector": "gymnasium.vector.AsyncVectorEnv (spawn)",
+        "steps": workers * vsteps,
+        "vector_steps": vsteps,
+        "steps_per_s": workers * vsteps / elapsed,
+        "vector_steps_per_s": vsteps / elapsed,
+        "reset_ms": 1e3 * float(np.mean(resets)),
+        "reset_note": "one vector reset (all workers in parallel)",
+        "worker_peak_rss_mb": peaks,
+        "episodes": episodes,
+        "gymnasium": gym.__version__,
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--resets", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--workers", type=int, default=1, help="> 1: that many envs in gymnasium's AsyncVectorEnv"
+    )
+    args = ap.parse_args(argv)
+    result = run_single(args) if args.workers <= 1 else run_vector(args)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,14 @@ nothing from simenv. Prints one JSON line to stdout.
     python3 -m venv .venv-peers
     .venv-peers/bin/pip install -r benchmarks/peers/requirements-miniworld.txt
     env -u DISPLAY .venv-peers/bin/python benchmarks/peers/miniworld_bench.py
+    env -u DISPLAY .venv-peers/bin/python benchmarks/peers/miniworld_bench.py --workers 2
+
+--workers N > 1 runs N envs in Gymnasium's AsyncVectorEnv (one process each, "spawn" start,
+so no worker inherits the parent's GL state); --steps then counts env steps (N x vector steps),
+episode ends are reset by the vector env's autoreset inside the timed loop, and the workers'
+peak resident memory (VmHWM) is reported.
 """
+
 import argparse
 import contextlib
 import json
@@ -46,24 +53,92 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=84, help="obs width = height")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-domain-rand", dest="domain_rand", action="store_false")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="> 1: that many envs in gymnasium's AsyncVectorEnv"
+    )
     args = ap.parse_args(argv)
 
     size = args.size
     # miniworld print()s notes such as "Falling back to num_samples=4" to
     # stdout; keep stdout for the single JSON line.
     with contextlib.redirect_stdout(sys.stderr):
-        result = run(args, size)
+        result = run(args, size) if args.workers <= 1 else run_vector(args, size)
     print(json.dumps(result), flush=True)
     return 0
 
 
-def run(args, size):
-    env = gym.make(
-        ENV_ID,
-        domain_rand=args.domain_rand,
-        obs_width=size,
-        obs_height=size,
+def make_env(domain_rand, size):
+    return gym.make(ENV_ID, domain_rand=domain_rand, obs_width=size, obs_height=size)
+
+
+def worker_peak_mb(vec):
+    """Peak resident memory (VmHWM, MiB) of each AsyncVectorEnv worker process."""
+    peaks = []
+    for proc in vec.processes:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                line = next(x for x in f if x.startswith("VmHWM:"))
+            peaks.append(round(int(line.split()[1]) / 1024, 1))
+        except (OSError, StopIteration):
+            peaks.append(None)
+    return peaks
+
+
+def run_vector(args, size):
+    """args.workers envs in AsyncVectorEnv: env steps/s (workers x vector steps), resets
+    included through the autoreset, then timed resets of all workers at once."""
+    import functools
+
+    workers = args.workers
+    vec = gym.vector.AsyncVectorEnv(
+        [functools.partial(make_env, args.domain_rand, size)] * workers, context="spawn"
     )
+    vec.action_space.seed(args.seed)
+    obs, _ = vec.reset(seed=args.seed)
+    expected = (workers, size, size, 3)
+    assert obs.shape == expected and obs.dtype == np.uint8, (obs.shape, obs.dtype)
+    sample, step = vec.action_space.sample, vec.step
+    for _ in range(max(args.warmup // workers, 1)):
+        step(sample())
+    vsteps = max(-(-args.steps // workers), 1)
+    episodes = 0
+    t0 = time.perf_counter()
+    for _ in range(vsteps):
+        obs, _, term, trunc, _ = step(sample())
+        episodes += int(np.count_nonzero(term | trunc))
+    dt = time.perf_counter() - t0
+    assert obs.shape == expected and obs.dtype == np.uint8, (obs.shape, obs.dtype)
+    times = []
+    for _ in range(args.resets):
+        t = time.perf_counter()
+        vec.reset()
+        times.append(time.perf_counter() - t)
+    peaks = worker_peak_mb(vec)
+    vec.close()
+    return {
+        "env": ENV_ID,
+        "domain_rand": args.domain_rand,
+        "size": [size, size],
+        "workers": workers,
+        "vector": "gymnasium.vector.AsyncVectorEnv (spawn)",
+        "steps_per_s": round(workers * vsteps / dt, 1),
+        "vector_steps_per_s": round(vsteps / dt, 1),
+        "reset_ms": round(1000.0 * float(np.mean(times)), 3),
+        "reset_note": "one vector reset (all workers in parallel)",
+        "worker_peak_rss_mb": peaks,
+        "miniworld_version": MINIWORLD_VERSION,
+        "pyglet_version": pyglet.version,
+        "gymnasium_version": gym.__version__,
+        "steps": workers * vsteps,
+        "vector_steps": vsteps,
+        "episodes_in_timed_steps": episodes,
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+        "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS"),
+    }
+
+
+def run(args, size):
+    env = make_env(args.domain_rand, size)
     renderer = pyglet.gl.gl_info.get_renderer()
     env.action_space.seed(args.seed)
     obs, _ = env.reset(seed=args.seed)

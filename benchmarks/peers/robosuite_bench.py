@@ -28,7 +28,18 @@ steps/s jumps ~10x. We saw that on the first run after install (cold numba cache
 checks that robosuite's context is still current after the timed loop and exits 1 if it is not.
 Physics/controller settings (lite_physics=True, OSC_POSE at 500 Hz sim) are robosuite defaults
 in both modes. Depth is robosuite's raw [0, 1] z-buffer value (no conversion to metres).
+
+--workers N > 1 runs N Lift envs in Gymnasium's AsyncVectorEnv (one process each, "spawn"
+start, so no worker inherits the parent's GL state; needs gymnasium in this venv:
+`make bench-vector` installs it). robosuite's env is not a Gymnasium env, so LiftGymEnv below
+adapts it: observations {"rgb": uint8 84x84x3, "depth": float32 84x84x1, "proprio": the 50
+robot0_proprio-state values}, robosuite's `done` (its horizon) as `truncated`, worker i seeded
+seed + i. --steps then counts env steps (N x vector steps); episode ends are reset by the
+vector env's autoreset inside the timed loop (a hard reset in default mode, as in the single
+env); every worker's GL context is checked after the timed loop; the workers' peak resident
+memory (VmHWM) is reported.
 """
+
 import argparse
 import cProfile
 import json
@@ -52,9 +63,20 @@ def make_env(mode, horizon, seed):
     extra = {"hard_reset": False, "use_object_obs": False} if fast else {}
     extra["renderer"] = "mujoco"  # frees the old sim/context on hard reset (see docstring)
     env = robosuite.make(
-        "Lift", robots="Panda", has_renderer=False, has_offscreen_renderer=True,
-        use_camera_obs=True, camera_names="agentview", camera_heights=SIZE, camera_widths=SIZE,
-        camera_depths=True, control_freq=20, horizon=horizon, seed=seed, **extra)
+        "Lift",
+        robots="Panda",
+        has_renderer=False,
+        has_offscreen_renderer=True,
+        use_camera_obs=True,
+        camera_names="agentview",
+        camera_heights=SIZE,
+        camera_widths=SIZE,
+        camera_depths=True,
+        control_freq=20,
+        horizon=horizon,
+        seed=seed,
+        **extra,
+    )
     if fast:
         model, ctx = env.sim.model._model, env.sim._render_context_offscreen
         model.light_castshadow[:] = 0
@@ -63,6 +85,132 @@ def make_env(mode, horizon, seed):
         for flag in ("mjRND_SHADOW", "mjRND_REFLECTION", "mjRND_SKYBOX"):
             ctx.scn.flags[getattr(mujoco.mjtRndFlag, flag)] = 0
     return env
+
+
+def lift_gym_env(mode, horizon, seed):
+    """robosuite Lift as a gymnasium.Env (made in an AsyncVectorEnv worker)."""
+    import gymnasium
+    from gymnasium import spaces
+
+    class LiftGymEnv(gymnasium.Env):
+        metadata = {"render_modes": []}
+
+        def __init__(self):
+            self.env = make_env(mode, horizon, seed)
+            low, high = self.env.action_spec
+            self.action_space = spaces.Box(low.astype(np.float32), high.astype(np.float32))
+            self.observation_space = spaces.Dict(
+                {
+                    "rgb": spaces.Box(0, 255, (SIZE, SIZE, 3), np.uint8),
+                    "depth": spaces.Box(0.0, 1.0, (SIZE, SIZE, 1), np.float32),
+                    "proprio": spaces.Box(-np.inf, np.inf, (50,), np.float64),
+                }
+            )
+
+        @staticmethod
+        def _obs(obs):
+            return {
+                "rgb": np.asarray(obs["agentview_image"], np.uint8),
+                "depth": np.asarray(obs["agentview_depth"], np.float32),
+                "proprio": np.asarray(obs["robot0_proprio-state"], np.float64),
+            }
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            return self._obs(self.env.reset()), {}
+
+        def step(self, action):
+            obs, reward, done, _ = self.env.step(action)
+            return self._obs(obs), float(reward), False, bool(done), {}
+
+        def gl_context_ok(self):
+            return gl_context_ok(self.env)
+
+        def close(self):
+            self.env.close()
+
+    return LiftGymEnv()
+
+
+def worker_peak_mb(vec):
+    """Peak resident memory (VmHWM, MiB) of each AsyncVectorEnv worker process."""
+    peaks = []
+    for proc in vec.processes:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                line = next(x for x in f if x.startswith("VmHWM:"))
+            peaks.append(round(int(line.split()[1]) / 1024, 1))
+        except (OSError, StopIteration):
+            peaks.append(None)
+    return peaks
+
+
+def run_vector(args):
+    """args.workers Lift envs in AsyncVectorEnv: env steps/s (workers x vector steps), resets
+    included through the autoreset, then timed resets of all workers at once."""
+    import functools
+
+    try:
+        import gymnasium
+    except ImportError:
+        sys.exit(
+            "--workers > 1 needs gymnasium in this venv: `make bench-vector` installs it "
+            "(.venv-robosuite/bin/pip install gymnasium==1.4.0)"
+        )
+    workers = args.workers
+    vec = gymnasium.vector.AsyncVectorEnv(
+        [
+            functools.partial(lift_gym_env, args.mode, args.horizon, args.seed + i)
+            for i in range(workers)
+        ],
+        context="spawn",
+    )
+    vec.action_space.seed(args.seed)
+    obs, _ = vec.reset(seed=args.seed)
+    for _ in range(max(args.warmup // workers, 1)):
+        vec.step(vec.action_space.sample())
+    vsteps = max(-(-args.steps // workers), 1)
+    episodes = 0
+    start = time.perf_counter()
+    for _ in range(vsteps):
+        obs, _, terminated, truncated, _ = vec.step(vec.action_space.sample())
+        episodes += int(np.count_nonzero(terminated | truncated))
+    elapsed = time.perf_counter() - start
+    gl_ok = all(vec.call("gl_context_ok"))
+    resets = []
+    for _ in range(args.resets):
+        t = time.perf_counter()
+        vec.reset()
+        resets.append(time.perf_counter() - t)
+    gl_ok = gl_ok and all(vec.call("gl_context_ok"))
+    peaks = worker_peak_mb(vec)
+    vec.close()
+    return {
+        "env": "robosuite/Lift-Panda",
+        "mode": args.mode,
+        "camera": "agentview",
+        "rgb_shape": list(obs["rgb"].shape[1:]),
+        "depth_shape": list(obs["depth"].shape[1:]),
+        "control_freq": 20,
+        "horizon": args.horizon,
+        "workers": workers,
+        "vector": "gymnasium.vector.AsyncVectorEnv (spawn) over LiftGymEnv",
+        "steps": workers * vsteps,
+        "vector_steps": vsteps,
+        "steps_per_s": workers * vsteps / elapsed,
+        "vector_steps_per_s": vsteps / elapsed,
+        "reset_ms": 1e3 * float(np.mean(resets)),
+        "reset_note": "one vector reset (all workers in parallel)",
+        "worker_peak_rss_mb": peaks,
+        "episodes": episodes,
+        "gl_context_ok": gl_ok,
+        "robosuite": robosuite.__version__,
+        "mujoco": mujoco.__version__,
+        "numpy": np.__version__,
+        "gymnasium": gymnasium.__version__,
+        "MUJOCO_GL": os.environ["MUJOCO_GL"],
+        "LP_NUM_THREADS": os.environ["LP_NUM_THREADS"],
+    }
 
 
 def gl_context_ok(env):
@@ -84,7 +232,16 @@ def main(argv=None):
     ap.add_argument("--horizon", type=int, default=1000, help="robosuite's default is 1000")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--profile", type=int, default=0, help="top-N cProfile entries to stderr")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="> 1: that many envs in gymnasium's AsyncVectorEnv"
+    )
     args = ap.parse_args(argv)
+    if args.workers > 1:
+        result = run_vector(args)
+        print(json.dumps(result))
+        if result["gl_context_ok"] is False:
+            sys.exit("a worker's robosuite GL context was unbound: numbers are invalid")
+        return
     env = make_env(args.mode, args.horizon, args.seed)
     rng = np.random.default_rng(args.seed)
     low, high = env.action_spec
@@ -115,15 +272,30 @@ def main(argv=None):
         resets.append(time.perf_counter() - t)
     gl_ok = gl_ok and gl_context_ok(env)
     env.close()
-    print(json.dumps({
-        "env": "robosuite/Lift-Panda", "mode": args.mode, "camera": "agentview",
-        "rgb_shape": list(obs["agentview_image"].shape),
-        "depth_shape": list(obs["agentview_depth"].shape), "control_freq": 20,
-        "horizon": args.horizon, "steps": args.steps, "steps_per_s": args.steps / elapsed,
-        "reset_ms": 1e3 * float(np.mean(resets)), "episodes": episodes,
-        "gl_context_ok": gl_ok, "profiled": bool(prof), "robosuite": robosuite.__version__,
-        "mujoco": mujoco.__version__, "numpy": np.__version__,
-        "MUJOCO_GL": os.environ["MUJOCO_GL"], "LP_NUM_THREADS": os.environ["LP_NUM_THREADS"]}))
+    print(
+        json.dumps(
+            {
+                "env": "robosuite/Lift-Panda",
+                "mode": args.mode,
+                "camera": "agentview",
+                "rgb_shape": list(obs["agentview_image"].shape),
+                "depth_shape": list(obs["agentview_depth"].shape),
+                "control_freq": 20,
+                "horizon": args.horizon,
+                "steps": args.steps,
+                "steps_per_s": args.steps / elapsed,
+                "reset_ms": 1e3 * float(np.mean(resets)),
+                "episodes": episodes,
+                "gl_context_ok": gl_ok,
+                "profiled": bool(prof),
+                "robosuite": robosuite.__version__,
+                "mujoco": mujoco.__version__,
+                "numpy": np.__version__,
+                "MUJOCO_GL": os.environ["MUJOCO_GL"],
+                "LP_NUM_THREADS": os.environ["LP_NUM_THREADS"],
+            }
+        )
+    )
     if gl_ok is False:
         sys.exit("robosuite's GL context was unbound during the run: numbers are invalid")
 
