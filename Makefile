@@ -65,12 +65,7 @@ bench-driving: $(STAMP) bench-peers  ## Driving vs CarRacing-v3 in one run; see 
 bench-grasp: $(STAMP) bench-peers  ## TransparentGrasp vs robosuite Lift and Kuka; see RESULTS.md
 	$(BIN)/python benchmarks/bench_transparent_grasp.py
 
-# the robosuite peer's AsyncVectorEnv workers (bench-vector) need gymnasium in its venv
-$(VENV)-robosuite/.gymnasium: $(VENV)-robosuite/.installed
-	$(VENV)-robosuite/bin/pip install -q gymnasium==1.4.0 cloudpickle==3.1.2 Farama-Notifications==0.0.6
-	touch $@
-
-bench-vector: $(STAMP) bench-peers $(VENV)-robosuite/.gymnasium  ## make_vec N=1..32 vs the peers in AsyncVectorEnv (2 workers)
+bench-vector: $(STAMP) bench-peers  ## make_vec N=1..32 vs the peers in AsyncVectorEnv (2 workers)
 	$(BIN)/python benchmarks/bench_vector.py
 
 clean:
