@@ -65,6 +65,9 @@ bench-driving: $(STAMP) bench-peers  ## Driving vs CarRacing-v3 in one run; see 
 bench-grasp: $(STAMP) bench-peers  ## TransparentGrasp vs robosuite Lift and Kuka; see RESULTS.md
 	$(BIN)/python benchmarks/bench_transparent_grasp.py
 
+bench-soak: $(STAMP)  ## long-run step time and memory of every family (10,000 strong-DR resets each)
+	$(BIN)/python benchmarks/bench_soak.py --family all
+
 bench-vector: $(STAMP) bench-peers  ## make_vec N=1..32 vs the peers in AsyncVectorEnv (2 workers)
 	$(BIN)/python benchmarks/bench_vector.py
 
