@@ -123,12 +123,12 @@ class Layout:
         first = np.arange(self.num_lights) - np.repeat(
             np.cumsum(self.light_count) - self.light_count, self.light_count)
         self.light_texel = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * first
-        self.light_head = np.zeros(self.num_lights, bool)
-        self.any_head = False
+        self.head_lights = _EMPTY  # the headlights (indices of lights) and their scenes
+        self.head_scenes = _EMPTY
         # rows.reshape(-1, 4) indices of every light's position and direction texels
         base = self.light_slot * shaders.SCENE_WIDTH + self.light_texel
         self.light_flat = np.stack([base, base + 1], axis=1)
-        self.static_key: bytes | None = None  # scene_rows: the static texels' source bytes
+        self.static_key: tuple[bytes, tuple[float, ...]] | None = None  # see scene_rows
         self.shadings: list[Shading] = []
         self.scene_sets = np.full(self.num_slots, -1, np.int64)
         self.cache: dict[str, Any] = {}  # draw lists and rows kept between frames
@@ -217,8 +217,14 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
             [s.radius for s in scenes])[glass]
         block = layout.run_key[glass] // 2 * layout.num_slots + layout.inst_slot[glass]
         glass = glass[np.lexsort((dist, block))]
-        b_cmds, blend_runs, g_cmds, glass_runs = _transparent(
-            glass, layout, table, len(opaque), len(o_cmds), double_blend)
+        key = glass.tobytes() + np.array([len(opaque), len(o_cmds), double_blend]).tobytes()
+        cached = layout.cache.get("glass")
+        if cached is not None and cached[0] == key:  # the same order as last frame
+            b_cmds, blend_runs, g_cmds, glass_runs = cached[1]
+        else:
+            b_cmds, blend_runs, g_cmds, glass_runs = _transparent(
+                glass, layout, table, len(opaque), len(o_cmds), double_blend)
+            layout.cache["glass"] = (key, (b_cmds, blend_runs, g_cmds, glass_runs))
         cmds += [b_cmds, g_cmds]
         drawn = np.concatenate([opaque, glass])
     floats, ints = _rows(drawn, scenes, layout, pos, scale, rgba)
@@ -421,9 +427,10 @@ def scene_rows(layout: Layout, aspect: float) -> tuple[np.ndarray, ...]:
         proj[:, 0], proj[:, 1] = 1.0 / (tan * aspect), -1.0 / tan
         proj[:, 2], proj[:, 3] = (far + near) / (near - far), 2 * far * near / (near - far)
         rows[where, 4] = proj
-    key = b"".join([b for sc in scenes for b in (
-        sc.ambient.tobytes(), sc.fog_color.tobytes(), np.float64(sc.fog_density).tobytes(),
-        *[getattr(sc, f).tobytes() for f in _STATIC_LIGHT_FIELDS])])
+    key = (b"".join([b for sc in scenes for b in (
+        sc.ambient.tobytes(), sc.fog_color.tobytes(),
+        *[getattr(sc, f).tobytes() for f in _STATIC_LIGHT_FIELDS])]),
+        tuple([sc.fog_density for sc in scenes]))
     if key != layout.static_key:
         _static_texels(layout)
         layout.static_key = key
@@ -452,8 +459,8 @@ def _static_texels(layout: Layout) -> None:
         kinds = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS = codes
         kinds = np.where((kinds == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT,
                          kinds).astype(np.int64)
-        layout.light_head = head
-        layout.any_head = bool(head.any())
+        layout.head_lights = np.flatnonzero(head)
+        layout.head_scenes = layout.light_scene[layout.head_lights]
         slot, t = layout.light_slot, layout.light_texel
         rows[slot, t, 3] = 0.0
         rows[slot, t + 1, 3] = np.cos(np.radians(np.minimum(cutoff, 180.0)))
@@ -490,9 +497,9 @@ def _light_texels(layout: Layout, cam_pos: np.ndarray, cam_rot: np.ndarray) -> N
     else:
         block[:, 0] = _cat([sc.light_position for sc in scenes])
         block[:, 1] = _cat([sc.light_direction for sc in scenes])
-    head = layout.light_head
-    if layout.any_head:
-        scene = layout.light_scene[head]
+    head = layout.head_lights
+    if len(head):
+        scene = layout.head_scenes
         block[head, 0] = cam_pos[scene]
         block[head, 1] = -cam_rot[scene, :, 2]
     direction = block[:, 1]
