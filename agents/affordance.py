@@ -44,7 +44,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from simenv.torchutil import init_weights, seeded
+from simenv.torchutil import global_rng_kept, init_weights, seeded
 
 from .checkpoints import checkpoint_meta, load_weights, read_checkpoint, save_checkpoint
 from .data import Buffer, collect, config_from_dict, image_scale, split_keys
@@ -220,7 +220,8 @@ class AffordancePolicy:
 def new_policy_from_meta(meta: dict[str, Any], seed: int = 0) -> AffordancePolicy:
     """An untrained policy for ``meta``, initialised from a generator seeded with ``seed``."""
     channels = sum(meta["obs_shapes"][k][2] for k in meta["image_keys"])
-    net = AffordanceNet(channels, int(meta["bins"]), int(meta["width"]))
+    with global_rng_kept():
+        net = AffordanceNet(channels, int(meta["bins"]), int(meta["width"]))
     return AffordancePolicy(net.reset_parameters(seeded(seed)), meta)
 
 

@@ -38,7 +38,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from simenv.torchutil import init_weights, seeded
+from simenv.torchutil import global_rng_kept, init_weights, seeded
 
 from .checkpoints import checkpoint_meta, load_weights, read_checkpoint, save_checkpoint
 from .data import Buffer, collect, config_from_dict, image_scale, split_keys
@@ -233,7 +233,9 @@ def _build_net(meta: dict[str, Any]) -> BCNet:
     vector_dim = sum(int(np.prod(shapes[k])) for k in meta["vector_keys"])
     a = meta["action"]
     out = a["n"] if a["type"] == "discrete" else int(np.prod(a["shape"]))
-    return BCNet(channels, hw, vector_dim, out, meta["features"], int(meta.get("memory", 0)))
+    with global_rng_kept():
+        return BCNet(channels, hw, vector_dim, out, meta["features"],
+                     int(meta.get("memory", 0)))
 
 
 def _action_meta(space: spaces.Space[Any]) -> dict[str, Any]:

@@ -1,15 +1,26 @@
 """Seeded network initialisation (torch), shared by the learners and the CycleGAN.
 
 Every network initialises from an explicit ``torch.Generator`` derived from its run's seed,
-so a sweep's seeds vary initialisation and nothing seeds torch's global generator.
+so a sweep's seeds vary initialisation and nothing seeds torch's global generator. Networks
+are built inside :func:`global_rng_kept` (torch's layers draw a default initialisation from
+the global generator when constructed), so building one leaves that generator untouched.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
+
+
+@contextmanager
+def global_rng_kept() -> Iterator[None]:
+    """Restore torch's global CPU generator after the block (build networks in here)."""
+    with torch.random.fork_rng(devices=[]):
+        yield
 
 
 def seeded(seed: int) -> torch.Generator:

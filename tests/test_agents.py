@@ -345,3 +345,21 @@ def test_native_vec_env_matches_sb3_dummy_vec_env(tmp_path: Path) -> None:
     native.close()
     dummy.close()
     assert (tmp_path / "vector.monitor.csv").is_file()
+
+
+def test_network_initialisation_follows_the_run_seed_and_leaves_torch_alone() -> None:
+    """Two seeds give different initial weights, one seed the same; torch's global generator
+    is never touched (a sweep's seeds vary initialisation, and nothing else moves)."""
+    obs_space = spaces.Dict({"rgb": spaces.Box(0, 255, (16, 16, 3), np.uint8),
+                             "goal": spaces.Box(-1, 1, (2,), np.float32)})
+    env = _Spaces(obs_space, spaces.Box(-1, 1, (2,), np.float32))
+    state = torch.get_rng_state()
+
+    def weights(seed: int) -> list[torch.Tensor]:
+        policy = new_policy(env, "toy", {}, None, features=32, seed=seed)  # type: ignore[arg-type]
+        return [p.detach().clone() for p in policy.net.parameters()]
+
+    a, b, c = weights(0), weights(0), weights(1)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    assert any(not torch.equal(x, y) for x, y in zip(a, c))
+    assert torch.equal(torch.get_rng_state(), state)

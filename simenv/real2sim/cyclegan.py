@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from torch import nn
 from tqdm.auto import tqdm
 
-from simenv.torchutil import init_weights, seeded
+from simenv.torchutil import global_rng_kept, init_weights, seeded
 from simenv.viz import save_png
 
 from .frames import FORMAT, Frames, SavedTranslator, as_batch
@@ -188,7 +188,8 @@ class CycleGANTranslator(SavedTranslator):
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> CycleGANTranslator:
-        gen = ResnetGenerator(**state["arch"])
+        with global_rng_kept():
+            gen = ResnetGenerator(**state["arch"])
         gen.load_state_dict(state["generator"])
         return cls(gen, state["arch"], json.loads(state.get("info", "{}")))
 
@@ -285,10 +286,11 @@ class CycleGANTrainer:
         self.cfg = cfg
         self.features = features
         init = seeded(cfg.seed)  # every network from the run's seed, nothing from torch's global
-        self.G = ResnetGenerator(cfg.ngf, cfg.blocks)  # real -> sim
-        self.F = ResnetGenerator(cfg.ngf, cfg.blocks)  # sim -> real
-        self.D_sim = PatchDiscriminator(cfg.ndf)
-        self.D_real = PatchDiscriminator(cfg.ndf)
+        with global_rng_kept():
+            self.G = ResnetGenerator(cfg.ngf, cfg.blocks)  # real -> sim
+            self.F = ResnetGenerator(cfg.ngf, cfg.blocks)  # sim -> real
+            self.D_sim = PatchDiscriminator(cfg.ndf)
+            self.D_real = PatchDiscriminator(cfg.ndf)
         self.discriminators: list[nn.Module] = [self.D_sim, self.D_real]
         self.D_feat: FeatureDiscriminator | None = None
         if cfg.lambda_feature > 0:
@@ -297,7 +299,8 @@ class CycleGANTrainer:
                                  "(--policy) and the image size; set lambda_feature=0 without one")
             with torch.no_grad():
                 channels = features(torch.zeros(1, 3, *size)).shape[1]
-            self.D_feat = FeatureDiscriminator(channels)
+            with global_rng_kept():
+                self.D_feat = FeatureDiscriminator(channels)
             self.discriminators.append(self.D_feat)
         for net in (self.G, self.F, *self.discriminators):
             init_weights(net, init)
