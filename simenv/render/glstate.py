@@ -24,6 +24,7 @@ _GL_TEXTURE_MIN_FILTER, _GL_TEXTURE_MAG_FILTER, _GL_NEAREST = 0x2801, 0x2800, 0x
 _GL_TEXTURE_MAX_LEVEL, _GL_PACK_ALIGNMENT = 0x813D, 0x0D05
 _SAMPLERS = (("u_textures", 0), ("u_cube", 2), ("u_scenes", 3))
 _NEG = np.full(4, -1, np.int32)
+_BLACK = np.array([0, 0, 0, 255], np.uint8)
 _ONE = np.array([1.0], np.float32)
 # read-back formats: (GL format, GL type) per output kind
 _READ = {"rgb": (_GL_RGB, _GL_UNSIGNED_BYTE), "depth": (_GL_DEPTH_COMPONENT, _GL_FLOAT),
@@ -74,6 +75,7 @@ class GLState:
                                    filter=(self.min_filter, ctx.LINEAR))
         self.background_rows = ctx.buffer(reserve=28 * 64)
         self._background: tuple[Any, Any] | None = None
+        self._clear_color: tuple[np.ndarray | None, np.ndarray] = (None, _BLACK)
         fn = context.gl
         self._textures: list[int] = []
         self._fbos: list[int] = []
@@ -224,8 +226,10 @@ class GLState:
         fn = self.context.gl
         self.use(self.fbo_color_segment)
         if color:
-            first = flat[0][1] if flat else np.array([0, 0, 0, 255], np.uint8)
-            _clear(fn, _GL_COLOR, 0, (first / np.float32(255.0)).astype(np.float32))
+            first = flat[0][1] if flat else _BLACK
+            if self._clear_color[0] is not first:  # the same array while unchanged
+                self._clear_color = (first, (first / np.float32(255.0)).astype(np.float32))
+            _clear(fn, _GL_COLOR, 0, self._clear_color[1])
             h, w = self.size
             for slot, value in flat[1:]:
                 fn.clear_tex_sub_image(self.color, 0, 0, 0, slot, w, h, 1, _GL_RGBA,
