@@ -8,7 +8,8 @@
 # Installs nothing beyond the project: it uses .venv when it has simenv, else makes
 # .venv-gpu and runs `pip install -e .` there. Knobs (environment variables):
 #   GPU_BENCH_N        scenes per pass           (default 1,16,64,256,1024)
-#   GPU_BENCH_SECONDS  seconds per measurement   (default 3)
+#   GPU_BENCH_SECONDS  seconds per configuration (default 3)
+#   GPU_BENCH_ROUNDS   interleaved rounds        (default 3; numbers are their medians)
 #   GPU_BENCH_MODES    rgb and/or obs            (default rgb,obs)
 #   SIMENV_EGL_DEVICE  EGL device index          (default: the first non-software device)
 #   ALLOW_CPU=1        run on a software rasteriser too (to try the script on a CPU machine;
@@ -27,6 +28,7 @@ mkdir -p "$OUT_DIR"
 OUT_DIR="$(cd "$OUT_DIR" && pwd)"
 N="${GPU_BENCH_N:-1,16,64,256,1024}"
 SECONDS_PER="${GPU_BENCH_SECONDS:-3}"
+ROUNDS="${GPU_BENCH_ROUNDS:-3}"
 MODES="${GPU_BENCH_MODES:-rgb,obs}"
 export MUJOCO_GL=egl PYOPENGL_PLATFORM=egl LP_NUM_THREADS="${LP_NUM_THREADS:-0}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
@@ -84,8 +86,9 @@ if ! "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 'N
 fi
 
 # 4. the benchmark
-echo "== bench_render.py --families IndoorNav --n $N --modes $MODES --seconds $SECONDS_PER"
+echo "== bench_render.py --families IndoorNav --n $N --modes $MODES --seconds $SECONDS_PER --rounds $ROUNDS"
 "$PY" "$ROOT/benchmarks/bench_render.py" --families IndoorNav --n "$N" --modes "$MODES" \
-    --seconds "$SECONDS_PER" --out "$OUT_DIR" 2>&1 | tee "$OUT_DIR/bench_render.log"
+    --seconds "$SECONDS_PER" --rounds "$ROUNDS" --out "$OUT_DIR" 2>&1 \
+    | tee "$OUT_DIR/bench_render.log"
 sed -n '/^Batch renderer vs/,$p' "$OUT_DIR/bench_render.log" > "$OUT_DIR/bench_render.md"
 echo "== results in $OUT_DIR"
