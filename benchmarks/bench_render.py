@@ -174,7 +174,7 @@ def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mo
             steps[f"batch{n}"] = (step, n)
             steps[f"only{n}"] = (render_only, n)
             device_name = f"{r.device.vendor} / {r.device.renderer} ({r.scene_data} scene data)"
-        fps = interleaved(steps, seconds * len(steps), rounds)
+        fps = interleaved(steps, seconds, rounds)
     finally:
         for close in closers:
             close()

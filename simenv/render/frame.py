@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -246,9 +248,7 @@ def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarra
     top = out[:, :12].reshape(m, 3, 4)
     top[:, :, :3] = rot * sc[:, None, :]
     top[:, :, 3] = pos[drawn]
-    key = drawn.tobytes() + b"".join([a.tobytes() for s in scenes for a in (
-        s.scale, s.rgba, s.specular, s.shininess, s.emission, s.texture_offset,
-        s.texture_repeat, s.segment, s.texture, s.mapping)])
+    key = drawn.tobytes() + _bytes(scenes, _MATERIAL_FIELDS)
     cached = layout.cache.get("rows")
     if cached is not None and cached[0] == key:
         out[:, 12:] = cached[1]
@@ -384,8 +384,19 @@ def _in_frustum(rel: np.ndarray, radius: np.ndarray,
     return inside
 
 
-_STATIC_LIGHT_FIELDS = ("light_kind", "light_headlight", "light_cutoff", "light_exponent",
-                       "light_ambient", "light_diffuse", "light_specular", "light_attenuation")
+# a scene's arrays that its static texels and its instances' material rows are made of
+_STATIC_FIELDS = attrgetter("ambient", "fog_color", "light_kind", "light_headlight",
+                            "light_cutoff", "light_exponent", "light_ambient", "light_diffuse",
+                            "light_specular", "light_attenuation")
+_MATERIAL_FIELDS = attrgetter("scale", "rgba", "specular", "shininess", "emission",
+                              "texture_offset", "texture_repeat", "segment", "texture",
+                              "mapping")
+
+
+def _bytes(scenes: list[Scene], fields: attrgetter[Any]) -> bytes:
+    """The bytes of the ``fields`` arrays of every scene, joined (to tell when any
+    changed)."""
+    return b"".join(map(np.ndarray.tobytes, chain.from_iterable(map(fields, scenes))))
 
 
 def scene_rows(layout: Layout, aspect: float) -> tuple[np.ndarray, ...]:
@@ -427,10 +438,7 @@ def scene_rows(layout: Layout, aspect: float) -> tuple[np.ndarray, ...]:
         proj[:, 0], proj[:, 1] = 1.0 / (tan * aspect), -1.0 / tan
         proj[:, 2], proj[:, 3] = (far + near) / (near - far), 2 * far * near / (near - far)
         rows[where, 4] = proj
-    key = (b"".join([b for sc in scenes for b in (
-        sc.ambient.tobytes(), sc.fog_color.tobytes(),
-        *[getattr(sc, f).tobytes() for f in _STATIC_LIGHT_FIELDS])]),
-        tuple([sc.fog_density for sc in scenes]))
+    key = (_bytes(scenes, _STATIC_FIELDS), tuple([sc.fog_density for sc in scenes]))
     if key != layout.static_key:
         _static_texels(layout)
         layout.static_key = key

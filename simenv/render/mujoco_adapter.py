@@ -343,7 +343,7 @@ class MujocoScene:
         the scene's copies are recomputed only when one differs (domain randomization writes
         them in place between episodes)."""
         model, scene = self.model, self.scene
-        key = b"".join([a.tobytes() for a in self._watched])
+        key = b"".join(map(np.ndarray.tobytes, self._watched))
         if key != self._model_key:
             self._update_model()
             self._model_key = key
