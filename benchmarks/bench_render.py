@@ -133,13 +133,13 @@ def mujoco_step(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int]
 
 
 def batch_steps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], n: int,
-                mode: str, device: int | None
+                mode: str, device: int | None, scene_options: dict[str, Any]
                 ) -> tuple[Callable[[], None], Callable[[], None], BatchRenderer]:
     """Batch renderer steps for ``n`` scenes per pass: with the scene updates from
     ``MjData``, and without them (the renderer's own throughput); and the renderer."""
     spec = FAMILIES[family]
-    scenes = [MujocoScene(pairs[i % len(pairs)][0], spec["camera"], geomgroup=spec["groups"])
-              for i in range(n)]
+    scenes = [MujocoScene(pairs[i % len(pairs)][0], spec["camera"], geomgroup=spec["groups"],
+                          **scene_options) for i in range(n)]
     data = [pairs[i % len(pairs)][1] for i in range(n)]
     layers = max(s.texture_layers for s in scenes)
     outputs = OUTPUTS[mode] + (("transparent_depth",) if mode == "obs" and spec["glass"] else ())
@@ -158,7 +158,8 @@ def batch_steps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int]
 
 def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str,
             counts: list[int], seconds: float, rounds: int, device: int | None,
-            with_mujoco: bool) -> tuple[list[dict[str, Any]], str]:
+            with_mujoco: bool, scene_options: dict[str, Any] | None = None
+            ) -> tuple[list[dict[str, Any]], str]:
     """One family and mode: ``mjr_render`` and the batch renderer at every N, interleaved."""
     steps: dict[str, tuple[Callable[[], None], int]] = {}
     closers: list[Callable[[], None]] = []
@@ -169,7 +170,8 @@ def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mo
             steps["mujoco"] = (step, len(pairs))
             closers.append(close)
         for n in counts:
-            step, render_only, r = batch_steps(family, pairs, size, n, mode, device)
+            step, render_only, r = batch_steps(family, pairs, size, n, mode, device,
+                                               scene_options or {})
             closers.append(r.close)
             steps[f"batch{n}"] = (step, n)
             steps[f"only{n}"] = (render_only, n)
@@ -242,6 +244,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    help="interleaved rounds; numbers are medians over them")
     p.add_argument("--device", type=int, default=None, help="EGL device index")
     p.add_argument("--no-mujoco", action="store_true", help="skip the mjr_render baseline")
+    p.add_argument("--vertex-spacing", type=float, default=None,
+                   help="MujocoScene(vertex_spacing=...) for the batch renderer's scenes "
+                        "(default: MujocoScene's)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                    help="folder for render.json")
     p.add_argument("--figure", default=None,
@@ -254,16 +259,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     size = (args.size, args.size)
     counts = [int(v) for v in args.n.split(",")]
     rows, device = [], "?"
+    options = {} if args.vertex_spacing is None else {"vertex_spacing": args.vertex_spacing}
     for family in args.families.split(","):
         pairs = states(family, args.distinct, size)
         for mode in args.modes.split(","):
             got, device = measure(family, pairs, size, mode, counts, args.seconds, args.rounds,
-                                  args.device, not args.no_mujoco)
+                                  args.device, not args.no_mujoco, options)
             for row in got:
                 print(row, flush=True)
             rows += got
     result = {"machine": info | {"load_after": os.getloadavg()}, "device": device,
-              "size": size, "seconds": args.seconds, "rounds": args.rounds, "results": rows}
+              "size": size, "seconds": args.seconds, "rounds": args.rounds,
+              "scene_options": options, "results": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "render.json").write_text(json.dumps(result, indent=2) + "\n")
