@@ -47,6 +47,7 @@ import mujoco
 import numpy as np
 
 import simenv  # noqa: F401  (registers the environments)
+from simenv.registration import family as env_family
 from simenv.render import BatchRenderer, MujocoScene
 from simenv.rendering import MujocoRenderer
 from simenv.viz import label_colors, markdown_table, save_png, titled_grid
@@ -202,7 +203,8 @@ def parity_figure(path: str, frames_per_family: int = 3, size: int = 128) -> Non
             theirs = ref.render(data, cam, (size, size), rgb=True, depth=True,
                                 segmentation=True, option=option)
             ref.close()
-            scene = MujocoScene(model, spec["camera"], geomgroup=spec["groups"])
+            scene = MujocoScene(model, spec["camera"], geomgroup=spec["groups"],
+                                **env_family(spec["id"]).env_class().scene_options)
             with BatchRenderer(1, (size, size), texture_size=scene.texture_size,
                                texture_layers=scene.texture_layers) as r:
                 r.set_scene(0, scene.update(data))
@@ -246,7 +248,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--no-mujoco", action="store_true", help="skip the mjr_render baseline")
     p.add_argument("--vertex-spacing", type=float, default=None,
                    help="MujocoScene(vertex_spacing=...) for the batch renderer's scenes "
-                        "(default: MujocoScene's)")
+                        "(default: the family's scene_options, what its envs draw)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                    help="folder for render.json")
     p.add_argument("--figure", default=None,
@@ -259,12 +261,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     size = (args.size, args.size)
     counts = [int(v) for v in args.n.split(",")]
     rows, device = [], "?"
-    options = {} if args.vertex_spacing is None else {"vertex_spacing": args.vertex_spacing}
+    chosen = {} if args.vertex_spacing is None else {"vertex_spacing": args.vertex_spacing}
+    options: dict[str, Any] = {}
     for family in args.families.split(","):
         pairs = states(family, args.distinct, size)
+        # the family's own scene options (what its envs draw), unless given
+        options[family] = {**env_family(FAMILIES[family]["id"]).env_class().scene_options,
+                           **chosen}
         for mode in args.modes.split(","):
             got, device = measure(family, pairs, size, mode, counts, args.seconds, args.rounds,
-                                  args.device, not args.no_mujoco, options)
+                                  args.device, not args.no_mujoco, options[family])
             for row in got:
                 print(row, flush=True)
             rows += got

@@ -11,9 +11,9 @@ OpenGL through EGL, one pass for every output) or ``renderer="mujoco"`` (MuJoCo'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import mujoco
 import numpy as np
@@ -43,7 +43,12 @@ class MujocoEnv(SimEnv[EpisodeT]):
     Args:
         renderer: ``"batch"`` (``simenv.render``) or ``"mujoco"`` (``mjr_render``).
         Others: :class:`~simenv.env.SimEnv`'s.
+
+    A family tunes its batch-renderer scenes with ``scene_options`` (keyword arguments of
+    :class:`~simenv.render.MujocoScene`, e.g. a coarser ``vertex_spacing``).
     """
+
+    scene_options: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(
         self,
@@ -169,7 +174,8 @@ class MujocoEnv(SimEnv[EpisodeT]):
         scene = self._scenes.get(view)
         if scene is None:
             scene = self._scenes[view] = MujocoScene(self.model, view.camera,
-                                                     geomgroup=view.geomgroup)
+                                                     geomgroup=view.geomgroup,
+                                                     **self.scene_options)
         return scene
 
     def _draw_reference(self, view: View, size: tuple[int, int], outputs: Sequence[str]

@@ -24,7 +24,7 @@ from simenv.registration import FAMILIES
 GRASP = "simenv/TransparentGrasp-v0"
 TINY_GRASP = {"action_mode": "topdown_grasp", "camera_size": [32, 32], "max_attempts": 1}
 TINY_BC = {"bc.episodes": 3, "bc.epochs": 1}
-# small but real SB3 runs: one env, 64-step rollouts, 16-unit networks
+# small but real SB3 runs: two envs, 32-step rollouts each, 16-unit networks
 TINY_PPO = {"num_envs": 2,
             "hyperparams": {"n_steps": 32, "batch_size": 32, "n_epochs": 1},
             "policy_kwargs": {"net_arch": [16],
@@ -212,7 +212,7 @@ def test_dagger_rollouts_are_the_same_in_a_vector_env() -> None:
 
 @pytest.mark.parametrize("env_id", list(TINY_ENV))
 def test_ppo_smoke_trains_saves_and_evaluates(env_id: str, tmp_path: Path) -> None:
-    run = train(env_id, "ppo", tmp_path / "ppo", steps=64, overrides=TINY_PPO,
+    run = train(env_id, "ppo", tmp_path / "ppo", steps=128, overrides=TINY_PPO,
                 env_kwargs=TINY_ENV[env_id], progress=False)
     assert (run / "model.zip").is_file() and (run / "learning_curve.png").is_file()
     assert any(run.glob("events.out.tfevents.*")) and (run / "progress.csv").is_file()

@@ -126,7 +126,7 @@ def real_scenes(family: str, count: int, size: tuple[int, int]) -> list[MujocoSc
         for _ in range(2):
             env.step(env.action_space.sample())
         u = env.unwrapped
-        scene = MujocoScene(u.model, camera, geomgroup=groups)
+        scene = MujocoScene(u.model, camera, geomgroup=groups, **u.scene_options)
         scene.update(u.data)
         scenes.append(scene)
         env.close()
@@ -493,7 +493,7 @@ def test_parity_with_mujoco_on_the_real_scenes(family: str) -> None:
         obs, _ = env.reset(seed=seed)
         u = env.unwrapped
         ref = MujocoRenderer(u.model)
-        scene = MujocoScene(u.model, camera, geomgroup=groups)
+        scene = MujocoScene(u.model, camera, geomgroup=groups, **u.scene_options)
         with BatchRenderer(1, SIZE, texture_size=scene.texture_size,
                            texture_layers=scene.texture_layers) as r:
             r.set_scene(0, scene.scene)

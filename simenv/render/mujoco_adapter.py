@@ -37,6 +37,8 @@ place (``geom_rgba``, ``mat_rgba``, ``mat_specular``, ``mat_shininess``, ``mat_e
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -45,7 +47,7 @@ import mujoco
 import numpy as np
 
 from . import primitives
-from .scene import Camera, Instance, Light, MeshData, Scene, Texture
+from .scene import TRANSPARENT_ALPHA, Camera, Instance, Light, MeshData, Scene, Texture
 from .simplify import simplify
 
 _G = mujoco.mjtGeom
@@ -96,6 +98,13 @@ class _Static:
             kind == _PLANE)
 
 
+def _transparent(model: Any, g: int) -> bool:
+    """Whether geom ``g`` is drawn transparent (its material's or its own alpha)."""
+    mat = int(model.geom_matid[g])
+    alpha = model.mat_rgba[mat, 3] if mat >= 0 else model.geom_rgba[g, 3]
+    return bool(alpha < TRANSPARENT_ALPHA)
+
+
 class MujocoScene:
     """A renderer scene for one compiled MuJoCo model.
 
@@ -113,8 +122,10 @@ class MujocoScene:
             ``mjr_render``'s up to rounding. Other shapes and meshes are tessellated like
             MuJoCo's in every mode.
         vertex_spacing: the quad size of ``"adaptive"`` tessellation, in metres.
-        mesh_triangles: mesh geoms with more triangles are simplified to about this many
-            (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps them.
+        mesh_triangles: opaque mesh geoms with more triangles are simplified to about this
+            many (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps
+            them. Transparent ones (glass) keep theirs: their specular highlights fall
+            between the vertices of a simplified mesh.
 
     Attributes:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
@@ -239,7 +250,7 @@ class MujocoScene:
                     mesh = primitives.box_grid(int(q[0]), int(q[1]), int(q[2]))
                 elif k == _MESH:
                     mesh = _model_mesh(model, int(model.geom_dataid[g]))
-                    if self.mesh_triangles is not None:
+                    if self.mesh_triangles is not None and not _transparent(model, g):
                         mesh = simplify(mesh, self.mesh_triangles)
                 else:
                     mesh = shared[k]
@@ -513,24 +524,43 @@ def _texture(model: Any, t: int) -> Texture:
     return Texture(data.reshape(6, w, w, nc).copy(), srgb)
 
 
+_MESHES: OrderedDict[bytes, MeshData] = OrderedDict()  # model meshes by content
+_MESH_CACHE_SIZE = 512
+
+
 def _model_mesh(model: Any, m: int) -> MeshData:
     """Mesh ``m`` as ``mjr_uploadMesh`` draws it: per-face vertices; the vertex normal unless
-    the mesh has no texture coordinates and it deviates from the face normal (dot < 0.8)."""
+    the mesh has no texture coordinates and it deviates from the face normal (dot < 0.8).
+    Cached by the mesh's content (rebuilt models keep most of their meshes)."""
     faces = model.mesh_face[model.mesh_faceadr[m]:model.mesh_faceadr[m] + model.mesh_facenum[m]]
     fn = model.mesh_facenormal[model.mesh_faceadr[m]:model.mesh_faceadr[m]
                                + model.mesh_facenum[m]]
     pos = model.mesh_vert[model.mesh_vertadr[m] + faces]  # (F, 3, 3)
     nrm = model.mesh_normal[model.mesh_normaladr[m] + fn]
-    face_n = np.cross(pos[:, 1] - pos[:, 0], pos[:, 2] - pos[:, 0])
-    face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-30)
     tadr = model.mesh_texcoordadr[m]
-    uvs = None
+    ft = None
     if tadr >= 0:
         ft = model.mesh_facetexcoord[model.mesh_faceadr[m]:model.mesh_faceadr[m]
                                      + model.mesh_facenum[m]]
+    h = hashlib.blake2b(digest_size=16)
+    for part in (pos, nrm, None if ft is None else model.mesh_texcoord[tadr + ft]):
+        h.update(b"-" if part is None else np.ascontiguousarray(part).tobytes())
+    key = h.digest()
+    hit = _MESHES.get(key)
+    if hit is not None:
+        _MESHES.move_to_end(key)
+        return hit
+    face_n = np.cross(pos[:, 1] - pos[:, 0], pos[:, 2] - pos[:, 0])
+    face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-30)
+    uvs = None
+    if ft is not None:
         uvs = model.mesh_texcoord[tadr + ft].reshape(-1, 2)
     else:
         off = np.einsum("fvk,fk->fv", nrm, face_n) < 0.8
         nrm = np.where(off[:, :, None], face_n[:, None, :], nrm)
-    return MeshData.indexed(pos.reshape(-1, 3), nrm.reshape(-1, 3), uvs,
+    mesh = MeshData.indexed(pos.reshape(-1, 3), nrm.reshape(-1, 3), uvs,
                             mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m) or f"mesh{m}")
+    _MESHES[key] = mesh
+    if len(_MESHES) > _MESH_CACHE_SIZE:
+        _MESHES.popitem(last=False)
+    return mesh
