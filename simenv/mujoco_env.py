@@ -136,7 +136,10 @@ class MujocoEnv(SimEnv[EpisodeT]):
         key = (view, size)
         scene = self.scene(view)
         batch = self._batches.get(key)
-        if batch is None:
+        if batch is None or batch.texture_size != scene.texture_size \
+                or batch.texture_layers < scene.texture_layers:  # (a rebuilt model's may differ)
+            if batch is not None:
+                batch.close()
             batch = self._batches[key] = BatchRenderer(
                 1, size, texture_size=scene.texture_size, texture_layers=scene.texture_layers)
         if batch.scene(0) is not scene.scene:
@@ -156,11 +159,15 @@ class MujocoEnv(SimEnv[EpisodeT]):
                 or any(e.renderer_name != "batch" for e in mujoco_envs)):
             return super().capture_all(envs, which, cache)
         scenes = [e.scene(first.view) for e in mujoco_envs]
+        texture_size = max(s.texture_size for s in scenes)
+        layers = max(s.texture_layers for s in scenes)
         batch = cache.get("mujoco")
-        if batch is None:
+        if batch is None or batch.texture_size != texture_size or batch.size != first.size \
+                or batch.texture_layers < layers:  # (a rebuilt model may need more)
+            if batch is not None:
+                batch.close()
             batch = cache["mujoco"] = BatchRenderer(
-                len(envs), first.size, texture_size=scenes[0].texture_size,
-                texture_layers=scenes[0].texture_layers)
+                len(envs), first.size, texture_size=texture_size, texture_layers=layers)
         for slot, (env, scene) in enumerate(zip(mujoco_envs, scenes)):
             if batch.scene(slot) is not scene.scene:
                 batch.set_scene(slot, scene.scene)

@@ -232,11 +232,13 @@ class PybulletEnv(SimEnv[EpisodeT]):
                 or any(e.renderer_name != "batch" for e in bullet)):
             return super().capture_all(envs, which, cache)
         scenes = [e.scene() for e in bullet]
+        layers = max(1, max(len(s.textures) for s in scenes))
         batch = cache.get("pybullet")
-        if batch is None:
+        if batch is None or batch.size != first.size or batch.texture_layers < layers:
+            if batch is not None:
+                batch.close()
             batch = cache["pybullet"] = BatchRenderer(
-                len(envs), first.size, texture_size=TEXTURE_SIZE,
-                texture_layers=max(1, max(len(s.textures) for s in scenes)))
+                len(envs), first.size, texture_size=TEXTURE_SIZE, texture_layers=layers)
         for slot, (scene, request) in enumerate(zip(scenes, requests)):
             assert request is not None
             bullet[slot]._frame_view(scene, request.view)
