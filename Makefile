@@ -22,8 +22,7 @@ demo: $(STAMP)  ## previews, expert episodes, a video and a metrics table in out
 	$(BIN)/simenv demo --out out/demo --episodes 3
 	$(BIN)/simenv preview simenv/IndoorNav-v0 --n 16 --view overview --out out/demo/overview.png
 
-test: $(STAMP)  ## the whole suite (fast tests; slow ones are benchmarks)
-	$(BIN)/ruff check .
+test: lint typecheck  ## ruff (rules and formatting), mypy, then the suite (slow tests are benchmarks)
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 lint: $(STAMP)  ## ruff's rules and formatting: fails on either

@@ -7,13 +7,20 @@ found here, so a new family folder under ``envs/`` ships in the wheel with no ed
 
 from setuptools import find_packages, setup
 
-ROOTS = {"simenv": "simenv", "simenv.envs": "envs", "simenv.agents": "agents",
-         "simenv.assets": "assets"}
+ROOTS = {
+    "simenv": "simenv",
+    "simenv.envs": "envs",
+    "simenv.agents": "agents",
+    "simenv.assets": "assets",
+}
 
 
 def packages() -> list[str]:
-    return [pkg for name, folder in ROOTS.items()
-            for pkg in (name, *(f"{name}.{sub}" for sub in find_packages(folder)))]
+    return [
+        pkg
+        for name, folder in ROOTS.items()
+        for pkg in (name, *(f"{name}.{sub}" for sub in find_packages(folder)))
+    ]
 
 
 setup(packages=packages(), package_dir=ROOTS)

@@ -20,9 +20,19 @@ from simenv.envs.transparent_grasp.expert import TransparentGraspExpert
 
 from .experts import Expert, ExpertPolicy, Policy, make_expert, register_expert
 
-__all__ = ["DrivingExpert", "Expert", "ExpertPolicy", "IndoorNavExpert", "Policy",
-           "TransparentGraspExpert", "evaluate", "load_policy", "make_expert",
-           "register_expert", "train"]
+__all__ = [
+    "DrivingExpert",
+    "Expert",
+    "ExpertPolicy",
+    "IndoorNavExpert",
+    "Policy",
+    "TransparentGraspExpert",
+    "evaluate",
+    "load_policy",
+    "make_expert",
+    "register_expert",
+    "train",
+]
 
 _LAZY = {"train": ".train", "evaluate": ".evaluate", "load_policy": ".policy"}  # torch, SB3
 

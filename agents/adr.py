@@ -87,8 +87,7 @@ _FORMAT = 1
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(
-        value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -125,37 +124,52 @@ class ADRConfig:
             if isinstance(self.params, str) or not all(isinstance(p, str) for p in self.params):
                 raise ValueError(
                     f"ADRConfig.params must be a list of parameter names or patterns (or None "
-                    f"for every numeric parameter), got {self.params!r}")
+                    f"for every numeric parameter), got {self.params!r}"
+                )
             if not self.params:
                 raise ValueError("ADRConfig.params is empty; give names or None for all")
             self.params = tuple(self.params)
-        for name in ("boundary_prob", "threshold_high", "threshold_low", "step",
-                     "initial_scale", "max_scale"):
+        for name in (
+            "boundary_prob",
+            "threshold_high",
+            "threshold_low",
+            "step",
+            "initial_scale",
+            "max_scale",
+        ):
             if not _number(getattr(self, name)):
-                raise ValueError(f"ADRConfig.{name} must be a finite number, got "
-                                 f"{getattr(self, name)!r}")
+                raise ValueError(
+                    f"ADRConfig.{name} must be a finite number, got {getattr(self, name)!r}"
+                )
         if not 0.0 <= self.boundary_prob <= 1.0:
             raise ValueError(f"ADRConfig.boundary_prob={self.boundary_prob} must be in [0, 1]")
-        if (not isinstance(self.queue_length, (int, np.integer)) or isinstance(
-                self.queue_length, bool) or self.queue_length < 1):
-            raise ValueError(f"ADRConfig.queue_length={self.queue_length!r} must be an "
-                             "integer >= 1")
+        if (
+            not isinstance(self.queue_length, (int, np.integer))
+            or isinstance(self.queue_length, bool)
+            or self.queue_length < 1
+        ):
+            raise ValueError(
+                f"ADRConfig.queue_length={self.queue_length!r} must be an integer >= 1"
+            )
         self.queue_length = int(self.queue_length)
         if not 0.0 <= self.threshold_low < self.threshold_high <= 1.0:
             raise ValueError(
                 f"ADRConfig thresholds need 0 <= threshold_low < threshold_high <= 1, got "
-                f"threshold_low={self.threshold_low}, threshold_high={self.threshold_high}")
+                f"threshold_low={self.threshold_low}, threshold_high={self.threshold_high}"
+            )
         if self.max_scale <= 0:
             raise ValueError(f"ADRConfig.max_scale={self.max_scale} must be > 0 (2 = strong)")
         if not 0.0 < self.step <= self.max_scale:
-            raise ValueError(f"ADRConfig.step={self.step} must be in (0, max_scale="
-                             f"{self.max_scale}]")
+            raise ValueError(
+                f"ADRConfig.step={self.step} must be in (0, max_scale={self.max_scale}]"
+            )
         if not 0.0 <= self.initial_scale <= self.max_scale:
-            raise ValueError(f"ADRConfig.initial_scale={self.initial_scale} must be in "
-                             f"[0, max_scale={self.max_scale}]")
+            raise ValueError(
+                f"ADRConfig.initial_scale={self.initial_scale} must be in "
+                f"[0, max_scale={self.max_scale}]"
+            )
         if not isinstance(self.metric, str) or not self.metric:
-            raise ValueError(f"ADRConfig.metric must be a non-empty info key, got "
-                             f"{self.metric!r}")
+            raise ValueError(f"ADRConfig.metric must be a non-empty info key, got {self.metric!r}")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -167,8 +181,9 @@ class ADRConfig:
         valid = [f.name for f in fields(cls)]
         unknown = [k for k in data if k not in valid]
         if unknown:
-            raise ValueError(f"unknown ADRConfig setting {unknown[0]!r}; valid settings: "
-                             + ", ".join(valid))
+            raise ValueError(
+                f"unknown ADRConfig setting {unknown[0]!r}; valid settings: " + ", ".join(valid)
+            )
         return cls(**dict(data))
 
 
@@ -185,8 +200,13 @@ class _Axis:
     @classmethod
     def from_param(cls, param: Param, max_scale: float) -> _Axis:
         assert param.low is not None and param.high is not None
-        return cls(float(param.nominal), (float(param.low), float(param.high)),
-                   param.scaled_range(max_scale), param.dist == "loguniform", param.integer)
+        return cls(
+            float(param.nominal),
+            (float(param.low), float(param.high)),
+            param.scaled_range(max_scale),
+            param.dist == "loguniform",
+            param.integer,
+        )
 
     def _u(self, x: float) -> float:
         return math.log(x) if self.log else x
@@ -216,37 +236,54 @@ class _Axis:
         return abs(self._u(value) - self._u(self.nominal)) / half if half > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"nominal": self.nominal, "default": list(self.default), "max": list(self.max),
-                "log": self.log, "integer": self.integer}
+        return {
+            "nominal": self.nominal,
+            "default": list(self.default),
+            "max": list(self.max),
+            "log": self.log,
+            "integer": self.integer,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> _Axis:
-        return cls(float(data["nominal"]), (float(data["default"][0]), float(data["default"][1])),
-                   (float(data["max"][0]), float(data["max"][1])), bool(data["log"]),
-                   bool(data["integer"]))
+        return cls(
+            float(data["nominal"]),
+            (float(data["default"][0]), float(data["default"][1])),
+            (float(data["max"][0]), float(data["max"][1])),
+            bool(data["log"]),
+            bool(data["integer"]),
+        )
 
 
-def resolve_params(patterns: Sequence[str] | None, params: Mapping[str, Param],
-                   max_scale: float = 2.0) -> list[str]:
+def resolve_params(
+    patterns: Sequence[str] | None, params: Mapping[str, Param], max_scale: float = 2.0
+) -> list[str]:
     """The numeric parameter names selected by ``patterns`` (``None``: every numeric one with a
     side that can move)."""
     numeric = [n for n, p in params.items() if p.dist not in ("choice", "seed")]
     if patterns is None:
-        return [n for n in numeric if any(
-            _Axis.from_param(params[n], max_scale).movable(side) for side in SIDES)]
+        return [
+            n
+            for n in numeric
+            if any(_Axis.from_param(params[n], max_scale).movable(side) for side in SIDES)
+        ]
     chosen: list[str] = []
     for pattern in patterns:
         names = [n for n in params if fnmatch.fnmatchcase(n, pattern)]
         if not names:
             close = difflib.get_close_matches(pattern, numeric, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"ADRConfig.params: unknown parameter {pattern!r}{hint}; valid "
-                             "names: " + ", ".join(numeric))
+            raise ValueError(
+                f"ADRConfig.params: unknown parameter {pattern!r}{hint}; valid "
+                "names: " + ", ".join(numeric)
+            )
         matched = [n for n in names if n in numeric]
         if not matched:
-            raise ValueError(f"ADRConfig.params: {pattern!r} matches only choice or seed "
-                             "parameters; "
-                             "ADR drives numeric ranges. Valid names: " + ", ".join(numeric))
+            raise ValueError(
+                f"ADRConfig.params: {pattern!r} matches only choice or seed "
+                "parameters; "
+                "ADR drives numeric ranges. Valid names: " + ", ".join(numeric)
+            )
         chosen += [n for n in matched if n not in chosen]
     return chosen
 
@@ -262,8 +299,9 @@ class ADRState:
     result; :meth:`to_dict` / :meth:`from_dict` are a JSON-serialisable round trip.
     """
 
-    def __init__(self, params: Mapping[str, Param] | Iterable[Param],
-                 config: ADRConfig | None = None) -> None:
+    def __init__(
+        self, params: Mapping[str, Param] | Iterable[Param], config: ADRConfig | None = None
+    ) -> None:
         table = dict(params) if isinstance(params, Mapping) else {p.name: p for p in params}
         self.config = config if config is not None else ADRConfig()
         names = resolve_params(self.config.params, table, self.config.max_scale)
@@ -276,7 +314,8 @@ class ADRState:
         self.axes = axes
         self.bounds = bounds
         self.queues: dict[tuple[str, Side], deque[float]] = {
-            (n, side): deque(maxlen=self.config.queue_length) for n in axes for side in SIDES}
+            (n, side): deque(maxlen=self.config.queue_length) for n in axes for side in SIDES
+        }
         self.updates = 0
 
     # ------------------------------------------------------------------ queries
@@ -303,19 +342,23 @@ class ADRState:
         """Nats per dimension (DeXtreme): mean of ``log(max(high - low, 1e-3))``."""
         if not self.bounds:
             return 0.0
-        return float(np.mean([math.log(max(hi - lo, NPD_MIN_WIDTH))
-                              for lo, hi in self.bounds.values()]))
+        return float(
+            np.mean([math.log(max(hi - lo, NPD_MIN_WIDTH)) for lo, hi in self.bounds.values()])
+        )
 
     def mean_scale(self) -> float:
         """Mean extent of the movable sides in ``dr_scale`` units (0 nominal, 1 default)."""
-        scales = [self.axes[n].scale_of(side, self.bounds[n][SIDES.index(side)])
-                  for n, side in self.boundaries()]
+        scales = [
+            self.axes[n].scale_of(side, self.bounds[n][SIDES.index(side)])
+            for n, side in self.boundaries()
+        ]
         return float(np.mean(scales)) if scales else 0.0
 
     def _check(self, name: str, side: str) -> None:
         if name not in self.axes:
-            raise ValueError(f"unknown ADR parameter {name!r}; ADR parameters: "
-                             + ", ".join(self.axes))
+            raise ValueError(
+                f"unknown ADR parameter {name!r}; ADR parameters: " + ", ".join(self.axes)
+            )
         if side not in SIDES:
             raise ValueError(f"ADR side must be 'low' or 'high', got {side!r}")
 
@@ -327,8 +370,9 @@ class ADRState:
         (an episode that started before the last change) is stale and ignored.
         """
         self._check(param, side)
-        if at is not None and not math.isclose(at, self.boundary_value(param, side),
-                                               rel_tol=1e-9, abs_tol=1e-12):
+        if at is not None and not math.isclose(
+            at, self.boundary_value(param, side), rel_tol=1e-9, abs_tol=1e-12
+        ):
             return False
         queue = self.queues[(param, side)]
         queue.append(float(value))
@@ -363,8 +407,11 @@ class ADRState:
             "config": self.config.to_dict(),
             "updates": self.updates,
             "params": {
-                n: {**a.to_dict(), "bounds": list(self.bounds[n]),
-                    "queues": {side: list(self.queues[(n, side)]) for side in SIDES}}
+                n: {
+                    **a.to_dict(),
+                    "bounds": list(self.bounds[n]),
+                    "queues": {side: list(self.queues[(n, side)]) for side in SIDES},
+                }
                 for n, a in self.axes.items()
             },
         }
@@ -372,14 +419,17 @@ class ADRState:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ADRState:
         if not isinstance(data, Mapping) or data.get("format") != _FORMAT:
-            raise ValueError(f"not an ADR state (format {_FORMAT}): expected a mapping with "
-                             "'format', 'config', 'params'")
+            raise ValueError(
+                f"not an ADR state (format {_FORMAT}): expected a mapping with "
+                "'format', 'config', 'params'"
+            )
         self = cls.__new__(cls)
         self.config = ADRConfig.from_dict(data["config"])
         try:
             axes = {n: _Axis.from_dict(p) for n, p in data["params"].items()}
-            bounds = {n: [float(p["bounds"][0]), float(p["bounds"][1])]
-                      for n, p in data["params"].items()}
+            bounds = {
+                n: [float(p["bounds"][0]), float(p["bounds"][1])] for n, p in data["params"].items()
+            }
         except (KeyError, TypeError, IndexError) as err:
             raise ValueError(f"ADR state: malformed parameter entry ({err!r})") from None
         self._setup(axes, bounds)
@@ -414,8 +464,11 @@ class ADRState:
         """Write :meth:`as_randomization` as YAML (or JSON for a ``.json`` path)."""
         path = Path(path)
         spec = self.as_randomization()
-        path.write_text(json.dumps(spec, indent=1) if path.suffix == ".json" else
-                        yaml.safe_dump(spec, sort_keys=False))
+        path.write_text(
+            json.dumps(spec, indent=1)
+            if path.suffix == ".json"
+            else yaml.safe_dump(spec, sort_keys=False)
+        )
         return path
 
 
@@ -437,8 +490,12 @@ class ADRWrapper(gym.Wrapper[Any, Any, Any, Any]):
     seed, so that the env's own draws are those of a plain env with the same ranges).
     """
 
-    def __init__(self, env: gym.Env[Any, Any], config: ADRConfig | None = None,
-                 state: ADRState | Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        env: gym.Env[Any, Any],
+        config: ADRConfig | None = None,
+        state: ADRState | Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(env)
         randomizer = getattr(env.unwrapped, "randomizer", None)
         if randomizer is None:
@@ -447,7 +504,8 @@ class ADRWrapper(gym.Wrapper[Any, Any, Any, Any]):
             raise ValueError(
                 f"ADR sets the ranges itself: build the env at effective scale 1 (preset "
                 f"'default', dr_scale=1), got preset={randomizer.preset!r}, "
-                f"dr_scale={randomizer.dr_scale}")
+                f"dr_scale={randomizer.dr_scale}"
+            )
         self.randomizer = randomizer
         self.params: dict[str, Param] = randomizer.params
         self.frozen = False
@@ -467,12 +525,16 @@ class ADRWrapper(gym.Wrapper[Any, Any, Any, Any]):
         new = _as_state(state)
         unknown = [n for n in new.names if n not in self.params]
         if unknown:
-            raise ValueError(f"ADR state parameter {unknown[0]!r} is not a parameter of "
-                             f"{self.env.unwrapped}; valid names: " + ", ".join(self.params))
+            raise ValueError(
+                f"ADR state parameter {unknown[0]!r} is not a parameter of "
+                f"{self.env.unwrapped}; valid names: " + ", ".join(self.params)
+            )
         for n, axis in new.axes.items():
             if not math.isclose(axis.nominal, float(self.params[n].nominal)):
-                raise ValueError(f"ADR state parameter {n!r} has nominal {axis.nominal}, the "
-                                 f"env's is {self.params[n].nominal}")
+                raise ValueError(
+                    f"ADR state parameter {n!r} has nominal {axis.nominal}, the "
+                    f"env's is {self.params[n].nominal}"
+                )
         self.state = new
         self._apply_all()
 
@@ -491,16 +553,20 @@ class ADRWrapper(gym.Wrapper[Any, Any, Any, Any]):
         self.frozen = False
 
     # ------------------------------------------------------------------ gym API
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         if self._pinned is not None:
             self._apply(self._pinned)
             self._pinned = None
         self._episode = {"param": None, "side": None, "value": None}
         candidates = self.state.boundaries()
         if not self.frozen and self.state.config.boundary_prob > 0 and candidates:
-            rng = self.env.unwrapped.np_random if seed is None else np.random.default_rng(
-                np.random.SeedSequence(seed, spawn_key=(_SEED_STREAM,)))
+            rng = (
+                self.env.unwrapped.np_random
+                if seed is None
+                else np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_SEED_STREAM,)))
+            )
             if rng.random() < self.state.config.boundary_prob:
                 name, side = candidates[int(rng.integers(len(candidates)))]
                 value = self.state.boundary_value(name, side)
@@ -517,10 +583,12 @@ class ADRWrapper(gym.Wrapper[Any, Any, Any, Any]):
             key = self.state.config.metric
             metric = info.get(key)
             if not isinstance(metric, (bool, int, float, np.number)) or not math.isfinite(
-                    float(metric)):
-                raise ValueError(f"ADR metric {key!r} is not a finite number in the final info "
-                                 f"(got {metric!r}); set ADRConfig.metric to one of: "
-                                 + ", ".join(sorted(info)))
+                float(metric)
+            ):
+                raise ValueError(
+                    f"ADR metric {key!r} is not a finite number in the final info "
+                    f"(got {metric!r}); set ADRConfig.metric to one of: " + ", ".join(sorted(info))
+                )
             info["adr"] = {**self._episode, "metric": float(metric)}
         return obs, reward, terminated, truncated, info
 
@@ -550,9 +618,12 @@ class ADRCallback(BaseCallback):
     SubprocVecEnv alike).
     """
 
-    def __init__(self, save_path: str | os.PathLike[str] | None = None,
-                 state: ADRState | Mapping[str, Any] | str | os.PathLike[str] | None = None,
-                 verbose: int = 0) -> None:
+    def __init__(
+        self,
+        save_path: str | os.PathLike[str] | None = None,
+        state: ADRState | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        verbose: int = 0,
+    ) -> None:
         super().__init__(verbose)
         self.save_path = Path(save_path) if save_path is not None else None
         self.state: ADRState | None = None
@@ -585,8 +656,9 @@ class ADRCallback(BaseCallback):
             try:
                 first = self.training_env.env_method("get_adr_state", indices=[0])[0]
             except AttributeError as err:
-                raise ValueError(f"every env of the VecEnv needs an ADRWrapper (see "
-                                 f"make_adr_env): {err}") from None
+                raise ValueError(
+                    f"every env of the VecEnv needs an ADRWrapper (see make_adr_env): {err}"
+                ) from None
             self.state = ADRState.from_dict(first)
         self._push()
         if self.frozen:
@@ -601,8 +673,9 @@ class ADRCallback(BaseCallback):
         try:
             self.training_env.env_method("set_adr_state", self.state.to_dict())
         except AttributeError as err:
-            raise ValueError(f"every env of the VecEnv needs an ADRWrapper (see make_adr_env): "
-                             f"{err}") from None
+            raise ValueError(
+                f"every env of the VecEnv needs an ADRWrapper (see make_adr_env): {err}"
+            ) from None
 
     def _on_step(self) -> bool:
         if self.frozen or self.state is None:
@@ -640,7 +713,6 @@ class ADRCallback(BaseCallback):
             self.state.save(self.state_file)
 
 
-def make_adr_env(env_id: str, config: ADRConfig | None = None,
-                 **env_kwargs: Any) -> ADRWrapper:
+def make_adr_env(env_id: str, config: ADRConfig | None = None, **env_kwargs: Any) -> ADRWrapper:
     """``gym.make(env_id, **env_kwargs)`` wrapped in an :class:`ADRWrapper`."""
     return ADRWrapper(gym.make(env_id, **env_kwargs), config)

@@ -74,8 +74,9 @@ class AffordanceConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> AffordanceConfig:
-        return config_from_dict(cls, "affordance", data, ("episodes", "bins", "width",
-                                                          "epochs", "batch_size"))
+        return config_from_dict(
+            cls, "affordance", data, ("episodes", "bins", "width", "epochs", "batch_size")
+        )
 
 
 class _Dilated(nn.Module):
@@ -97,16 +98,27 @@ class AffordanceNet(nn.Module):
     def __init__(self, channels: int, bins: int, width: int = 64) -> None:
         super().__init__()
         self.stem = nn.Sequential(
-            nn.Conv2d(channels + 2, 32, 5, 2, 2), nn.ReLU(),
-            nn.Conv2d(32, width, 3, 2, 1), nn.GroupNorm(8, width), nn.ReLU())
+            nn.Conv2d(channels + 2, 32, 5, 2, 2),
+            nn.ReLU(),
+            nn.Conv2d(32, width, 3, 2, 1),
+            nn.GroupNorm(8, width),
+            nn.ReLU(),
+        )
         self.trunk = nn.Sequential(*[_Dilated(width, d) for d in (1, 2, 4, 8)])
         self.context = nn.Linear(width, width)  # the whole scene: which object is best
-        self.head = nn.Sequential(nn.Conv2d(width, width, 1), nn.ReLU(),
-                                  nn.Conv2d(width, bins + 2, 1))
+        self.head = nn.Sequential(
+            nn.Conv2d(width, width, 1), nn.ReLU(), nn.Conv2d(width, bins + 2, 1)
+        )
         # the camera: a correction of the nominal homography from the scene's layout
-        self.camera = nn.Sequential(nn.Conv2d(width, 16, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(6),
-                                    nn.Flatten(), nn.Linear(16 * 36, 128), nn.ReLU(),
-                                    nn.Linear(128, 8))
+        self.camera = nn.Sequential(
+            nn.Conv2d(width, 16, 1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(6),
+            nn.Flatten(),
+            nn.Linear(16 * 36, 128),
+            nn.ReLU(),
+            nn.Linear(128, 8),
+        )
         self.h0 = nn.Parameter(torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]))
         self.bins = bins
 
@@ -130,13 +142,12 @@ class AffordanceNet(nn.Module):
         geometry = homography_map(self.h0 + self.camera(x), *x.shape[2:])
         x = x + F.relu(self.context(x.mean((2, 3))))[:, :, None, None]
         out = self.head(x)
-        return out[:, :self.bins], geometry + out[:, self.bins:], geometry
+        return out[:, : self.bins], geometry + out[:, self.bins :], geometry
 
 
 def _cell_coords(rows: int, cols: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Cell-centre coordinates in [-1, 1], ``(rows, cols)`` each."""
-    v, u = torch.meshgrid(torch.linspace(-1, 1, rows), torch.linspace(-1, 1, cols),
-                          indexing="ij")
+    v, u = torch.meshgrid(torch.linspace(-1, 1, rows), torch.linspace(-1, 1, cols), indexing="ij")
     return u, v
 
 
@@ -146,8 +157,10 @@ def homography_map(h: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     u, v = _cell_coords(rows, cols)
     c = h[:, :, None, None]
     den = (1.0 + c[:, 6] * u + c[:, 7] * v).clamp(min=0.2)  # a plane in front of the camera
-    return torch.stack([(c[:, 0] * u + c[:, 1] * v + c[:, 2]) / den,
-                        (c[:, 3] * u + c[:, 4] * v + c[:, 5]) / den], 1)
+    return torch.stack(
+        [(c[:, 0] * u + c[:, 1] * v + c[:, 2]) / den, (c[:, 3] * u + c[:, 4] * v + c[:, 5]) / den],
+        1,
+    )
 
 
 def fit_homography(geometry: np.ndarray) -> np.ndarray:
@@ -160,8 +173,12 @@ def fit_homography(geometry: np.ndarray) -> np.ndarray:
         return np.array([1.0, 0, 0, 0, 1.0, 0, 0, 0])
     u, v, x, y = u[ok], v[ok], x[ok], y[ok]
     one, zero = np.ones_like(u), np.zeros_like(u)
-    a = np.concatenate([np.stack([u, v, one, zero, zero, zero, -u * x, -v * x], 1),
-                        np.stack([zero, zero, zero, u, v, one, -u * y, -v * y], 1)])
+    a = np.concatenate(
+        [
+            np.stack([u, v, one, zero, zero, zero, -u * x, -v * x], 1),
+            np.stack([zero, zero, zero, u, v, one, -u * y, -v * y], 1),
+        ]
+    )
     return np.linalg.lstsq(a, np.concatenate([x, y]), rcond=None)[0]
 
 
@@ -179,8 +196,10 @@ class AffordancePolicy:
         self.bins = int(meta["bins"])
 
     def tensors(self, obs: dict[str, np.ndarray]) -> torch.Tensor:
-        parts = [torch.as_tensor(np.asarray(obs[k]), dtype=torch.float32) / self.scales[k]
-                 for k in self.image_keys]
+        parts = [
+            torch.as_tensor(np.asarray(obs[k]), dtype=torch.float32) / self.scales[k]
+            for k in self.image_keys
+        ]
         return torch.cat(parts, -1).permute(0, 3, 1, 2).contiguous()
 
     def decode(self, logits: torch.Tensor, xy: torch.Tensor, *_: Any) -> np.ndarray:
@@ -192,18 +211,25 @@ class AffordancePolicy:
         theta = -1.0 + (k.float() + 0.5) * 2.0 / bins
         return torch.cat([pos, theta[:, None]], 1).numpy().astype(np.float32)
 
-    def predict(self, observation: dict[str, np.ndarray], state: Any = None,
-                episode_start: Any = None, deterministic: bool = True) -> tuple[Any, Any]:
-        single = any(np.asarray(observation[k]).shape == self.shapes[k]
-                     for k in self.image_keys)
-        batch = {k: np.asarray(observation[k])[None] if single else observation[k]
-                 for k in self.image_keys}
+    def predict(
+        self,
+        observation: dict[str, np.ndarray],
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[Any, Any]:
+        single = any(np.asarray(observation[k]).shape == self.shapes[k] for k in self.image_keys)
+        batch = {
+            k: np.asarray(observation[k])[None] if single else observation[k]
+            for k in self.image_keys
+        }
         with torch.no_grad():
             action = self.decode(*self.net(self.tensors(batch)))
         return (action[0] if single else action), state
 
-    def save(self, path: str | os.PathLike[str], history: list[dict[str, Any]] | None = None
-             ) -> Path:
+    def save(
+        self, path: str | os.PathLike[str], history: list[dict[str, Any]] | None = None
+    ) -> Path:
         return save_checkpoint(path, FORMAT, self.meta, self.net, history)
 
     @classmethod
@@ -225,30 +251,42 @@ def new_policy_from_meta(meta: dict[str, Any], seed: int = 0) -> AffordancePolic
     return AffordancePolicy(net.reset_parameters(seeded(seed)), meta)
 
 
-def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
-               cfg: AffordanceConfig) -> AffordancePolicy:
+def new_policy(
+    env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any], cfg: AffordanceConfig
+) -> AffordancePolicy:
     """An untrained policy for ``env`` (a top-down grasp env with ``action_pixel``)."""
     check_env(env, env_id)
     images, _ = split_keys(env.observation_space)
     space = env.observation_space
     assert isinstance(space, spaces.Dict)
-    meta = {"env_id": env_id, "env_kwargs": env_kwargs, "bins": cfg.bins, "width": cfg.width,
-            "image_keys": images, "obs_shapes": {k: list(space[k].shape or ()) for k in images},
-            "image_scales": {k: image_scale(space[k]) for k in images}}  # type: ignore[arg-type]
+    meta = {
+        "env_id": env_id,
+        "env_kwargs": env_kwargs,
+        "bins": cfg.bins,
+        "width": cfg.width,
+        "image_keys": images,
+        "obs_shapes": {k: list(space[k].shape or ()) for k in images},
+        "image_scales": {k: image_scale(space[k]) for k in images},  # type: ignore[arg-type]
+    }
     return new_policy_from_meta(meta, cfg.seed)
 
 
 def check_env(env: gym.Env[Any, Any], env_id: str) -> None:
     """Affordance maps need image observations and a top-down (x, y, θ) grasp action."""
     space = env.action_space
-    if not (hasattr(env.unwrapped, "action_pixel") and isinstance(space, spaces.Box)
-            and space.shape == (3,)):
-        raise ValueError(f"affordance maps need a top-down grasp env (a (x, y, θ) action and "
-                         f"env.unwrapped.action_pixel); {env_id} with {space} has none — "
-                         "for TransparentGrasp set env_kwargs.action_mode=topdown_grasp")
+    if not (
+        hasattr(env.unwrapped, "action_pixel")
+        and isinstance(space, spaces.Box)
+        and space.shape == (3,)
+    ):
+        raise ValueError(
+            f"affordance maps need a top-down grasp env (a (x, y, θ) action and "
+            f"env.unwrapped.action_pixel); {env_id} with {space} has none — "
+            "for TransparentGrasp set env_kwargs.action_mode=topdown_grasp"
+        )
     if not split_keys(env.observation_space)[0]:
-        raise ValueError(f"affordance maps need image observations; {env_id} gives "
-                         f"{list(env.observation_space.keys())}")  # type: ignore[attr-defined]
+        keys = list(getattr(env.observation_space, "keys", list)())
+        raise ValueError(f"affordance maps need image observations; {env_id} gives {keys}")
 
 
 class _PixelLabels:
@@ -269,13 +307,13 @@ class _PixelLabels:
         centres = (np.c_[cols.ravel(), rows.ravel()] + 0.5) * AffordanceNet.STRIDE - 0.5
         geometry = base.pixel_action(centres).T.reshape(2, h, w)
         # far off the table (near the horizon) the map is unknown, as where rays miss
-        self.geometry.append(np.where(np.abs(geometry) <= 3.0, geometry, np.nan)
-                             .astype(np.float32))
+        self.geometry.append(np.where(np.abs(geometry) <= 3.0, geometry, np.nan).astype(np.float32))
         return action
 
 
-def targets(actions: np.ndarray, pixels: np.ndarray, hw: tuple[int, int], bins: int
-            ) -> tuple[torch.Tensor, torch.Tensor]:
+def targets(
+    actions: np.ndarray, pixels: np.ndarray, hw: tuple[int, int], bins: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Class index (bin·cells + cell) and the cell's (row, col) of each labelled action."""
     h, w = (s // AffordanceNet.STRIDE for s in hw)
     col = np.clip(np.floor(pixels[:, 0] / AffordanceNet.STRIDE), 0, w - 1).astype(np.int64)
@@ -284,9 +322,16 @@ def targets(actions: np.ndarray, pixels: np.ndarray, hw: tuple[int, int], bins: 
     return torch.as_tensor(k * h * w + row * w + col), torch.as_tensor(np.stack([row, col], 1))
 
 
-def loss_fn(logits: torch.Tensor, xy: torch.Tensor, geometry: torch.Tensor,
-            index: torch.Tensor, cell: torch.Tensor, actions: torch.Tensor,
-            true_geometry: torch.Tensor, xy_weight: float) -> torch.Tensor:
+def loss_fn(
+    logits: torch.Tensor,
+    xy: torch.Tensor,
+    geometry: torch.Tensor,
+    index: torch.Tensor,
+    cell: torch.Tensor,
+    actions: torch.Tensor,
+    true_geometry: torch.Tensor,
+    xy_weight: float,
+) -> torch.Tensor:
     """Cross-entropy over (bin, cell) + L1 of the geometry map where defined + L1 of (x, y)
     at the label cell and its 8 neighbours."""
     b, _, h, w = logits.shape
@@ -300,9 +345,16 @@ def loss_fn(logits: torch.Tensor, xy: torch.Tensor, geometry: torch.Tensor,
     return ce + xy_weight * (l1 + geo)
 
 
-def fit(policy: AffordancePolicy, obs: dict[str, np.ndarray], actions: np.ndarray,
-        pixels: np.ndarray, geometry: np.ndarray, cfg: AffordanceConfig, desc: str = "fit",
-        progress: bool = True) -> list[float]:
+def fit(
+    policy: AffordancePolicy,
+    obs: dict[str, np.ndarray],
+    actions: np.ndarray,
+    pixels: np.ndarray,
+    geometry: np.ndarray,
+    cfg: AffordanceConfig,
+    desc: str = "fit",
+    progress: bool = True,
+) -> list[float]:
     """Train ``policy.net`` on expert-labelled images; returns the mean loss per epoch."""
     gen = torch.Generator().manual_seed(cfg.seed)
     net = policy.net.train()
@@ -322,10 +374,9 @@ def fit(policy: AffordancePolicy, obs: dict[str, np.ndarray], actions: np.ndarra
         order = torch.randperm(n, generator=gen).numpy()
         total = 0.0
         for start in range(0, n, cfg.batch_size):
-            idx = order[start:start + cfg.batch_size]
+            idx = order[start : start + cfg.batch_size]
             logits, xy, g = net(policy.tensors({k: obs[k][idx] for k in policy.image_keys}))
-            loss = loss_fn(logits, xy, g, index[idx], cell[idx], acts[idx], geo[idx],
-                           cfg.xy_weight)
+            loss = loss_fn(logits, xy, g, index[idx], cell[idx], acts[idx], geo[idx], cfg.xy_weight)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -337,9 +388,14 @@ def fit(policy: AffordancePolicy, obs: dict[str, np.ndarray], actions: np.ndarra
     return losses
 
 
-def train_affordance(env_id: str, env_kwargs: dict[str, Any], cfg: AffordanceConfig,
-                     out_dir: Path, expert: Any = None, progress: bool = True
-                     ) -> AffordancePolicy:
+def train_affordance(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    cfg: AffordanceConfig,
+    out_dir: Path,
+    expert: Any = None,
+    progress: bool = True,
+) -> AffordancePolicy:
     """Collect expert data (plus DAgger rounds), fit, checkpoint each round to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     env = gym.make(env_id, **env_kwargs)
@@ -354,26 +410,59 @@ def train_affordance(env_id: str, env_kwargs: dict[str, Any], cfg: AffordanceCon
             n = cfg.episodes if rnd == 0 else cfg.dagger_episodes
             seeds = list(range(seed, seed + n))
             seed += n
-            stats = collect(env, labeller, buffer, n, seeds, policy if rnd else None,
-                            beta=cfg.beta ** rnd, rng=rng, desc=f"round {rnd}: rollouts",
-                            progress=progress)
+            stats = collect(
+                env,
+                labeller,
+                buffer,
+                n,
+                seeds,
+                policy if rnd else None,
+                beta=cfg.beta**rnd,
+                rng=rng,
+                desc=f"round {rnd}: rollouts",
+                progress=progress,
+            )
             obs, actions = buffer.arrays()
             policy = new_policy(env, env_id, env_kwargs, cfg)
-            losses = fit(policy, obs, actions, np.array(labeller.pixels),
-                         np.array(labeller.geometry), cfg,
-                         desc=f"round {rnd}: fit", progress=progress)
-            history.append({"round": rnd, "beta": cfg.beta ** rnd, "samples": len(buffer),
-                            "rollout_success": stats["success"], "loss": losses})
+            losses = fit(
+                policy,
+                obs,
+                actions,
+                np.array(labeller.pixels),
+                np.array(labeller.geometry),
+                cfg,
+                desc=f"round {rnd}: fit",
+                progress=progress,
+            )
+            history.append(
+                {
+                    "round": rnd,
+                    "beta": cfg.beta**rnd,
+                    "samples": len(buffer),
+                    "rollout_success": stats["success"],
+                    "loss": losses,
+                }
+            )
             policy.save(out_dir / "policy.pt", history)
             if progress:
-                tqdm.write(f"round {rnd}: {len(buffer)} samples, rollout success "
-                           f"{stats['success']:.2f}, final loss {losses[-1]:.4f}")
+                tqdm.write(
+                    f"round {rnd}: {len(buffer)} samples, rollout success "
+                    f"{stats['success']:.2f}, final loss {losses[-1]:.4f}"
+                )
     finally:
         env.close()
     (out_dir / "history.json").write_text(json.dumps(history, indent=1))
-    (out_dir / "config.yaml").write_text(yaml.safe_dump(
-        {"algo": "affordance", "env_id": env_id, "env_kwargs": env_kwargs,
-         "affordance": asdict(cfg)}, sort_keys=False))
+    (out_dir / "config.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "algo": "affordance",
+                "env_id": env_id,
+                "env_kwargs": env_kwargs,
+                "affordance": asdict(cfg),
+            },
+            sort_keys=False,
+        )
+    )
     plot_rounds(history, out_dir / "learning_curve.png", "affordance")
     assert policy is not None
     return policy

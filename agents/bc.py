@@ -70,26 +70,38 @@ class BCConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> BCConfig:
-        cfg = config_from_dict(cls, "bc", data, ("episodes", "epochs", "batch_size",
-                                                 "features", "num_envs"))
+        cfg = config_from_dict(
+            cls, "bc", data, ("episodes", "epochs", "batch_size", "features", "num_envs")
+        )
         if int(cfg.memory) < 0:
             raise ValueError(f"bc setting memory must be >= 0 (0 = no GRU), got {cfg.memory!r}")
         return cfg
 
 
 class BCNet(nn.Module):
-    def __init__(self, channels: int, hw: tuple[int, int] | None, vector_dim: int,
-                 out_dim: int, features: int = 256, memory: int = 0) -> None:
+    def __init__(
+        self,
+        channels: int,
+        hw: tuple[int, int] | None,
+        vector_dim: int,
+        out_dim: int,
+        features: int = 256,
+        memory: int = 0,
+    ) -> None:
         super().__init__()
         self.cnn: nn.Module | None = None
         width = 0
         if channels:
             assert hw is not None
             self.cnn = nn.Sequential(
-                nn.Conv2d(channels + 2, 32, 5, 2, 2), nn.ReLU(),
-                nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
-                nn.Conv2d(64, 64, 3, 2, 1), nn.ReLU(),
-                nn.Conv2d(64, 64, 3, 2, 1), nn.ReLU(),
+                nn.Conv2d(channels + 2, 32, 5, 2, 2),
+                nn.ReLU(),
+                nn.Conv2d(32, 64, 3, 2, 1),
+                nn.ReLU(),
+                nn.Conv2d(64, 64, 3, 2, 1),
+                nn.ReLU(),
+                nn.Conv2d(64, 64, 3, 2, 1),
+                nn.ReLU(),
                 nn.Flatten(),
             )
             with torch.no_grad():
@@ -104,8 +116,9 @@ class BCNet(nn.Module):
         if memory:
             self.core = nn.GRU(width, memory, batch_first=True)
             width = memory
-        self.head = nn.Sequential(nn.Linear(width, features), nn.ReLU(),
-                                  nn.Linear(features, out_dim))
+        self.head = nn.Sequential(
+            nn.Linear(width, features), nn.ReLU(), nn.Linear(features, out_dim)
+        )
 
     def image_features(self, image: torch.Tensor) -> torch.Tensor:
         """The image branch's output for NCHW images scaled like the policy's inputs."""
@@ -121,8 +134,12 @@ class BCNet(nn.Module):
             parts.append(self.vec(vector))
         return torch.cat(parts, 1)
 
-    def forward(self, image: torch.Tensor | None, vector: torch.Tensor | None,
-                hidden: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(
+        self,
+        image: torch.Tensor | None,
+        vector: torch.Tensor | None,
+        hidden: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """One step for a batch: outputs and the core's next state (``None`` without memory;
         ``hidden`` ``(1, B, memory)``, zeros if not given)."""
         x = self.encode(image, vector)
@@ -131,15 +148,17 @@ class BCNet(nn.Module):
         y, hidden = self.core(x[:, None], hidden)
         return self.head(y[:, 0]), hidden
 
-    def sequences(self, image: torch.Tensor | None, vector: torch.Tensor | None,
-                  lengths: list[int]) -> torch.Tensor:
+    def sequences(
+        self, image: torch.Tensor | None, vector: torch.Tensor | None, lengths: list[int]
+    ) -> torch.Tensor:
         """Outputs for whole episodes laid end to end (``lengths`` steps each), the core
         starting from zeros at each episode's first step (a net with memory only)."""
         assert self.core is not None
         x = self.encode(image, vector)
         padded = nn.utils.rnn.pad_sequence(list(x.split(lengths)), batch_first=True)
-        packed = nn.utils.rnn.pack_padded_sequence(padded, torch.tensor(lengths),
-                                                   batch_first=True, enforce_sorted=False)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            padded, torch.tensor(lengths), batch_first=True, enforce_sorted=False
+        )
         y, _ = nn.utils.rnn.pad_packed_sequence(self.core(packed)[0], batch_first=True)
         return self.head(torch.cat([y[i, :n] for i, n in enumerate(lengths)]))
 
@@ -165,17 +184,21 @@ class BCPolicy:
             self.high = np.asarray(self.action["high"], np.float32)
 
     # -- preprocessing shared by training and inference
-    def tensors(self, obs: dict[str, np.ndarray]) -> tuple[torch.Tensor | None,
-                                                          torch.Tensor | None]:
+    def tensors(
+        self, obs: dict[str, np.ndarray]
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         image = None
         if self.image_keys:
-            parts = [torch.as_tensor(np.asarray(obs[k]), dtype=torch.float32) / self.scales[k]
-                     for k in self.image_keys]
+            parts = [
+                torch.as_tensor(np.asarray(obs[k]), dtype=torch.float32) / self.scales[k]
+                for k in self.image_keys
+            ]
             image = torch.cat(parts, -1).permute(0, 3, 1, 2).contiguous()
         vector = None
         if self.vector_keys:
-            flat = [np.asarray(obs[k], np.float32).reshape(len(obs[k]), -1)
-                    for k in self.vector_keys]
+            flat = [
+                np.asarray(obs[k], np.float32).reshape(len(obs[k]), -1) for k in self.vector_keys
+            ]
             vector = (torch.as_tensor(np.concatenate(flat, 1)) - self.mean) / self.std
         return image, vector
 
@@ -186,8 +209,13 @@ class BCPolicy:
         act = self.low + (unit + 1.0) * 0.5 * (self.high - self.low)
         return act.reshape(len(out), *self.action["shape"]).astype(np.float32)
 
-    def predict(self, observation: dict[str, np.ndarray], state: Any = None,
-                episode_start: Any = None, deterministic: bool = True) -> tuple[Any, Any]:
+    def predict(
+        self,
+        observation: dict[str, np.ndarray],
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[Any, Any]:
         """SB3's signature. A policy with memory returns its GRU state ``(B, memory)`` and
         starts from zeros where ``state`` is ``None`` or ``episode_start`` is true."""
         keys = self.image_keys + self.vector_keys
@@ -196,8 +224,11 @@ class BCPolicy:
         hidden = None
         if self.memory:
             n = len(batch[keys[0]])
-            h = np.zeros((n, self.memory), np.float32) if state is None else np.array(
-                state, np.float32).reshape(n, self.memory)
+            h = (
+                np.zeros((n, self.memory), np.float32)
+                if state is None
+                else np.array(state, np.float32).reshape(n, self.memory)
+            )
             if episode_start is not None:
                 h[np.asarray(episode_start, bool).reshape(n)] = 0.0
             hidden = torch.as_tensor(h)[None]
@@ -211,8 +242,9 @@ class BCPolicy:
         return action, state
 
     # -- checkpoints
-    def save(self, path: str | os.PathLike[str], history: list[dict[str, Any]] | None = None
-             ) -> Path:
+    def save(
+        self, path: str | os.PathLike[str], history: list[dict[str, Any]] | None = None
+    ) -> Path:
         return save_checkpoint(path, FORMAT, self.meta, self.net, history)
 
     @classmethod
@@ -228,28 +260,40 @@ class BCPolicy:
 def _build_net(meta: dict[str, Any]) -> BCNet:
     shapes = meta["obs_shapes"]
     channels = sum(shapes[k][2] for k in meta["image_keys"])
-    hw = (int(shapes[meta["image_keys"][0]][0]), int(shapes[meta["image_keys"][0]][1])) \
-        if meta["image_keys"] else None
+    hw = (
+        (int(shapes[meta["image_keys"][0]][0]), int(shapes[meta["image_keys"][0]][1]))
+        if meta["image_keys"]
+        else None
+    )
     vector_dim = sum(int(np.prod(shapes[k])) for k in meta["vector_keys"])
     a = meta["action"]
     out = a["n"] if a["type"] == "discrete" else int(np.prod(a["shape"]))
     with global_rng_kept():
-        return BCNet(channels, hw, vector_dim, out, meta["features"],
-                     int(meta.get("memory", 0)))
+        return BCNet(channels, hw, vector_dim, out, meta["features"], int(meta.get("memory", 0)))
 
 
 def _action_meta(space: spaces.Space[Any]) -> dict[str, Any]:
     if isinstance(space, spaces.Discrete):
         return {"type": "discrete", "n": int(space.n)}
     if isinstance(space, spaces.Box):
-        return {"type": "box", "shape": list(space.shape), "low": space.low.ravel().tolist(),
-                "high": space.high.ravel().tolist()}
+        return {
+            "type": "box",
+            "shape": list(space.shape),
+            "low": space.low.ravel().tolist(),
+            "high": space.high.ravel().tolist(),
+        }
     raise ValueError(f"BC supports Box and Discrete actions, got {space}")
 
 
-def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
-               data: dict[str, np.ndarray] | None, features: int = 256,
-               memory: int = 0, seed: int = 0) -> BCPolicy:
+def new_policy(
+    env: gym.Env[Any, Any],
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    data: dict[str, np.ndarray] | None,
+    features: int = 256,
+    memory: int = 0,
+    seed: int = 0,
+) -> BCPolicy:
     """An untrained policy for ``env``'s spaces, vector normalisation fitted on ``data``,
     weights initialised from a generator seeded with ``seed``."""
     images, vectors = split_keys(env.observation_space)
@@ -263,11 +307,16 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
         dim = sum(int(np.prod(space[k].shape or ())) for k in vectors)
         mean, std = np.zeros(dim), np.ones(dim)
     meta = {
-        "env_id": env_id, "env_kwargs": env_kwargs, "features": features, "memory": memory,
-        "image_keys": images, "vector_keys": vectors,
+        "env_id": env_id,
+        "env_kwargs": env_kwargs,
+        "features": features,
+        "memory": memory,
+        "image_keys": images,
+        "vector_keys": vectors,
         "obs_shapes": {k: list(space[k].shape or ()) for k in images + vectors},
         "image_scales": {k: image_scale(space[k]) for k in images},  # type: ignore[arg-type]
-        "vector_mean": mean.astype(float).tolist(), "vector_std": std.astype(float).tolist(),
+        "vector_mean": mean.astype(float).tolist(),
+        "vector_std": std.astype(float).tolist(),
         "action": _action_meta(env.action_space),
     }
     net = _build_net(meta)
@@ -275,9 +324,15 @@ def new_policy(env: gym.Env[Any, Any], env_id: str, env_kwargs: dict[str, Any],
     return BCPolicy(net, meta)
 
 
-def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: BCConfig,
-        desc: str = "fit", progress: bool = True, lengths: list[int] | None = None
-        ) -> list[float]:
+def fit(
+    policy: BCPolicy,
+    obs: dict[str, np.ndarray],
+    actions: np.ndarray,
+    cfg: BCConfig,
+    desc: str = "fit",
+    progress: bool = True,
+    lengths: list[int] | None = None,
+) -> list[float]:
     """Train ``policy.net`` on (obs, expert action) pairs; returns the mean loss per epoch.
 
     A policy with memory trains on whole episodes (``lengths``: their steps, in order; one
@@ -311,14 +366,15 @@ def fit(policy: BCPolicy, obs: dict[str, np.ndarray], actions: np.ndarray, cfg: 
     return losses
 
 
-def _batches(n: int, episodes: list[int] | None, size: int, gen: torch.Generator
-             ) -> Iterator[tuple[np.ndarray, list[int] | None]]:
+def _batches(
+    n: int, episodes: list[int] | None, size: int, gen: torch.Generator
+) -> Iterator[tuple[np.ndarray, list[int] | None]]:
     """Shuffled minibatches: ``size`` random steps, or (``episodes`` given) whole episodes in
     random order until a batch holds at least ``size`` steps, with their lengths."""
     if episodes is None:
         order = torch.randperm(n, generator=gen).numpy()
         for start in range(0, n, size):
-            yield order[start:start + size], None
+            yield order[start : start + size], None
         return
     first = np.cumsum([0, *episodes[:-1]])
     idx: list[np.ndarray] = []
@@ -342,12 +398,21 @@ def _targets(policy: BCPolicy, actions: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(unit)
 
 
-def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Path,
-             expert: Any = None, progress: bool = True) -> BCPolicy:
+def train_bc(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    cfg: BCConfig,
+    out_dir: Path,
+    expert: Any = None,
+    progress: bool = True,
+) -> BCPolicy:
     """Collect expert data (plus DAgger rounds), fit, checkpoint each round to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    env: Any = gym.make_vec(env_id, num_envs=cfg.num_envs, **env_kwargs) \
-        if cfg.num_envs > 1 else gym.make(env_id, **env_kwargs)
+    env: Any = (
+        gym.make_vec(env_id, num_envs=cfg.num_envs, **env_kwargs)
+        if cfg.num_envs > 1
+        else gym.make(env_id, **env_kwargs)
+    )
     single = env.envs[0] if cfg.num_envs > 1 else env
     expert = expert or make_expert(env_id)
     rng = np.random.default_rng(cfg.seed)
@@ -360,27 +425,55 @@ def train_bc(env_id: str, env_kwargs: dict[str, Any], cfg: BCConfig, out_dir: Pa
             n = cfg.episodes if rnd == 0 else cfg.dagger_episodes
             seeds = list(range(seed, seed + n))
             seed += n
-            stats = collect(env, expert, buffer, n, seeds, policy if rnd else None,
-                            beta=cfg.beta ** rnd, noise=cfg.noise if rnd == 0 else 0.0,
-                            rng=rng, desc=f"round {rnd}: rollouts", progress=progress)
+            stats = collect(
+                env,
+                expert,
+                buffer,
+                n,
+                seeds,
+                policy if rnd else None,
+                beta=cfg.beta**rnd,
+                noise=cfg.noise if rnd == 0 else 0.0,
+                rng=rng,
+                desc=f"round {rnd}: rollouts",
+                progress=progress,
+            )
             obs, actions = buffer.arrays()
-            policy = new_policy(single, env_id, env_kwargs, obs, cfg.features, cfg.memory,
-                                cfg.seed)
-            losses = fit(policy, obs, actions, cfg, desc=f"round {rnd}: fit", progress=progress,
-                         lengths=buffer.lengths())
-            history.append({"round": rnd, "beta": cfg.beta ** rnd, "samples": len(buffer),
-                            "rollout_success": stats["success"], "loss": losses})
+            policy = new_policy(single, env_id, env_kwargs, obs, cfg.features, cfg.memory, cfg.seed)
+            losses = fit(
+                policy,
+                obs,
+                actions,
+                cfg,
+                desc=f"round {rnd}: fit",
+                progress=progress,
+                lengths=buffer.lengths(),
+            )
+            history.append(
+                {
+                    "round": rnd,
+                    "beta": cfg.beta**rnd,
+                    "samples": len(buffer),
+                    "rollout_success": stats["success"],
+                    "loss": losses,
+                }
+            )
             policy.save(out_dir / "policy.pt", history)
             if progress:
-                tqdm.write(f"round {rnd}: {len(buffer)} samples, rollout success "
-                           f"{stats['success']:.2f} (beta {cfg.beta ** rnd:.2f}), "
-                           f"final loss {losses[-1]:.4f}")
+                tqdm.write(
+                    f"round {rnd}: {len(buffer)} samples, rollout success "
+                    f"{stats['success']:.2f} (beta {cfg.beta**rnd:.2f}), "
+                    f"final loss {losses[-1]:.4f}"
+                )
     finally:
         env.close()
     (out_dir / "history.json").write_text(json.dumps(history, indent=1))
-    (out_dir / "config.yaml").write_text(yaml.safe_dump(
-        {"algo": "bc", "env_id": env_id, "env_kwargs": env_kwargs, "bc": asdict(cfg)},
-        sort_keys=False))
+    (out_dir / "config.yaml").write_text(
+        yaml.safe_dump(
+            {"algo": "bc", "env_id": env_id, "env_kwargs": env_kwargs, "bc": asdict(cfg)},
+            sort_keys=False,
+        )
+    )
     plot_rounds(history, out_dir / "learning_curve.png")
     assert policy is not None
     return policy

@@ -10,13 +10,20 @@ import torch
 from torch import nn
 
 
-def save_checkpoint(path: str | os.PathLike[str], fmt: str, meta: dict[str, Any],
-                    net: nn.Module, history: list[dict[str, Any]] | None = None) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    fmt: str,
+    meta: dict[str, Any],
+    net: nn.Module,
+    history: list[dict[str, Any]] | None = None,
+) -> Path:
     """A policy checkpoint: a plain dict of tensors and lists (``weights_only`` loadable)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"format": fmt, "meta": meta, "history": history or [],
-                "state_dict": net.state_dict()}, path)
+    torch.save(
+        {"format": fmt, "meta": meta, "history": history or [], "state_dict": net.state_dict()},
+        path,
+    )
     return path
 
 
@@ -25,12 +32,12 @@ def read_checkpoint(path: str | os.PathLike[str], kind: str) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated zip, pickle of other objects, not a file
-        raise ValueError(f"{path}: not a readable {kind} checkpoint ({err})".splitlines()[0]
-                         ) from None
+        raise ValueError(
+            f"{path}: not a readable {kind} checkpoint ({err})".splitlines()[0]
+        ) from None
 
 
-def checkpoint_meta(data: Any, fmt: str, kind: str, path: str | os.PathLike[str]
-                    ) -> dict[str, Any]:
+def checkpoint_meta(data: Any, fmt: str, kind: str, path: str | os.PathLike[str]) -> dict[str, Any]:
     """The ``meta`` of a checkpoint read by :func:`read_checkpoint`, if its format is ``fmt``."""
     if not isinstance(data, dict) or data.get("format") != fmt:
         raise ValueError(f"{path}: not a simenv {kind} checkpoint (format {fmt!r} expected)")
@@ -43,6 +50,7 @@ def load_weights(net: nn.Module, data: dict[str, Any], path: str | os.PathLike[s
     try:
         net.load_state_dict(data["state_dict"])
     except RuntimeError as err:
-        raise ValueError(f"{path}: weights do not match the network ({err})".splitlines()[0]
-                         ) from None
+        raise ValueError(
+            f"{path}: weights do not match the network ({err})".splitlines()[0]
+        ) from None
     return net

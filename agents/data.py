@@ -20,21 +20,20 @@ from gymnasium import spaces
 from tqdm.auto import tqdm
 
 
-def config_from_dict(cls: Any, section: str, data: dict[str, Any] | None,
-                     positive: tuple[str, ...]) -> Any:
+def config_from_dict(
+    cls: Any, section: str, data: dict[str, Any] | None, positive: tuple[str, ...]
+) -> Any:
     """``cls(**data)`` for a learner config dataclass with a ``beta`` field, one-line errors
     for unknown keys, non-positive ``positive`` fields and ``beta`` outside [0, 1]."""
     data = dict(data or {})
     valid = {f.name for f in fields(cls)}
     bad = sorted(set(data) - valid)
     if bad:
-        raise ValueError(f"unknown {section} setting {bad[0]!r}; valid: "
-                         f"{', '.join(sorted(valid))}")
+        raise ValueError(f"unknown {section} setting {bad[0]!r}; valid: {', '.join(sorted(valid))}")
     cfg = cls(**data)
     for name in positive:
         if int(getattr(cfg, name)) < 1:
-            raise ValueError(f"{section} setting {name} must be >= 1, "
-                             f"got {getattr(cfg, name)!r}")
+            raise ValueError(f"{section} setting {name} must be >= 1, got {getattr(cfg, name)!r}")
     if not 0.0 <= cfg.beta <= 1.0:
         raise ValueError(f"{section} setting beta must be in [0, 1], got {cfg.beta!r}")
     return cfg
@@ -50,8 +49,12 @@ def split_keys(space: spaces.Space[Any]) -> tuple[list[str], list[str]]:
         if not isinstance(sub, spaces.Box):
             raise ValueError(f"BC supports Box observations only; {key!r} is {sub}")
         (images if len(sub.shape) == 3 else vectors).append(key)
-    shapes = {sub.shape[:2] for k, sub in space.spaces.items() if k in images
-              if isinstance(sub, spaces.Box)}
+    shapes = {
+        sub.shape[:2]
+        for k, sub in space.spaces.items()
+        if k in images
+        if isinstance(sub, spaces.Box)
+    }
     if len(shapes) > 1:
         raise ValueError(f"image keys {images} have different sizes {sorted(shapes)}")
     return images, vectors
@@ -103,10 +106,19 @@ def one_torch_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def collect(env: Any, expert: Any, buffer: Buffer, episodes: int, seeds: list[int],
-            policy: Any = None, beta: float = 1.0, noise: float = 0.0,
-            rng: np.random.Generator | None = None, desc: str = "collect",
-            progress: bool = True) -> dict[str, float]:
+def collect(
+    env: Any,
+    expert: Any,
+    buffer: Buffer,
+    episodes: int,
+    seeds: list[int],
+    policy: Any = None,
+    beta: float = 1.0,
+    noise: float = 0.0,
+    rng: np.random.Generator | None = None,
+    desc: str = "collect",
+    progress: bool = True,
+) -> dict[str, float]:
     """Roll out ``episodes`` (expert, or policy/expert mixture) adding expert-labelled steps.
 
     ``env`` is a ``gym.Env`` or a native vector env (``gym.make_vec``), whose envs run
@@ -124,26 +136,37 @@ def collect(env: Any, expert: Any, buffer: Buffer, episodes: int, seeds: list[in
     def finished(info_success: float) -> None:
         successes.append(info_success)
         bar.update()
-        bar.set_postfix(success=f"{np.mean(successes):.2f}",
-                        steps=sum(len(s) for s in steps))
+        bar.set_postfix(success=f"{np.mean(successes):.2f}", steps=sum(len(s) for s in steps))
 
     with one_torch_thread(), bar:
         if hasattr(env, "envs") and hasattr(env, "num_envs"):
-            _collect_vector(env, expert, steps, seeds, policy, beta, noise, episode_rngs,
-                            finished)
+            _collect_vector(env, expert, steps, seeds, policy, beta, noise, episode_rngs, finished)
         else:
             for ep in range(episodes):
-                finished(_collect_episode(env, expert, steps[ep], seeds[ep], policy, beta,
-                                          noise, episode_rngs[ep]))
+                finished(
+                    _collect_episode(
+                        env, expert, steps[ep], seeds[ep], policy, beta, noise, episode_rngs[ep]
+                    )
+                )
     for record in steps:
         for obs, label, start in record:
             buffer.add(obs, label, start)
-    return {"episodes": episodes, "steps": sum(len(s) for s in steps),
-            "success": float(np.mean(successes))}
+    return {
+        "episodes": episodes,
+        "steps": sum(len(s) for s in steps),
+        "success": float(np.mean(successes)),
+    }
 
 
-def _choose(space: spaces.Space[Any], label: Any, own: Any, policy: Any, beta: float,
-            noise: float, rng: np.random.Generator) -> Any:
+def _choose(
+    space: spaces.Space[Any],
+    label: Any,
+    own: Any,
+    policy: Any,
+    beta: float,
+    noise: float,
+    rng: np.random.Generator,
+) -> Any:
     """The executed action: the (perturbed) expert's with probability ``beta``, else the
     policy's."""
     if policy is None or rng.random() < beta:
@@ -151,9 +174,16 @@ def _choose(space: spaces.Space[Any], label: Any, own: Any, policy: Any, beta: f
     return own
 
 
-def _collect_episode(env: gym.Env[Any, Any], expert: Any,
-                     record: list[tuple[dict[str, np.ndarray], Any, bool]], seed: int,
-                     policy: Any, beta: float, noise: float, rng: np.random.Generator) -> float:
+def _collect_episode(
+    env: gym.Env[Any, Any],
+    expert: Any,
+    record: list[tuple[dict[str, np.ndarray], Any, bool]],
+    seed: int,
+    policy: Any,
+    beta: float,
+    noise: float,
+    rng: np.random.Generator,
+) -> float:
     obs, _ = env.reset(seed=seed)
     done, start, state, own = False, True, None, None
     info: dict[str, Any] = {}
@@ -164,15 +194,23 @@ def _collect_episode(env: gym.Env[Any, Any], expert: Any,
             own, state = policy.predict(obs, state, np.array([start]))
         start = False
         obs, _, terminated, truncated, info = env.step(
-            _choose(env.action_space, label, own, policy, beta, noise, rng))
+            _choose(env.action_space, label, own, policy, beta, noise, rng)
+        )
         done = terminated or truncated
     return float(info.get("success", 0.0))
 
 
-def _collect_vector(venv: Any, expert: Any,
-                    steps: list[list[tuple[dict[str, np.ndarray], Any, bool]]],
-                    seeds: list[int], policy: Any, beta: float, noise: float,
-                    rngs: list[np.random.Generator], finished: Any) -> None:
+def _collect_vector(
+    venv: Any,
+    expert: Any,
+    steps: list[list[tuple[dict[str, np.ndarray], Any, bool]]],
+    seeds: list[int],
+    policy: Any,
+    beta: float,
+    noise: float,
+    rngs: list[np.random.Generator],
+    finished: Any,
+) -> None:
     """:func:`collect`'s episodes in a vector env: a finished env starts the next episode."""
     episodes, n = len(steps), venv.num_envs
     envs = venv.envs
@@ -192,7 +230,7 @@ def _collect_vector(venv: Any, expert: Any,
             if episode[i] < episodes:
                 steps[episode[i]].append((single, label, bool(starts[i])))
                 if policy is not None:
-                    own, states[i] = policy.predict(single, states[i], starts[i:i + 1])
+                    own, states[i] = policy.predict(single, states[i], starts[i : i + 1])
                 label = _choose(space, label, own, policy, beta, noise, rngs[episode[i]])
             actions.append(label)
         obs, _, terminated, truncated, infos = venv.step(np.stack(actions))
@@ -205,13 +243,15 @@ def _collect_vector(venv: Any, expert: Any,
             episode[i], nxt = (nxt, nxt + 1) if nxt < episodes else (episodes, nxt)
             states[i], starts[i] = None, True
         if done.any():
-            obs, _ = venv.reset(seed=[seeds[e] if done[i] and e < episodes else None
-                                      for i, e in enumerate(episode)],
-                                options={"reset_mask": done})
+            obs, _ = venv.reset(
+                seed=[
+                    seeds[e] if done[i] and e < episodes else None for i, e in enumerate(episode)
+                ],
+                options={"reset_mask": done},
+            )
 
 
-def _perturb(space: spaces.Space[Any], action: Any, noise: float,
-             rng: np.random.Generator) -> Any:
+def _perturb(space: spaces.Space[Any], action: Any, noise: float, rng: np.random.Generator) -> Any:
     if noise <= 0:
         return action
     if isinstance(space, spaces.Discrete):

@@ -69,8 +69,9 @@ class EvalResult:
         return [k for k in self.episodes[0] if k != "seed"] if self.episodes else []
 
     def summary(self) -> dict[str, dict[str, float]]:
-        return {k: summarize([e[k] for e in self.episodes], binary=k in BINARY)
-                for k in self.metrics}
+        return {
+            k: summarize([e[k] for e in self.episodes], binary=k in BINARY) for k in self.metrics
+        }
 
     def row(self, **extra: Any) -> dict[str, Any]:
         """One flat row: every metric's mean and CI (for tables and sweep CSVs)."""
@@ -94,8 +95,9 @@ def _accepts(env_id: str, name: str) -> bool:
     return cls is not None and name in inspect.signature(cls).parameters
 
 
-def make_eval_env(env_id: str, env_kwargs: dict[str, Any], split: str | None = "test",
-                  render: bool = False) -> gym.Env[Any, Any]:
+def make_eval_env(
+    env_id: str, env_kwargs: dict[str, Any], split: str | None = "test", render: bool = False
+) -> gym.Env[Any, Any]:
     kwargs = dict(env_kwargs)
     if split is not None and _accepts(env_id, "split"):
         kwargs["split"] = split
@@ -104,12 +106,20 @@ def make_eval_env(env_id: str, env_kwargs: dict[str, Any], split: str | None = "
     return gym.make(env_id, **kwargs)
 
 
-def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed: int = 0,
-             env_kwargs: dict[str, Any] | None = None, split: str | None = "test",
-             video_dir: str | os.PathLike[str] | None = None, video_episodes: int = 3,
-             progress: bool = True, num_envs: int = 4,
-             wrap: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None
-             ) -> EvalResult:
+def evaluate(
+    policy: Any,
+    env_id: str | None = None,
+    *,
+    episodes: int = 20,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+    split: str | None = "test",
+    video_dir: str | os.PathLike[str] | None = None,
+    video_episodes: int = 3,
+    progress: bool = True,
+    num_envs: int = 4,
+    wrap: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None,
+) -> EvalResult:
     """Roll ``policy`` (a :class:`~simenv.agents.policy.Policy`, run folder or checkpoint path,
     or ``"expert"``) out for ``episodes`` episodes.
 
@@ -135,8 +145,18 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
         raise ValueError(f"policy was trained on {trained_on!r}, not {env_id!r}")
     kwargs = {**(getattr(policy, "env_kwargs", None) or {}), **(env_kwargs or {})}
     if wrap is None and num_envs > 1 and episodes > 1:
-        return _evaluate_vector(policy if not expert else "expert", env_id, kwargs, episodes,
-                                seed, split, video_dir, video_episodes, progress, num_envs)
+        return _evaluate_vector(
+            policy if not expert else "expert",
+            env_id,
+            kwargs,
+            episodes,
+            seed,
+            split,
+            video_dir,
+            video_episodes,
+            progress,
+            num_envs,
+        )
     env = make_eval_env(env_id, kwargs, split, render=video_dir is not None)
     if wrap is not None:
         env = wrap(env)
@@ -145,19 +165,32 @@ def evaluate(policy: Any, env_id: str | None = None, *, episodes: int = 20, seed
     keys = list(env.unwrapped.metadata.get("episode_metrics", ("success",)))
     result = EvalResult(env_id, kwargs)
     with closing(env), one_torch_thread():
-        for i in tqdm(range(episodes), desc=f"eval {env_id}", unit="ep", disable=not progress,
-                      leave=False):
+        for i in tqdm(
+            range(episodes), desc=f"eval {env_id}", unit="ep", disable=not progress, leave=False
+        ):
             frames: list[np.ndarray] | None = [] if video_dir and i < video_episodes else None
             result.episodes.append(_episode(env, policy, seed + i, keys, frames))
-            if frames:
-                write_video(Path(video_dir) / f"episode_{seed + i:05d}.mp4", frames,  # type: ignore[arg-type]
-                            fps=int(env.metadata.get("render_fps", 10)))
+            if frames and video_dir is not None:
+                write_video(
+                    Path(video_dir) / f"episode_{seed + i:05d}.mp4",
+                    frames,
+                    fps=int(env.metadata.get("render_fps", 10)),
+                )
     return result
 
 
-def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes: int,
-                     seed: int, split: str | None, video_dir: str | os.PathLike[str] | None,
-                     video_episodes: int, progress: bool, num_envs: int) -> EvalResult:
+def _evaluate_vector(
+    policy: Any,
+    env_id: str,
+    kwargs: dict[str, Any],
+    episodes: int,
+    seed: int,
+    split: str | None,
+    video_dir: str | os.PathLike[str] | None,
+    video_episodes: int,
+    progress: bool,
+    num_envs: int,
+) -> EvalResult:
     """``evaluate``'s episodes in a native vector env: a finished env starts the next
     episode (its seed), each env's policy state is its own."""
     kwargs = dict(kwargs)
@@ -168,18 +201,19 @@ def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes:
     n = min(num_envs, episodes)
     venv: Any = gym.make_vec(env_id, num_envs=n, **kwargs)
     envs = venv.envs
-    policies = ([ExpertPolicy(e, make_expert(env_id)) for e in envs] if policy == "expert"
-                else [policy] * n)
+    policies = (
+        [ExpertPolicy(e, make_expert(env_id)) for e in envs] if policy == "expert" else [policy] * n
+    )
     keys = list(envs[0].metadata.get("episode_metrics", ("success",)))
     rows: dict[int, dict[str, Any]] = {}
     episode = list(range(n))  # which episode each env runs
     obs, _ = venv.reset(seed=[seed + k for k in episode])
     states: list[Any] = [None] * n
     starts, totals, steps = np.ones(n, bool), np.zeros(n), np.zeros(n, int)
-    frames: dict[int, list[np.ndarray]] = {k: [] for k in range(min(video_episodes, episodes))
-                                           if video_dir is not None}
-    bar = tqdm(total=episodes, desc=f"eval {env_id}", unit="ep", disable=not progress,
-               leave=False)
+    frames: dict[int, list[np.ndarray]] = {
+        k: [] for k in range(min(video_episodes, episodes)) if video_dir is not None
+    }
+    bar = tqdm(total=episodes, desc=f"eval {env_id}", unit="ep", disable=not progress, leave=False)
     with closing(venv), one_torch_thread(), bar:
         while len(rows) < episodes:
             actions = []
@@ -188,7 +222,8 @@ def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes:
                 if episode[i] in frames:
                     frames[episode[i]].append(_frame(envs[i], single))
                 action, states[i] = policies[i].predict(
-                    single, state=states[i], episode_start=starts[i:i + 1], deterministic=True)
+                    single, state=states[i], episode_start=starts[i : i + 1], deterministic=True
+                )
                 actions.append(action)
             obs, rewards, terminated, truncated, infos = venv.step(np.stack(actions))
             starts[:] = False
@@ -210,13 +245,18 @@ def _evaluate_vector(policy: Any, env_id: str, kwargs: dict[str, Any], episodes:
     result = EvalResult(env_id, kwargs)
     result.episodes = [rows[k] for k in range(episodes)]
     for k, video in frames.items():
-        write_video(Path(video_dir) / f"episode_{seed + k:05d}.mp4", video,  # type: ignore[arg-type]
-                    fps=int(envs[0].metadata.get("render_fps", 10)))
+        assert video_dir is not None  # frames are only kept with a video folder
+        write_video(
+            Path(video_dir) / f"episode_{seed + k:05d}.mp4",
+            video,
+            fps=int(envs[0].metadata.get("render_fps", 10)),
+        )
     return result
 
 
-def _row(seed: int, keys: list[str], info: dict[str, Any], total: float, steps: int
-         ) -> dict[str, Any]:
+def _row(
+    seed: int, keys: list[str], info: dict[str, Any], total: float, steps: int
+) -> dict[str, Any]:
     row: dict[str, Any] = {"seed": seed}
     for k in keys:
         v = info.get(k)
@@ -225,8 +265,9 @@ def _row(seed: int, keys: list[str], info: dict[str, Any], total: float, steps: 
     return row
 
 
-def _episode(env: gym.Env[Any, Any], policy: Any, seed: int, keys: list[str],
-             frames: list[np.ndarray] | None) -> dict[str, Any]:
+def _episode(
+    env: gym.Env[Any, Any], policy: Any, seed: int, keys: list[str], frames: list[np.ndarray] | None
+) -> dict[str, Any]:
     obs, info = env.reset(seed=seed)
     total, steps, done, state = 0.0, 0, False, None
     start = np.ones((1,), bool)

@@ -25,8 +25,13 @@ class Expert(Protocol):
 class Policy(Protocol):
     """What evaluation, sweeps and real-to-sim need from an agent (SB3's signature)."""
 
-    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
-                deterministic: bool = True) -> tuple[Any, Any]: ...
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[Any, Any]: ...
 
 
 _EXTRA: dict[str, Callable[[], Expert]] = {}
@@ -43,8 +48,10 @@ def make_expert(env_id: str) -> Expert:
     if env_id in _EXTRA:
         return _EXTRA[env_id]()
     if env_id not in BY_ID:
-        raise ValueError(f"no privileged expert for {env_id!r}; experts exist for "
-                         f"{', '.join([*BY_ID, *_EXTRA])} (register one with register_expert)")
+        raise ValueError(
+            f"no privileged expert for {env_id!r}; experts exist for "
+            f"{', '.join([*BY_ID, *_EXTRA])} (register one with register_expert)"
+        )
     expert: Expert = BY_ID[env_id].expert_class()()
     return expert
 
@@ -58,6 +65,11 @@ class ExpertPolicy:
         self.env_kwargs: dict[str, Any] = {}
         self.expert = expert or make_expert(self.env_id)
 
-    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
-                deterministic: bool = True) -> tuple[Any, Any]:
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[Any, Any]:
         return self.expert.act(self.env), state

@@ -17,8 +17,12 @@ def plot_rounds(history: list[dict[str, Any]], path: Path, learner: str = "BC") 
     a.set(xlabel="epoch", ylabel="loss", yscale="log", title=f"{learner} training loss")
     a.legend(fontsize=7)
     b.plot([h["round"] for h in history], [h["rollout_success"] for h in history], "o-")
-    b.set(xlabel="DAgger round", ylabel="success of the rollouts", ylim=(-0.05, 1.05),
-          title="rollouts (round k: policy with p=1-beta^k)")
+    b.set(
+        xlabel="DAgger round",
+        ylabel="success of the rollouts",
+        ylim=(-0.05, 1.05),
+        title="rollouts (round k: policy with p=1-beta^k)",
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
@@ -66,15 +70,21 @@ def plot_adr(progress: Path, path: Path, title: str) -> Path | None:
     fig = Figure(figsize=(10, 3.6))
     axes = fig.subplots(1, 2)
     axes[0].plot(x, df["adr/mean_scale"], "k-")
-    axes[0].set(xlabel="environment steps", ylabel="mean extent (dr_scale units)",
-                title="ADR: mean range extent (1 = default ranges)")
+    axes[0].set(
+        xlabel="environment steps",
+        ylabel="mean extent (dr_scale units)",
+        title="ADR: mean range extent (1 = default ranges)",
+    )
     for name in names:
         lo, hi = df[f"adr/{name}_low"].to_numpy(), df[f"adr/{name}_high"].to_numpy()
         span = max(float(hi.max() - lo.min()), 1e-9)
-        line, = axes[1].plot(x, (hi - lo.min()) / span, label=name)
+        (line,) = axes[1].plot(x, (hi - lo.min()) / span, label=name)
         axes[1].plot(x, (lo - lo.min()) / span, color=line.get_color())
-    axes[1].set(xlabel="environment steps", ylabel="range (normalised to its final span)",
-                title="ADR ranges per parameter")
+    axes[1].set(
+        xlabel="environment steps",
+        ylabel="range (normalised to its final span)",
+        title="ADR ranges per parameter",
+    )
     axes[1].legend(fontsize=6, loc="center right")
     fig.suptitle(title)
     fig.tight_layout()

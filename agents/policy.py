@@ -26,8 +26,13 @@ class SB3Policy:
     def __init__(self, model: Any, env_id: str, env_kwargs: dict[str, Any]) -> None:
         self.model, self.env_id, self.env_kwargs = model, env_id, env_kwargs
 
-    def predict(self, observation: Any, state: Any = None, episode_start: Any = None,
-                deterministic: bool = True) -> tuple[Any, Any]:
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[Any, Any]:
         action, state = self.model.predict(observation, state, episode_start, deterministic)
         if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind == "i":
             action = int(action)
@@ -52,11 +57,19 @@ def load_policy(path: str | os.PathLike[str]) -> Any:
         return BCPolicy.from_checkpoint(data, p)
     if p.suffix == ".zip":
         # beside the model, or in the run folder of a checkpoints/model_N_steps.zip
-        cfg_path = next((d / "config.yaml" for d in (p.parent, p.parent.parent)
-                         if (d / "config.yaml").is_file()), None)
+        cfg_path = next(
+            (
+                d / "config.yaml"
+                for d in (p.parent, p.parent.parent)
+                if (d / "config.yaml").is_file()
+            ),
+            None,
+        )
         if cfg_path is None:
-            raise ValueError(f"{p}: no config.yaml beside it or in its run folder (written by "
-                             "`simenv train`), so the algorithm and env are unknown")
+            raise ValueError(
+                f"{p}: no config.yaml beside it or in its run folder (written by "
+                "`simenv train`), so the algorithm and env are unknown"
+            )
         cfg = yaml.safe_load(cfg_path.read_text())
         try:
             model = ALGOS[cfg["algo"]].load(p, device="cpu")

@@ -101,10 +101,13 @@ class NativeVecEnv(VecEnv):
         for i in self._get_indices(indices):
             setattr(self.venv.envs[i], attr_name, value)
 
-    def env_method(self, method_name: str, *method_args: Any, indices: Any = None,
-                   **method_kwargs: Any) -> list[Any]:
-        return [getattr(self.venv.envs[i], method_name)(*method_args, **method_kwargs)
-                for i in self._get_indices(indices)]
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any
+    ) -> list[Any]:
+        return [
+            getattr(self.venv.envs[i], method_name)(*method_args, **method_kwargs)
+            for i in self._get_indices(indices)
+        ]
 
     def env_is_wrapped(self, wrapper_class: Any, indices: Any = None) -> list[bool]:
         return [False for _ in self._get_indices(indices)]
@@ -129,10 +132,15 @@ def split_infos(infos: dict[str, Any], n: int) -> list[dict[str, Any]]:
 VEC_ENVS = ("native", "subproc", "dummy")
 
 
-def build_vec_env(env_id: str, env_kwargs: dict[str, Any], num_envs: int, seed: int,
-                  monitor_dir: Path | None, vec_env: str = "native",
-                  wrapper: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None
-                  ) -> Any:
+def build_vec_env(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    num_envs: int,
+    seed: int,
+    monitor_dir: Path | None,
+    vec_env: str = "native",
+    wrapper: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None,
+) -> Any:
     """``num_envs`` envs with their episodes (and success) monitored: simenv's native vector
     env (``"native"``, one process) or Gymnasium envs in SB3's Subproc/Dummy VecEnv (what
     per-env ``wrapper``s, such as automatic DR's, need)."""
@@ -140,14 +148,20 @@ def build_vec_env(env_id: str, env_kwargs: dict[str, Any], num_envs: int, seed: 
     if vec_env == "native" and wrapper is None:
         venv = NativeVecEnv(gym.make_vec(env_id, num_envs=num_envs, **env_kwargs))  # type: ignore[arg-type]
         venv.seed(seed)
-        return VecMonitor(venv, str(monitor_dir / "vector") if monitor_dir else None,
-                          info_keywords=("success",))
+        return VecMonitor(
+            venv, str(monitor_dir / "vector") if monitor_dir else None, info_keywords=("success",)
+        )
     cls = SubprocVecEnv if vec_env == "subproc" and num_envs > 1 else DummyVecEnv
     kwargs = {"start_method": "forkserver"} if cls is SubprocVecEnv else None
     return make_vec_env(
-        make_env_fn(env_id, env_kwargs), n_envs=num_envs, seed=seed,
-        monitor_dir=str(monitor_dir) if monitor_dir else None, wrapper_class=wrapper,
-        vec_env_cls=cls, vec_env_kwargs=kwargs, monitor_kwargs={"info_keywords": ("success",)},
+        make_env_fn(env_id, env_kwargs),
+        n_envs=num_envs,
+        seed=seed,
+        monitor_dir=str(monitor_dir) if monitor_dir else None,
+        wrapper_class=wrapper,
+        vec_env_cls=cls,
+        vec_env_kwargs=kwargs,
+        monitor_kwargs={"info_keywords": ("success",)},
     )
 
 
@@ -177,16 +191,29 @@ class ProgressBar(BaseCallback):
             self.bar.close()
 
 
-def warm_start(model: BaseAlgorithm, env_id: str, env_kwargs: dict[str, Any], episodes: int,
-               epochs: int = 10, batch_size: int = 256, lr: float = 1e-3, seed: int = 0
-               ) -> list[float]:
+def warm_start(
+    model: BaseAlgorithm,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    episodes: int,
+    epochs: int = 10,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    seed: int = 0,
+) -> list[float]:
     """Pre-train ``model.policy`` on expert episodes by maximising the log-likelihood of the
     expert's actions (SAC: the actor); returns the loss per epoch."""
     env = gym.make(env_id, **env_kwargs)
     buffer = Buffer()
     try:
-        collect(env, make_expert(env_id), buffer, episodes,
-                list(range(seed * 1_000_000, seed * 1_000_000 + episodes)), desc="warm start")
+        collect(
+            env,
+            make_expert(env_id),
+            buffer,
+            episodes,
+            list(range(seed * 1_000_000, seed * 1_000_000 + episodes)),
+            desc="warm start",
+        )
     finally:
         env.close()
     obs, actions = buffer.arrays()
@@ -203,7 +230,7 @@ def warm_start(model: BaseAlgorithm, env_id: str, env_kwargs: dict[str, Any], ep
     for _ in tqdm(range(epochs), desc="warm start: fit", unit="epoch", leave=False):
         order, total = rng.permutation(len(actions)), 0.0
         for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             o = obs_as_tensor({k: v[idx] for k, v in obs.items()}, policy.device)
             a = torch.as_tensor(actions[idx], device=policy.device)
             if actor is not None:
@@ -222,10 +249,16 @@ def warm_start(model: BaseAlgorithm, env_id: str, env_kwargs: dict[str, Any], ep
     return losses
 
 
-def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: int = 0,
-              callbacks: list[BaseCallback] | None = None,
-              wrapper: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None,
-              progress: bool = True) -> BaseAlgorithm:
+def train_sb3(
+    env_id: str,
+    algo: str,
+    cfg: dict[str, Any],
+    out_dir: Path,
+    seed: int = 0,
+    callbacks: list[BaseCallback] | None = None,
+    wrapper: Callable[[gym.Env[Any, Any]], gym.Env[Any, Any]] | None = None,
+    progress: bool = True,
+) -> BaseAlgorithm:
     """Train ``algo`` (ppo | sac) with a resolved zoo-style config; writes the run folder."""
     if algo not in ALGOS:
         raise ValueError(f"unknown algorithm {algo!r}; valid: {', '.join(ALGOS)}")
@@ -239,15 +272,28 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
             raise ValueError("an adr section and a custom wrapper cannot be combined")
         wrapper = partial(ADRWrapper, config=adr_config)
         callbacks.append(ADRCallback(save_path=out_dir))
-    venv = build_vec_env(env_id, env_kwargs, num_envs, seed, out_dir / "monitor",
-                         cfg.get("vec_env", "native"), wrapper)
+    venv = build_vec_env(
+        env_id,
+        env_kwargs,
+        num_envs,
+        seed,
+        out_dir / "monitor",
+        cfg.get("vec_env", "native"),
+        wrapper,
+    )
     if algo == "sac" and not isinstance(venv.action_space, spaces.Box):
         venv.close()
-        raise ValueError(f"sac needs continuous actions; {env_id} with {env_kwargs} has "
-                         f"{venv.action_space} (use ppo, or a continuous action_mode)")
+        raise ValueError(
+            f"sac needs continuous actions; {env_id} with {env_kwargs} has "
+            f"{venv.action_space} (use ppo, or a continuous action_mode)"
+        )
     try:
         model = ALGOS[algo](
-            cfg.get("policy", "MultiInputPolicy"), venv, seed=seed, verbose=0, device="cpu",
+            cfg.get("policy", "MultiInputPolicy"),
+            venv,
+            seed=seed,
+            verbose=0,
+            device="cpu",
             policy_kwargs=cfg.get("policy_kwargs") or None,
             **(cfg.get("hyperparams") or {}),
         )
@@ -257,8 +303,14 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
     model.set_logger(configure(str(out_dir), ["csv", "tensorboard"]))
     ws = cfg.get("warm_start")
     if ws:
-        warm_start(model, env_id, env_kwargs, int(ws.get("episodes", 10)),
-                   int(ws.get("epochs", 10)), seed=seed)
+        warm_start(
+            model,
+            env_id,
+            env_kwargs,
+            int(ws.get("episodes", 10)),
+            int(ws.get("epochs", 10)),
+            seed=seed,
+        )
     every = max(int(cfg.get("checkpoint_freq", max(steps // 5, 1))) // num_envs, 1)
     cbs: list[BaseCallback] = [CheckpointCallback(every, str(out_dir / "checkpoints"), "model")]
     if progress:
@@ -269,11 +321,13 @@ def train_sb3(env_id: str, algo: str, cfg: dict[str, Any], out_dir: Path, seed: 
     finally:
         venv.close()
     model.save(out_dir / "model.zip")
-    plot_learning_curve(out_dir / "monitor", out_dir / "learning_curve.png",
-                        f"{algo.upper()} on {env_id}")
+    plot_learning_curve(
+        out_dir / "monitor", out_dir / "learning_curve.png", f"{algo.upper()} on {env_id}"
+    )
     if cfg.get("adr") is not None:
         ADRState.load(out_dir / "adr_state.json").write_randomization(
-            out_dir / "adr_randomization.yaml")  # the frozen ranges, for `simenv eval`
+            out_dir / "adr_randomization.yaml"
+        )  # the frozen ranges, for `simenv eval`
         plot_adr(out_dir / "progress.csv", out_dir / "adr_ranges.png", f"ADR on {env_id}")
     return model
 

@@ -39,8 +39,12 @@ def _read(path: Any) -> dict[str, Any]:
     return data
 
 
-def load_config(env_id: str, algo: str, path: str | os.PathLike[str] | None = None,
-                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def load_config(
+    env_id: str,
+    algo: str,
+    path: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The resolved settings of ``algo`` on ``env_id`` (see the module docstring)."""
     if algo not in ALGOS:
         raise ValueError(f"unknown algorithm {algo!r}; valid: {', '.join(ALGOS)}")
@@ -55,8 +59,9 @@ def load_config(env_id: str, algo: str, path: str | os.PathLike[str] | None = No
     elif "default" in data:
         cfg = data["default"]
     elif any(k.startswith("simenv/") for k in data):
-        raise ValueError(f"config {path}: no section for {env_id!r} (sections: "
-                         f"{', '.join(map(str, data))})")
+        raise ValueError(
+            f"config {path}: no section for {env_id!r} (sections: {', '.join(map(str, data))})"
+        )
     else:
         cfg = data
     cfg = copy.deepcopy(cfg or {})
@@ -72,40 +77,56 @@ def load_config(env_id: str, algo: str, path: str | os.PathLike[str] | None = No
     return cfg
 
 
-def train(env_id: str, algo: str, out_dir: str | os.PathLike[str], *,
-          config: str | os.PathLike[str] | None = None, steps: int | None = None,
-          seed: int = 0, overrides: dict[str, Any] | None = None,
-          env_kwargs: dict[str, Any] | None = None, progress: bool = True) -> Path:
+def train(
+    env_id: str,
+    algo: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    config: str | os.PathLike[str] | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> Path:
     """Train one agent; returns the run folder (``policy.pt`` or ``model.zip`` inside).
 
     ``steps`` is the number of environment steps for PPO/SAC; BC's data size is set by
     ``bc.episodes`` / ``bc.dagger_*`` (``overrides``). ``env_kwargs`` update the config's.
     """
     if env_id not in gym.registry:
-        raise ValueError(f"unknown environment {env_id!r}; registered simenv ids: "
-                         f"{', '.join(k for k in gym.registry if k.startswith('simenv/'))}")
+        raise ValueError(
+            f"unknown environment {env_id!r}; registered simenv ids: "
+            f"{', '.join(k for k in gym.registry if k.startswith('simenv/'))}"
+        )
     cfg = load_config(env_id, algo, config, overrides)
     cfg["env_kwargs"].update(env_kwargs or {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if algo in ("bc", "affordance"):  # learn from the expert: data size is in episodes
         if steps is not None:
-            raise ValueError(f"--steps sets PPO/SAC environment steps; for {algo} set the "
-                             f"number of expert episodes with --set {algo}.episodes=N")
+            raise ValueError(
+                f"--steps sets PPO/SAC environment steps; for {algo} set the "
+                f"number of expert episodes with --set {algo}.episodes=N"
+            )
         section = {**(cfg.get(algo) or {}), "seed": seed}
         if algo == "bc":
-            train_bc(env_id, cfg["env_kwargs"], BCConfig.from_dict(section), out,
-                     progress=progress)
+            train_bc(env_id, cfg["env_kwargs"], BCConfig.from_dict(section), out, progress=progress)
         else:
-            train_affordance(env_id, cfg["env_kwargs"], AffordanceConfig.from_dict(section),
-                             out, progress=progress)
+            train_affordance(
+                env_id,
+                cfg["env_kwargs"],
+                AffordanceConfig.from_dict(section),
+                out,
+                progress=progress,
+            )
         return out
     if steps is not None:
         if steps < 1:
             raise ValueError(f"--steps must be >= 1, got {steps}")
         cfg["n_timesteps"] = steps
-    (out / "config.yaml").write_text(yaml.safe_dump(
-        {"algo": algo, "env_id": env_id, "seed": seed, **cfg}, sort_keys=False))
+    (out / "config.yaml").write_text(
+        yaml.safe_dump({"algo": algo, "env_id": env_id, "seed": seed, **cfg}, sort_keys=False)
+    )
     train_sb3(env_id, algo, cfg, out, seed=seed, progress=progress)
     return out
-

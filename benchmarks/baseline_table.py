@@ -15,15 +15,19 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for family, metric in METRIC.items():
         rows = {}
-        for path in sorted(root.glob(f"baseline_{family}_*.json"),
-                           key=lambda p: (not p.stem.endswith("_expert"), p.stem)):
+        for path in sorted(
+            root.glob(f"baseline_{family}_*.json"),
+            key=lambda p: (not p.stem.endswith("_expert"), p.stem),
+        ):
             agent = path.stem.removeprefix(f"baseline_{family}_")
             rows[agent] = json.loads(path.read_text())["summary"]
         for agent, s in rows.items():
             ratio = s["success"] / rows["expert"]["success"] if "expert" in rows else float("nan")
-            print(f"| {family}-v0 | {agent} | {s['episodes']} | {s['success']:.2f} "
-                  f"[{s['success_ci_low']:.2f}, {s['success_ci_high']:.2f}] | {metric} "
-                  f"{s[metric]:.3f} | {ratio:.2f} |")
+            print(
+                f"| {family}-v0 | {agent} | {s['episodes']} | {s['success']:.2f} "
+                f"[{s['success_ci_low']:.2f}, {s['success_ci_high']:.2f}] | {metric} "
+                f"{s[metric]:.3f} | {ratio:.2f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -62,15 +62,22 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=300, help="paired test frames")
     parser.add_argument("--episodes", type=int, default=40, help="policy test episodes")
     parser.add_argument("--seed", type=int, default=200_000, help="first test seed")
-    parser.add_argument("--translators", default="",
-                        help="comma-separated subset of none,stats,stats-moments,fda,cyclegan "
-                             "(default: all; cyclegan with --cyclegan)")
-    parser.add_argument("--tag", default="",
-                        help="suffix of the results file and figure, e.g. an ablation's name")
-    parser.add_argument("--split", default="test",
-                        help="split of the paired frames and test episodes (TransparentGrasp: "
-                             "train, since its test split holds out the texture patterns the "
-                             "look uses; the seeds are still unseen in training)")
+    parser.add_argument(
+        "--translators",
+        default="",
+        help="comma-separated subset of none,stats,stats-moments,fda,cyclegan "
+        "(default: all; cyclegan with --cyclegan)",
+    )
+    parser.add_argument(
+        "--tag", default="", help="suffix of the results file and figure, e.g. an ablation's name"
+    )
+    parser.add_argument(
+        "--split",
+        default="test",
+        help="split of the paired frames and test episodes (TransparentGrasp: "
+        "train, since its test split holds out the texture patterns the "
+        "look uses; the seeds are still unseen in training)",
+    )
     args = parser.parse_args()
 
     import simenv  # noqa: F401
@@ -91,8 +98,11 @@ def main() -> None:
 
     family = args.env_id.split("/")[-1].split("-")[0]
     policy = load_policy(args.policy) if args.policy else None
-    env_kwargs = {k: v for k, v in (policy.env_kwargs if policy else {}).items()
-                  if k not in ("randomization", "dr_scale", "obs_mode")}
+    env_kwargs = {
+        k: v
+        for k, v in (policy.env_kwargs if policy else {}).items()
+        if k not in ("randomization", "dr_scale", "obs_mode")
+    }
     if args.size:
         env_kwargs["camera_size"] = (args.size, args.size)
     size = tuple(env_kwargs.get("camera_size", (84, 84)))
@@ -105,16 +115,23 @@ def main() -> None:
         sim = np.load(sim_cache)["frames"]
     else:
         sim = look_frames(args.env_id, "nominal", 600, seed=0, every=3, env_kwargs=env_kwargs)
-    makers = {"none": IdentityTranslator,
-              "stats": lambda: StatsTranslator("histogram").fit(real, sim),
-              "stats-moments": lambda: StatsTranslator("moments").fit(real, sim),
-              "fda": lambda: FDATranslator().fit(sim)}
-    wanted = (args.translators.split(",") if args.translators
-              else [*makers, *(["cyclegan"] if args.cyclegan else [])])
+    makers = {
+        "none": IdentityTranslator,
+        "stats": lambda: StatsTranslator("histogram").fit(real, sim),
+        "stats-moments": lambda: StatsTranslator("moments").fit(real, sim),
+        "fda": lambda: FDATranslator().fit(sim),
+    }
+    wanted = (
+        args.translators.split(",")
+        if args.translators
+        else [*makers, *(["cyclegan"] if args.cyclegan else [])]
+    )
     bad = sorted(set(wanted) - {*makers, "cyclegan"})
     if bad or ("cyclegan" in wanted and not args.cyclegan):
-        parser.error(f"--translators: {bad or 'cyclegan needs --cyclegan'}; valid: "
-                     f"{', '.join([*makers, 'cyclegan'])}")
+        parser.error(
+            f"--translators: {bad or 'cyclegan needs --cyclegan'}; valid: "
+            f"{', '.join([*makers, 'cyclegan'])}"
+        )
     translators: dict[str, Any] = {}
     fit_s: dict[str, float] = {}
     for name in (n for n in makers if n in wanted):
@@ -126,32 +143,52 @@ def main() -> None:
         fit_s["cyclegan"] = translators["cyclegan"].info.get("train_seconds_this_run", float("nan"))
 
     # paired held-out frames: (a) pixel error and (b) flicker, plus throughput
-    nominal, pseudo = paired_frames(args.env_id, args.pairs, seed=args.seed,
-                                    env_kwargs=env_kwargs, split=args.split)
+    nominal, pseudo = paired_frames(
+        args.env_id, args.pairs, seed=args.seed, env_kwargs=env_kwargs, split=args.split
+    )
     import torch
 
     torch.set_num_threads(2)
     rows = []
     for name, t in translators.items():
-        rows.append({
-            "translator": name, "pixel_mae": pixel_error(t, pseudo, nominal),
-            "flicker_2px": flicker(t, pseudo), "fit_s": fit_s.get(name, 0.0),
-            "fps_batch1": throughput(t, pseudo, 1), "fps_batch64": throughput(t, pseudo, 64),
-        })
-        print(f"{name:14s} pixel MAE {rows[-1]['pixel_mae']:6.2f}  flicker "
-              f"{rows[-1]['flicker_2px']:5.2f}  fps b1 {rows[-1]['fps_batch1']:7.0f}  "
-              f"b64 {rows[-1]['fps_batch64']:7.0f}", flush=True)
+        rows.append(
+            {
+                "translator": name,
+                "pixel_mae": pixel_error(t, pseudo, nominal),
+                "flicker_2px": flicker(t, pseudo),
+                "fit_s": fit_s.get(name, 0.0),
+                "fps_batch1": throughput(t, pseudo, 1),
+                "fps_batch64": throughput(t, pseudo, 64),
+            }
+        )
+        print(
+            f"{name:14s} pixel MAE {rows[-1]['pixel_mae']:6.2f}  flicker "
+            f"{rows[-1]['flicker_2px']:5.2f}  fps b1 {rows[-1]['fps_batch1']:7.0f}  "
+            f"b64 {rows[-1]['fps_batch64']:7.0f}",
+            flush=True,
+        )
     speed_84 = {}
     if "cyclegan" in translators:  # the real-time target is stated at 84x84
         big = np.stack([cv2.resize(f, (84, 84)) for f in pseudo[:64]])
         speed_84 = {f"batch{b}": throughput(translators["cyclegan"], big, b) for b in (1, 64)}
-        print(f"cyclegan at 84x84: {speed_84['batch1']:.0f} frames/s at batch 1, "
-              f"{speed_84['batch64']:.0f} at batch 64", flush=True)
+        print(
+            f"cyclegan at 84x84: {speed_84['batch1']:.0f} frames/s at batch 1, "
+            f"{speed_84['batch64']:.0f} at batch 64",
+            flush=True,
+        )
     suffix = f"_{args.tag}" if args.tag else ""
-    figure(ROOT / "docs" / "figures" / f"real2sim_{family.lower()}{suffix}.png",
-           {"pseudo-real": pseudo, **{k: t.translate(pseudo) for k, t in translators.items()
-                                      if k not in ("none", "stats-moments")},
-            "nominal (paired)": nominal})
+    figure(
+        ROOT / "docs" / "figures" / f"real2sim_{family.lower()}{suffix}.png",
+        {
+            "pseudo-real": pseudo,
+            **{
+                k: t.translate(pseudo)
+                for k, t in translators.items()
+                if k not in ("none", "stats-moments")
+            },
+            "nominal (paired)": nominal,
+        },
+    )
 
     # (c) policy success on the pseudo-real env
     success: list[dict[str, Any]] = []
@@ -159,29 +196,52 @@ def main() -> None:
 
     def run(label: str, pol: Any, kwargs: dict[str, Any], translator: Any = None) -> None:
         wrap = None if translator is None else (lambda env: RealToSimWrapper(env, translator))
-        result = evaluate(pol, args.env_id, episodes=args.episodes, seed=args.seed,
-                          env_kwargs=kwargs, split=args.split, wrap=wrap)
+        result = evaluate(
+            pol,
+            args.env_id,
+            episodes=args.episodes,
+            seed=args.seed,
+            env_kwargs=kwargs,
+            split=args.split,
+            wrap=wrap,
+        )
         row = {"setting": label, **result.row()}
         success.append(row)
-        print(f"{label:34s} success {row['success']:.2f} "
-              f"[{row['success_ci_low']:.2f}, {row['success_ci_high']:.2f}]", flush=True)
+        print(
+            f"{label:34s} success {row['success']:.2f} "
+            f"[{row['success_ci_low']:.2f}, {row['success_ci_high']:.2f}]",
+            flush=True,
+        )
 
     if policy is not None:
         run("nominal policy, simulation", policy, {"randomization": "none"})
         for name, t in translators.items():
             if name != "stats-moments":
-                run(f"nominal policy, pseudo-real, {name}", policy, {"randomization": look},
-                    None if name == "none" else t)
+                run(
+                    f"nominal policy, pseudo-real, {name}",
+                    policy,
+                    {"randomization": look},
+                    None if name == "none" else t,
+                )
     if args.dr_policy:
         dr = load_policy(args.dr_policy)
         run("DR policy, simulation (nominal)", dr, {"randomization": "none"})
         run("DR policy, pseudo-real, none", dr, {"randomization": look})
-    out = save_results(ROOT / "benchmarks" / "results" / f"real2sim_{family}{suffix}.json", {
-        "env_id": args.env_id, "size": list(size), "real": args.real, "pairs": len(nominal),
-        "episodes": args.episodes, "seed": args.seed, "images": rows, "policies": success,
-        "cyclegan": getattr(translators.get("cyclegan"), "info", None),
-        "cyclegan_fps_84x84": speed_84,
-    })
+    out = save_results(
+        ROOT / "benchmarks" / "results" / f"real2sim_{family}{suffix}.json",
+        {
+            "env_id": args.env_id,
+            "size": list(size),
+            "real": args.real,
+            "pairs": len(nominal),
+            "episodes": args.episodes,
+            "seed": args.seed,
+            "images": rows,
+            "policies": success,
+            "cyclegan": getattr(translators.get("cyclegan"), "info", None),
+            "cyclegan_fps_84x84": speed_84,
+        },
+    )
     print(f"wrote {out}")
 
 

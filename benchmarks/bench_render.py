@@ -54,10 +54,18 @@ from simenv.viz import label_colors, markdown_table, save_png, titled_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES: dict[str, dict[str, Any]] = {
-    "IndoorNav": {"id": "simenv/IndoorNav-v0", "camera": "robot/camera",
-                  "groups": (1, 0, 1, 1, 0, 0), "glass": False},
-    "TransparentGrasp": {"id": "simenv/TransparentGrasp-v0", "camera": "front",
-                         "groups": (1, 1, 1, 0, 0, 0), "glass": True},
+    "IndoorNav": {
+        "id": "simenv/IndoorNav-v0",
+        "camera": "robot/camera",
+        "groups": (1, 0, 1, 1, 0, 0),
+        "glass": False,
+    },
+    "TransparentGrasp": {
+        "id": "simenv/TransparentGrasp-v0",
+        "camera": "front",
+        "groups": (1, 1, 1, 0, 0, 0),
+        "glass": True,
+    },
 }
 OUTPUTS = {"rgb": ("rgb",), "obs": ("rgb", "depth", "segmentation")}
 
@@ -87,8 +95,9 @@ def timed(step: Callable[[], None], frames: int, seconds: float) -> float:
     return frames * calls / (time.perf_counter() - start)
 
 
-def interleaved(steps: dict[str, tuple[Callable[[], None], int]], seconds: float,
-                rounds: int) -> dict[str, float]:
+def interleaved(
+    steps: dict[str, tuple[Callable[[], None], int]], seconds: float, rounds: int
+) -> dict[str, float]:
     """Median frames/s of every ``(step, frames)`` over ``rounds`` rounds in which each is
     timed for ``seconds / rounds`` in turn (after one warm-up call each)."""
     for step, _ in steps.values():
@@ -100,8 +109,9 @@ def interleaved(steps: dict[str, tuple[Callable[[], None], int]], seconds: float
     return {name: float(np.median(v)) for name, v in fps.items()}
 
 
-def mujoco_step(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str
-                ) -> tuple[Callable[[], None], Callable[[], None]]:
+def mujoco_step(
+    family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """A step rendering every scene once with ``MujocoRenderer`` (``mjr_render``), and a
     function closing its renderers."""
     spec = FAMILIES[family]
@@ -133,19 +143,34 @@ def mujoco_step(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int]
     return step, close
 
 
-def batch_steps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], n: int,
-                mode: str, device: int | None, scene_options: dict[str, Any]
-                ) -> tuple[Callable[[], None], Callable[[], None], BatchRenderer]:
+def batch_steps(
+    family: str,
+    pairs: list[tuple[Any, Any]],
+    size: tuple[int, int],
+    n: int,
+    mode: str,
+    device: int | None,
+    scene_options: dict[str, Any],
+) -> tuple[Callable[[], None], Callable[[], None], BatchRenderer]:
     """Batch renderer steps for ``n`` scenes per pass: with the scene updates from
     ``MjData``, and without them (the renderer's own throughput); and the renderer."""
     spec = FAMILIES[family]
-    scenes = [MujocoScene(pairs[i % len(pairs)][0], spec["camera"], geomgroup=spec["groups"],
-                          **scene_options) for i in range(n)]
+    scenes = [
+        MujocoScene(
+            pairs[i % len(pairs)][0], spec["camera"], geomgroup=spec["groups"], **scene_options
+        )
+        for i in range(n)
+    ]
     data = [pairs[i % len(pairs)][1] for i in range(n)]
     layers = max(s.texture_layers for s in scenes)
     outputs = OUTPUTS[mode] + (("transparent_depth",) if mode == "obs" and spec["glass"] else ())
-    r = BatchRenderer(n, size, texture_size=max(s.texture_size for s in scenes),
-                      texture_layers=layers, device=device)
+    r = BatchRenderer(
+        n,
+        size,
+        texture_size=max(s.texture_size for s in scenes),
+        texture_layers=layers,
+        device=device,
+    )
     for i, s in enumerate(scenes):
         r.set_scene(i, s.scene)
 
@@ -157,10 +182,18 @@ def batch_steps(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int]
     return step, lambda: r.render(outputs), r
 
 
-def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mode: str,
-            counts: list[int], seconds: float, rounds: int, device: int | None,
-            with_mujoco: bool, scene_options: dict[str, Any] | None = None
-            ) -> tuple[list[dict[str, Any]], str]:
+def measure(
+    family: str,
+    pairs: list[tuple[Any, Any]],
+    size: tuple[int, int],
+    mode: str,
+    counts: list[int],
+    seconds: float,
+    rounds: int,
+    device: int | None,
+    with_mujoco: bool,
+    scene_options: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], str]:
     """One family and mode: ``mjr_render`` and the batch renderer at every N, interleaved."""
     steps: dict[str, tuple[Callable[[], None], int]] = {}
     closers: list[Callable[[], None]] = []
@@ -171,8 +204,9 @@ def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mo
             steps["mujoco"] = (step, len(pairs))
             closers.append(close)
         for n in counts:
-            step, render_only, r = batch_steps(family, pairs, size, n, mode, device,
-                                               scene_options or {})
+            step, render_only, r = batch_steps(
+                family, pairs, size, n, mode, device, scene_options or {}
+            )
             closers.append(r.close)
             steps[f"batch{n}"] = (step, n)
             steps[f"only{n}"] = (render_only, n)
@@ -182,11 +216,18 @@ def measure(family: str, pairs: list[tuple[Any, Any]], size: tuple[int, int], mo
         for close in closers:
             close()
     ref = fps.get("mujoco")
-    rows = [{"family": family, "outputs": mode, "N": n,
-             "batch frames/s": round(fps[f"batch{n}"]),
-             "mjr_render frames/s": None if ref is None else round(ref),
-             "ratio": None if ref is None else round(fps[f"batch{n}"] / ref, 2),
-             "render-only frames/s": round(fps[f"only{n}"])} for n in counts]
+    rows = [
+        {
+            "family": family,
+            "outputs": mode,
+            "N": n,
+            "batch frames/s": round(fps[f"batch{n}"]),
+            "mjr_render frames/s": None if ref is None else round(ref),
+            "ratio": None if ref is None else round(fps[f"batch{n}"] / ref, 2),
+            "render-only frames/s": round(fps[f"only{n}"]),
+        }
+        for n in counts
+    ]
     return rows, device_name
 
 
@@ -200,23 +241,46 @@ def parity_figure(path: str, frames_per_family: int = 3, size: int = 128) -> Non
         for model, data in states(family, frames_per_family, (size, size)):
             ref = MujocoRenderer(model)
             cam = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, spec["camera"])
-            theirs = ref.render(data, cam, (size, size), rgb=True, depth=True,
-                                segmentation=True, option=option)
+            theirs = ref.render(
+                data, cam, (size, size), rgb=True, depth=True, segmentation=True, option=option
+            )
             ref.close()
-            scene = MujocoScene(model, spec["camera"], geomgroup=spec["groups"],
-                                **env_family(spec["id"]).env_class().scene_options)
-            with BatchRenderer(1, (size, size), texture_size=scene.texture_size,
-                               texture_layers=scene.texture_layers) as r:
+            scene = MujocoScene(
+                model,
+                spec["camera"],
+                geomgroup=spec["groups"],
+                **env_family(spec["id"]).env_class().scene_options,
+            )
+            with BatchRenderer(
+                1,
+                (size, size),
+                texture_size=scene.texture_size,
+                texture_layers=scene.texture_layers,
+            ) as r:
                 r.set_scene(0, scene.update(data))
                 ours = r.render(("rgb", "depth", "segmentation"))
             diff = np.abs(ours.rgb[0].astype(int) - theirs.rgb.astype(int))
             far = float(np.percentile(theirs.depth, 99))
-            rows.append([theirs.rgb, ours.rgb[0], np.clip(4 * diff, 0, 255).astype(np.uint8),
-                         np.minimum(theirs.depth, far), np.minimum(ours.depth[0], far),
-                         label_colors(theirs.segmentation + 1),
-                         label_colors(ours.segmentation[0] + 1)])
-    titles = ["mjr_render", "batch", "|diff| x4", "depth mjr", "depth batch", "seg mjr",
-              "seg batch"]
+            rows.append(
+                [
+                    theirs.rgb,
+                    ours.rgb[0],
+                    np.clip(4 * diff, 0, 255).astype(np.uint8),
+                    np.minimum(theirs.depth, far),
+                    np.minimum(ours.depth[0], far),
+                    label_colors(theirs.segmentation + 1),
+                    label_colors(ours.segmentation[0] + 1),
+                ]
+            )
+    titles = [
+        "mjr_render",
+        "batch",
+        "|diff| x4",
+        "depth mjr",
+        "depth batch",
+        "seg mjr",
+        "seg batch",
+    ]
     save_png(path, titled_grid(rows, titles, cell=size))
     print(f"wrote {path}")
 
@@ -224,13 +288,22 @@ def parity_figure(path: str, frames_per_family: int = 3, size: int = 128) -> Non
 def machine() -> dict[str, Any]:
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "mujoco": mujoco.__version__, "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS"),
-            "date": time.strftime("%Y-%m-%d %H:%M"), "load_before": os.getloadavg()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "mujoco": mujoco.__version__,
+        "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS"),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "load_before": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -240,19 +313,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--modes", default="rgb,obs", help="rgb and/or obs (see the docstring)")
     p.add_argument("--size", type=int, default=84, help="image height and width")
     p.add_argument("--distinct", type=int, default=4, help="different scenes per family")
-    p.add_argument("--seconds", type=float, default=2.0,
-                   help="per configuration (split over the rounds)")
-    p.add_argument("--rounds", type=int, default=5,
-                   help="interleaved rounds; numbers are medians over them")
+    p.add_argument(
+        "--seconds", type=float, default=2.0, help="per configuration (split over the rounds)"
+    )
+    p.add_argument(
+        "--rounds", type=int, default=5, help="interleaved rounds; numbers are medians over them"
+    )
     p.add_argument("--device", type=int, default=None, help="EGL device index")
     p.add_argument("--no-mujoco", action="store_true", help="skip the mjr_render baseline")
-    p.add_argument("--vertex-spacing", type=float, default=None,
-                   help="MujocoScene(vertex_spacing=...) for the batch renderer's scenes "
-                        "(default: the family's scene_options, what its envs draw)")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
-                   help="folder for render.json")
-    p.add_argument("--figure", default=None,
-                   help="only write the side-by-side parity mosaic to this PNG")
+    p.add_argument(
+        "--vertex-spacing",
+        type=float,
+        default=None,
+        help="MujocoScene(vertex_spacing=...) for the batch renderer's scenes "
+        "(default: the family's scene_options, what its envs draw)",
+    )
+    p.add_argument(
+        "--out", default=str(ROOT / "benchmarks" / "results"), help="folder for render.json"
+    )
+    p.add_argument(
+        "--figure", default=None, help="only write the side-by-side parity mosaic to this PNG"
+    )
     args = p.parse_args(argv)
     if args.figure:
         parity_figure(args.figure)
@@ -266,22 +347,39 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for family in args.families.split(","):
         pairs = states(family, args.distinct, size)
         # the family's own scene options (what its envs draw), unless given
-        options[family] = {**env_family(FAMILIES[family]["id"]).env_class().scene_options,
-                           **chosen}
+        options[family] = {**env_family(FAMILIES[family]["id"]).env_class().scene_options, **chosen}
         for mode in args.modes.split(","):
-            got, device = measure(family, pairs, size, mode, counts, args.seconds, args.rounds,
-                                  args.device, not args.no_mujoco, options[family])
+            got, device = measure(
+                family,
+                pairs,
+                size,
+                mode,
+                counts,
+                args.seconds,
+                args.rounds,
+                args.device,
+                not args.no_mujoco,
+                options[family],
+            )
             for row in got:
                 print(row, flush=True)
             rows += got
-    result = {"machine": info | {"load_after": os.getloadavg()}, "device": device,
-              "size": size, "seconds": args.seconds, "rounds": args.rounds,
-              "scene_options": options, "results": rows}
+    result = {
+        "machine": info | {"load_after": os.getloadavg()},
+        "device": device,
+        "size": size,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "scene_options": options,
+        "results": rows,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "render.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nBatch renderer vs mjr_render, {size[0]}x{size[1]}, {device}, "
-          f"load {result['machine']['load_before'][0]:.1f} -> {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"\nBatch renderer vs mjr_render, {size[0]}x{size[1]}, {device}, "
+        f"load {result['machine']['load_before'][0]:.1f} -> {os.getloadavg()[0]:.1f}\n"
+    )
     print(markdown_table(rows))
     return result
 

@@ -40,8 +40,13 @@ def make_envs(n: int, renderer: str, mode: str, size: int) -> list[Any]:
     """``n`` Driving envs at nominal DR, seeds ``0..n-1``, each a few steps into its episode."""
     envs = []
     for seed in range(n):
-        env = gym.make(ENV_ID, renderer=renderer, randomization="none",
-                       obs_mode=OBS_MODES[mode], camera_size=(size, size))
+        env = gym.make(
+            ENV_ID,
+            renderer=renderer,
+            randomization="none",
+            obs_mode=OBS_MODES[mode],
+            camera_size=(size, size),
+        )
         env.reset(seed=seed)
         for _ in range(5):
             env.step(np.array([0.0, 0.6], np.float32))
@@ -69,7 +74,8 @@ def measure(mode: str, ns: list[int], size: int, seconds: float, rounds: int) ->
         envs = batch[:n]
         steps[f"batch N={n}"] = (
             lambda envs=envs, c=caches[n]: type(envs[0]).capture_all(envs, range(len(envs)), c),
-            n)
+            n,
+        )
     samples: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(rounds):
         for name, (step, frames) in steps.items():
@@ -80,12 +86,12 @@ def measure(mode: str, ns: list[int], size: int, seconds: float, rounds: int) ->
         for value in c.values():
             value.close()
     reference = float(np.median(samples["tiny"]))
-    rows = [{"mode": mode, "renderer": "TinyRenderer", "N": 1,
-             "frames/s": reference, "ratio": 1.0}]
+    rows = [{"mode": mode, "renderer": "TinyRenderer", "N": 1, "frames/s": reference, "ratio": 1.0}]
     for n in ns:
         fps = float(np.median(samples[f"batch N={n}"]))
-        rows.append({"mode": mode, "renderer": "batch", "N": n, "frames/s": fps,
-                     "ratio": fps / reference})
+        rows.append(
+            {"mode": mode, "renderer": "batch", "N": n, "frames/s": fps, "ratio": fps / reference}
+        )
     return rows
 
 
@@ -97,15 +103,23 @@ def parity_figure(path: str, seeds: tuple[int, ...] = (0, 3, 7), size: int = 128
     for seed in seeds:
         row = []
         for renderer in ("batch", "tiny"):
-            env = gym.make(ENV_ID, renderer=renderer, randomization="none",
-                           obs_mode="rgb+depth+seg", camera_size=(size, size))
+            env = gym.make(
+                ENV_ID,
+                renderer=renderer,
+                randomization="none",
+                obs_mode="rgb+depth+seg",
+                camera_size=(size, size),
+            )
             obs, _ = env.reset(seed=seed)
             for _ in range(10):
                 obs, *_ = env.step(np.array([0.05, 0.6], np.float32))
             env.close()
             depth = np.clip(obs["depth"][..., 0] / 15.0, 0, 1)
-            row += [obs["rgb"], label_colors(obs["seg"][..., 0]),
-                    (np.repeat(depth[..., None], 3, 2) * 255).astype(np.uint8)]
+            row += [
+                obs["rgb"],
+                label_colors(obs["seg"][..., 0]),
+                (np.repeat(depth[..., None], 3, 2) * 255).astype(np.uint8),
+            ]
         rows.append(row)
     titles = [f"{r} {k}" for r in ("batch", "TinyRenderer") for k in ("rgb", "seg", "depth")]
     save_png(path, titled_grid(rows, titles))
@@ -126,15 +140,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {args.figure}")
         return
     ns = [int(v) for v in args.n.split(",")]
-    rows = [r for mode in args.modes.split(",")
-            for r in measure(mode, ns, args.size, args.seconds, args.rounds)]
+    rows = [
+        r
+        for mode in args.modes.split(",")
+        for r in measure(mode, ns, args.size, args.seconds, args.rounds)
+    ]
     header = machine_header(size=args.size, seconds=args.seconds, rounds=args.rounds)
     print(header)
     print(markdown_table(rows))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "render_driving.json").write_text(json.dumps({"header": header, "rows": rows},
-                                                        indent=1))
+    (out / "render_driving.json").write_text(json.dumps({"header": header, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

@@ -41,30 +41,45 @@ def main() -> None:
     cases: list[tuple[str, dict[str, Any], Any]] = [
         ("simulation (nominal look)", {"randomization": "none"}, None),
         ("pseudo-real, no translation", {"randomization": look}, None),
-        ("pseudo-real, CycleGAN", {"randomization": look},
-         lambda env: RealToSimWrapper(env, translator)),
+        (
+            "pseudo-real, CycleGAN",
+            {"randomization": look},
+            lambda env: RealToSimWrapper(env, translator),
+        ),
     ]
     rows: list[dict[str, Any]] = []
     for name, kwargs, wrap in cases:
         for renderer in ("mujoco", "batch"):
-            result = evaluate(policy, episodes=args.episodes, seed=args.seed,
-                              env_kwargs={**kwargs, "renderer": renderer}, wrap=wrap)
+            result = evaluate(
+                policy,
+                episodes=args.episodes,
+                seed=args.seed,
+                env_kwargs={**kwargs, "renderer": renderer},
+                wrap=wrap,
+            )
             summary = result.summary()
             s = summary["success"]
-            rows.append({"env": name, "renderer": renderer, "episodes": args.episodes,
-                         "success": s["mean"], "95% CI": f"[{s['low']:.2f}, {s['high']:.2f}]",
-                         "SPL": summary["spl"]["mean"],
-                         "successes": [int(e["success"]) for e in result.episodes]})
+            rows.append(
+                {
+                    "env": name,
+                    "renderer": renderer,
+                    "episodes": args.episodes,
+                    "success": s["mean"],
+                    "95% CI": f"[{s['low']:.2f}, {s['high']:.2f}]",
+                    "SPL": summary["spl"]["mean"],
+                    "successes": [int(e["success"]) for e in result.episodes],
+                }
+            )
     for mujoco, batch in zip(rows[::2], rows[1::2]):
         mujoco["Δ success (points)"] = mujoco["same outcome"] = ""
         batch["Δ success (points)"] = 100 * (batch["success"] - mujoco["success"])
-        batch["same outcome"] = sum(a == b for a, b in zip(mujoco["successes"],
-                                                           batch["successes"]))
+        batch["same outcome"] = sum(a == b for a, b in zip(mujoco["successes"], batch["successes"]))
     header = machine_header(episodes=args.episodes, seed=args.seed)
     print(header)
     print(markdown_table([{k: v for k, v in r.items() if k != "successes"} for r in rows]))
-    save_results(ROOT / "benchmarks" / "results" / "shipped_models.json",
-                 {"header": header, "rows": rows})
+    save_results(
+        ROOT / "benchmarks" / "results" / "shipped_models.json", {"header": header, "rows": rows}
+    )
 
 
 if __name__ == "__main__":

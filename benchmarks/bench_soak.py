@@ -30,8 +30,11 @@ FAMILIES = {
     "indoor_nav": "simenv/IndoorNav-v0",
     "transparent_grasp": "simenv/TransparentGrasp-v0",
 }
-BREAKDOWN = {"physics_ms": "stepSimulation", "camera_ms": "getCameraImage",
-             "rays_ms": "rayTestBatch"}
+BREAKDOWN = {
+    "physics_ms": "stepSimulation",
+    "camera_ms": "getCameraImage",
+    "rays_ms": "rayTestBatch",
+}
 
 
 def rss_mb() -> float:
@@ -58,6 +61,7 @@ class _Timed:
                 return fn(*args, **kwargs)
             finally:
                 self.total[label] += time.perf_counter() - t
+
         return timed
 
     def take(self) -> dict[str, float]:
@@ -65,12 +69,21 @@ class _Timed:
         return out
 
 
-def soak(family: str, resets: int, block: int, steps: int, size: int, randomization: str,
-         seed: int, breakdown: bool) -> dict[str, Any]:
+def soak(
+    family: str,
+    resets: int,
+    block: int,
+    steps: int,
+    size: int,
+    randomization: str,
+    seed: int,
+    breakdown: bool,
+) -> dict[str, Any]:
     import gymnasium as gym
 
-    env = gym.make(FAMILIES[family], obs_mode="rgb", camera_size=(size, size),
-                   randomization=randomization)
+    env = gym.make(
+        FAMILIES[family], obs_mode="rgb", camera_size=(size, size), randomization=randomization
+    )
     base = env.unwrapped
     env.action_space.seed(seed)
     driving = family == "driving"
@@ -100,9 +113,11 @@ def soak(family: str, resets: int, block: int, steps: int, size: int, randomizat
         if (i + 1) % block == 0 or i + 1 == resets:
             n = (i % block) + 1
             row: dict[str, Any] = {
-                "block": len(rows) + 1, "resets": f"{i + 2 - n}–{i + 1}",
+                "block": len(rows) + 1,
+                "resets": f"{i + 2 - n}–{i + 1}",
                 "wall s": time.perf_counter() - t_block,
-                "step ms": step_s / max(n_steps, 1) * 1e3, "reset ms": reset_s / n * 1e3,
+                "step ms": step_s / max(n_steps, 1) * 1e3,
+                "reset ms": reset_s / n * 1e3,
                 "RSS MB": rss_mb(),
             }
             if driving:
@@ -112,8 +127,12 @@ def soak(family: str, resets: int, block: int, steps: int, size: int, randomizat
             if timed is not None:
                 row |= {k: v / max(n_steps, 1) * 1e3 for k, v in timed.take().items()}
             rows.append(row)
-            print(" | ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
-                             for k, v in row.items()), flush=True)
+            print(
+                " | ".join(
+                    f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()
+                ),
+                flush=True,
+            )
             t_block = time.perf_counter()
             step_s = reset_s = 0.0
             n_steps = 0
@@ -122,12 +141,22 @@ def soak(family: str, resets: int, block: int, steps: int, size: int, randomizat
     step_change = last["step ms"] / first["step ms"] - 1.0
     memory_growth = last["RSS MB"] / rss_reference - 1.0
     return {
-        "family": family, "env": FAMILIES[family], "resets": resets, "block": block,
-        "steps": steps, "size": size, "randomization": randomization, "seed": seed,
-        "blocks": rows, "rss_at_10pct_mb": rss_reference,
-        "step_time_change": step_change, "memory_growth_after_10pct": memory_growth,
-        "targets": {"step time within 10 %": abs(step_change) <= 0.10,
-                    "memory growth <= 2 %": memory_growth <= 0.02},
+        "family": family,
+        "env": FAMILIES[family],
+        "resets": resets,
+        "block": block,
+        "steps": steps,
+        "size": size,
+        "randomization": randomization,
+        "seed": seed,
+        "blocks": rows,
+        "rss_at_10pct_mb": rss_reference,
+        "step_time_change": step_change,
+        "memory_growth_after_10pct": memory_growth,
+        "targets": {
+            "step time within 10 %": abs(step_change) <= 0.10,
+            "memory growth <= 2 %": memory_growth <= 0.02,
+        },
     }
 
 
@@ -136,8 +165,9 @@ def main() -> None:
     from simenv.bench import machine_header, save_results
     from simenv.viz import markdown_table
 
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--family", choices=[*FAMILIES, "all"], default="driving")
     parser.add_argument("--resets", type=int, default=10_000)
     parser.add_argument("--block", type=int, default=1_000)
@@ -145,25 +175,50 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64, help="camera height and width")
     parser.add_argument("--randomization", default="strong")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first reset")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="Driving: time stepSimulation, getCameraImage and rayTestBatch")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="Driving: time stepSimulation, getCameraImage and rayTestBatch",
+    )
     args = parser.parse_args()
     if args.resets < 1 or args.block < 1 or args.steps < 0:
         parser.error("--resets and --block must be >= 1 and --steps >= 0")
 
     families = list(FAMILIES) if args.family == "all" else [args.family]
     for family in families:
-        header = machine_header(family=family, resets=args.resets, block=args.block,
-                                steps=args.steps, size=args.size, DR=args.randomization)
-        result = soak(family, args.resets, args.block, args.steps, args.size,
-                      args.randomization, args.seed, args.breakdown)
+        header = machine_header(
+            family=family,
+            resets=args.resets,
+            block=args.block,
+            steps=args.steps,
+            size=args.size,
+            DR=args.randomization,
+        )
+        result = soak(
+            family,
+            args.resets,
+            args.block,
+            args.steps,
+            args.size,
+            args.randomization,
+            args.seed,
+            args.breakdown,
+        )
         result["header"] = header
         print(header)
-        print(markdown_table([{k: round(v, 2) if isinstance(v, float) else v
-                               for k, v in row.items()} for row in result["blocks"]]))
-        print(f"step time, last block vs first: {result['step_time_change']:+.1%}; memory "
-              f"after the first 10 % of resets: {result['memory_growth_after_10pct']:+.1%} "
-              f"(targets: {result['targets']})\n")
+        print(
+            markdown_table(
+                [
+                    {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
+                    for row in result["blocks"]
+                ]
+            )
+        )
+        print(
+            f"step time, last block vs first: {result['step_time_change']:+.1%}; memory "
+            f"after the first 10 % of resets: {result['memory_growth_after_10pct']:+.1%} "
+            f"(targets: {result['targets']})\n"
+        )
         save_results(ROOT / "benchmarks" / "results" / f"soak_{family}.json", result)
 
 

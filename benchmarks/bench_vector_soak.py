@@ -38,12 +38,14 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def soak(env_id: str, steps: int, block: int, num_envs: int, size: int,
-         episode_steps: int, seed: int) -> dict[str, Any]:
+def soak(
+    env_id: str, steps: int, block: int, num_envs: int, size: int, episode_steps: int, seed: int
+) -> dict[str, Any]:
     import gymnasium as gym
 
-    vec: Any = gym.make_vec(env_id, num_envs=num_envs, camera_size=(size, size),
-                            max_episode_steps=episode_steps)
+    vec: Any = gym.make_vec(
+        env_id, num_envs=num_envs, camera_size=(size, size), max_episode_steps=episode_steps
+    )
     space = vec.action_space
     space.seed(seed)
     vec.reset(seed=seed)
@@ -55,16 +57,29 @@ def soak(env_id: str, steps: int, block: int, num_envs: int, size: int,
             resets += int(np.sum(terminated | truncated))
             if k % block == 0:
                 now = time.perf_counter()
-                rows.append({"vector steps": k, "ms per vector step": (now - t0) / block * 1e3,
-                             "resets": resets, "RSS MB": rss_mb()})
+                rows.append(
+                    {
+                        "vector steps": k,
+                        "ms per vector step": (now - t0) / block * 1e3,
+                        "resets": resets,
+                        "RSS MB": rss_mb(),
+                    }
+                )
                 t0 = now
                 bar.update(block)
     vec.close()
     tenth = rows[max(0, len(rows) // 10 - 1)]
     growth = rows[-1]["RSS MB"] / tenth["RSS MB"] - 1.0
-    return {"env": env_id, "num_envs": num_envs, "size": size, "episode_steps": episode_steps,
-            "seconds": time.perf_counter() - start, "rows": rows,
-            "growth after 10 %": growth, "within 2 %": bool(growth <= 0.02)}
+    return {
+        "env": env_id,
+        "num_envs": num_envs,
+        "size": size,
+        "episode_steps": episode_steps,
+        "seconds": time.perf_counter() - start,
+        "rows": rows,
+        "growth after 10 %": growth,
+        "within 2 %": bool(growth <= 0.02),
+    }
 
 
 def main() -> None:
@@ -87,15 +102,25 @@ def main() -> None:
     header = machine_header(steps=args.steps, num_envs=args.num_envs, size=args.size)
     results = []
     for name in names:
-        result = soak(FAMILIES[name], args.steps, args.block, args.num_envs, args.size,
-                      args.episode_steps, args.seed)
+        result = soak(
+            FAMILIES[name],
+            args.steps,
+            args.block,
+            args.num_envs,
+            args.size,
+            args.episode_steps,
+            args.seed,
+        )
         results.append(result)
-        print(f"\n{result['env']}, N={args.num_envs}: RSS growth after the first 10 % "
-              f"{100 * result['growth after 10 %']:+.2f} % ({result['seconds']:.0f} s)")
+        print(
+            f"\n{result['env']}, N={args.num_envs}: RSS growth after the first 10 % "
+            f"{100 * result['growth after 10 %']:+.2f} % ({result['seconds']:.0f} s)"
+        )
         print(markdown_table(result["rows"]))
     print(header)
-    save_results(ROOT / "benchmarks" / "results" / "vector_soak.json",
-                 {"header": header, "results": results})
+    save_results(
+        ROOT / "benchmarks" / "results" / "vector_soak.json", {"header": header, "results": results}
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,9 @@ def check_render_mode(render_mode: str | None) -> str | None:
     return render_mode
 
 
-def render_output(render_mode: str | None, make_frame: Callable[[], np.ndarray]
-                  ) -> np.ndarray | None:
+def render_output(
+    render_mode: str | None, make_frame: Callable[[], np.ndarray]
+) -> np.ndarray | None:
     """What ``env.render()`` returns: the frame (``rgb_array``), ``None`` after drawing it in
     a window (``human``), or ``None`` with a warning when the env has no render mode."""
     if render_mode is None:
@@ -108,9 +109,7 @@ def check_action(space: spaces.Space[Any], action: Any) -> np.ndarray | int:
     if isinstance(space, spaces.Discrete):
         arr = np.asarray(action)
         if arr.shape not in ((), (1,)) or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(
-                f"action must be an integer in [0, {space.n - 1}], got {action!r}"
-            )
+            raise ValueError(f"action must be an integer in [0, {space.n - 1}], got {action!r}")
         value = int(arr.reshape(()))
         if not 0 <= value - int(space.start) < space.n:
             raise ValueError(f"action must be an integer in [0, {space.n - 1}], got {value}")

@@ -71,8 +71,15 @@ FORMAT = "simenv-dataset/1"
 REQUIRED_KEYS = ("rgb", "depth", "true_depth", "mask", "instances", "normals", "boundary")
 DEPTH_PNG_SCALE = 1000.0  # uint16 units per metre (millimetres)
 SEE_THROUGH = 0.02  # m: a transparent pixel reading this much behind the surface sees through
-SHEET_TITLES = ("RGB", "sensor depth", "true depth", "transparent", "normals", "boundary",
-                "instances")
+SHEET_TITLES = (
+    "RGB",
+    "sensor depth",
+    "true depth",
+    "transparent",
+    "normals",
+    "boundary",
+    "instances",
+)
 BOUNDARY_COLORS = np.array([[0, 0, 0], [255, 80, 40], [60, 220, 255]], np.uint8)
 FOLDERS = ("rgb", "depth_raw", "depth_true", "mask", "instances", "normals", "boundary", "npz")
 
@@ -119,11 +126,11 @@ def _unsupported(env_id: str, missing: list[str] | None = None) -> ValueError:
     ok = supported_env_ids()
     return ValueError(
         f"{env_id} has no ground-truth observations for a dataset (missing: "
-        f"{', '.join(missing) or 'none'}); supported: {', '.join(ok) or 'none'}")
+        f"{', '.join(missing) or 'none'}); supported: {', '.join(ok) or 'none'}"
+    )
 
 
 def _make_env(env_id: str, kwargs: dict[str, Any]) -> Any:
-
 
     try:
         with _quiet_stderr():  # only engine banners: errors come back as exceptions
@@ -173,9 +180,14 @@ def _objects(env: Any, inst: np.ndarray, mask: np.ndarray) -> list[dict[str, Any
     """Per-object records, instance ``k + 1`` for object ``k`` (glassware first)."""
     counts = np.bincount(inst.reshape(-1), minlength=256)
     if not hasattr(env, "object_poses"):  # generic env: what the instance map shows
-        return [{"instance": int(k), "pixels": int(counts[k]),
-                 "is_transparent": bool(mask[inst == k].mean() > 0.5)}
-                for k in np.flatnonzero(counts[1:]) + 1]
+        return [
+            {
+                "instance": int(k),
+                "pixels": int(counts[k]),
+                "is_transparent": bool(mask[inst == k].mean() > 0.5),
+            }
+            for k in np.flatnonzero(counts[1:]) + 1
+        ]
     positions, rotations = env.object_poses()
     episode = env.episode
     shapes = getattr(episode, "shapes", ())
@@ -185,12 +197,21 @@ def _objects(env: Any, inst: np.ndarray, mask: np.ndarray) -> list[dict[str, Any
         rec: dict[str, Any] = {"instance": k + 1}
         if k < len(shapes):
             s = shapes[k]
-            rec.update(category=s.category, style=int(s.style), is_transparent=True,
-                       height=float(s.height), max_radius=float(s.max_radius))
+            rec.update(
+                category=s.category,
+                style=int(s.style),
+                is_transparent=True,
+                height=float(s.height),
+                max_radius=float(s.max_radius),
+            )
         elif k - len(shapes) < len(distractors):
             d = distractors[k - len(shapes)]
-            rec.update(category=str(d.kind), style=None, is_transparent=False,
-                       size=[float(v) for v in d.size])
+            rec.update(
+                category=str(d.kind),
+                style=None,
+                is_transparent=False,
+                size=[float(v) for v in d.size],
+            )
         rec["pixels"] = int(counts[k + 1]) if k + 1 < len(counts) else 0
         rec["pose"] = _pose(pos, rot)
         out.append(rec)
@@ -219,9 +240,11 @@ def _depth_stats(raw: np.ndarray, true: np.ndarray, mask: np.ndarray) -> dict[st
     n = int(m.sum())
     if n == 0:
         return {"transparent_pixels": 0, "missing": None, "see_through": None}
-    return {"transparent_pixels": n,
-            "missing": round(float((raw[m] == 0).mean()), 4),
-            "see_through": round(float((raw[m] > true[m] + SEE_THROUGH).mean()), 4)}
+    return {
+        "transparent_pixels": n,
+        "missing": round(float((raw[m] == 0).mean()), 4),
+        "see_through": round(float((raw[m] > true[m] + SEE_THROUGH).mean()), 4),
+    }
 
 
 def _depth_rgb(depth: np.ndarray, levels: np.ndarray) -> np.ndarray:
@@ -239,9 +262,15 @@ def _depth_rgb(depth: np.ndarray, levels: np.ndarray) -> np.ndarray:
 def _sheet_row(a: dict[str, np.ndarray]) -> list[np.ndarray]:
     valid = a["depth_true"][a["depth_true"] > 0]
     levels = np.percentile(valid, np.linspace(0, 100, 33)) if valid.size else np.array([0, 1.0])
-    return [a["rgb"], _depth_rgb(a["depth_raw"], levels), _depth_rgb(a["depth_true"], levels),
-            np.repeat(a["mask"][..., None] * 255, 3, axis=2), _normals_png(a["normals"]),
-            BOUNDARY_COLORS[np.clip(a["boundary"], 0, 2)], label_colors(a["instances"])]
+    return [
+        a["rgb"],
+        _depth_rgb(a["depth_raw"], levels),
+        _depth_rgb(a["depth_true"], levels),
+        np.repeat(a["mask"][..., None] * 255, 3, axis=2),
+        _normals_png(a["normals"]),
+        BOUNDARY_COLORS[np.clip(a["boundary"], 0, 2)],
+        label_colors(a["instances"]),
+    ]
 
 
 def _write_sample(out: Path, j: int, a: dict[str, np.ndarray]) -> dict[str, str]:
@@ -272,11 +301,15 @@ def _prepare_out(out: Path) -> Path:
 
 def _record(obs: dict[str, np.ndarray], env: Any, K: np.ndarray | None) -> dict[str, Any]:
     """The arrays of one frame (squeezed to H×W where single-channel) plus the pose data."""
-    a = {"rgb": obs["rgb"], "depth_raw": obs["depth"][..., 0],
-         "depth_true": obs["true_depth"][..., 0],
-         "mask": (obs["mask"][..., 0] > 0).astype(np.uint8),
-         "instances": obs["instances"][..., 0], "normals": obs["normals"],
-         "boundary": obs["boundary"][..., 0]}
+    a = {
+        "rgb": obs["rgb"],
+        "depth_raw": obs["depth"][..., 0],
+        "depth_true": obs["true_depth"][..., 0],
+        "mask": (obs["mask"][..., 0] > 0).astype(np.uint8),
+        "instances": obs["instances"][..., 0],
+        "normals": obs["normals"],
+        "boundary": obs["boundary"][..., 0],
+    }
     a = {k: np.ascontiguousarray(v) for k, v in a.items()}
     objects = _objects(env, a["instances"], a["mask"])
     cam = _camera_pose(env)
@@ -312,14 +345,22 @@ def export_dataset(
     environment without ground truth, ``OSError`` when ``out`` cannot be written.
     """
 
-
-    for name, value, lo in (("n", n, 1), ("size", size, 8), ("steps_per_scene", steps_per_scene, 0),
-                            ("sheet", sheet, 0)):
+    for name, value, lo in (
+        ("n", n, 1),
+        ("size", size, 8),
+        ("steps_per_scene", steps_per_scene, 0),
+        ("sheet", sheet, 0),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-    kwargs: dict[str, Any] = {"obs_mode": "all", "camera_size": (size, size),
-                              "randomization": randomization, "dr_scale": dr_scale,
-                              "split": split, **(env_kwargs or {})}
+    kwargs: dict[str, Any] = {
+        "obs_mode": "all",
+        "camera_size": (size, size),
+        "randomization": randomization,
+        "dr_scale": dr_scale,
+        "split": split,
+        **(env_kwargs or {}),
+    }
     env = _make_env(env_id, kwargs)  # first, so a bad env leaves no empty folders behind
     try:
         out = _prepare_out(Path(out))
@@ -329,8 +370,12 @@ def export_dataset(
     samples: list[dict[str, Any]] = []
     rows: list[list[np.ndarray]] = []
     start = time.perf_counter()
-    bar = tqdm(total=n * (steps_per_scene + 1), desc=f"dataset {env_id}", unit="sample",
-               disable=not progress)
+    bar = tqdm(
+        total=n * (steps_per_scene + 1),
+        desc=f"dataset {env_id}",
+        unit="sample",
+        disable=not progress,
+    )
     try:
         for i in range(n):
             obs, info = env.reset(seed=seed + i)
@@ -347,13 +392,20 @@ def export_dataset(
                 files = _write_sample(out, j, a)
                 if j < sheet:
                     rows.append(_sheet_row(a))
-                samples.append({
-                    "index": j, "scene": i, "step": step, "seed": seed + i, "files": files,
-                    "intrinsics": None if K is None else np.asarray(K).tolist(),
-                    "camera_pose": rec["camera_pose"], "objects": rec["objects"],
-                    "randomization": dr,
-                    "depth_stats": _depth_stats(a["depth_raw"], a["depth_true"], a["mask"]),
-                })
+                samples.append(
+                    {
+                        "index": j,
+                        "scene": i,
+                        "step": step,
+                        "seed": seed + i,
+                        "files": files,
+                        "intrinsics": None if K is None else np.asarray(K).tolist(),
+                        "camera_pose": rec["camera_pose"],
+                        "objects": rec["objects"],
+                        "randomization": dr,
+                        "depth_stats": _depth_stats(a["depth_raw"], a["depth_true"], a["mask"]),
+                    }
+                )
                 bar.update()
                 if terminated or truncated:
                     break
@@ -362,13 +414,21 @@ def export_dataset(
         env.close()
     elapsed = time.perf_counter() - start
     manifest = {
-        "format": FORMAT, "env_id": env_id, "env_kwargs": kwargs,
+        "format": FORMAT,
+        "env_id": env_id,
+        "env_kwargs": kwargs,
         "simenv_version": simenv.__version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "scenes": n, "steps_per_scene": steps_per_scene, "seed": seed, "size": size,
-        "depth_png_scale": DEPTH_PNG_SCALE, "see_through_threshold_m": SEE_THROUGH,
+        "scenes": n,
+        "steps_per_scene": steps_per_scene,
+        "seed": seed,
+        "size": size,
+        "depth_png_scale": DEPTH_PNG_SCALE,
+        "see_through_threshold_m": SEE_THROUGH,
         "boundary_classes": {"0": "none", "1": "occlusion", "2": "contact"},
-        "elapsed_s": round(elapsed, 3), "num_samples": len(samples), "samples": samples,
+        "elapsed_s": round(elapsed, 3),
+        "num_samples": len(samples),
+        "samples": samples,
     }
     (out / "manifest.json").write_text(json.dumps(_jsonable(manifest), indent=1) + "\n")
     if rows:

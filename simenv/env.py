@@ -160,18 +160,17 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         """The observation camera's frame now, drawn by the env's renderer (``None`` when the
         observation has no image)."""
         request = self._camera_request()
-        return None if request is None else self.draw(request.view, request.size,
-                                                       request.outputs)
+        return None if request is None else self.draw(request.view, request.size, request.outputs)
 
     @classmethod
-    def capture_all(cls, envs: Sequence[SimEnv[Any]], which: Sequence[int],
-                    cache: dict[str, Any]) -> list[Frame | None]:
+    def capture_all(
+        cls, envs: Sequence[SimEnv[Any]], which: Sequence[int], cache: dict[str, Any]
+    ) -> list[Frame | None]:
         """The observation frames of ``envs[i]`` for ``i`` in ``which`` (a vector env's
         step); engine bases draw them in one pass, keeping renderers in ``cache``."""
         return [envs[i].capture() for i in which]
 
-    def draw(self, view: Any, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)
-             ) -> Frame:
+    def draw(self, view: Any, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)) -> Frame:
         """What ``view`` sees now at ``size`` (the engine base draws it)."""
         raise NotImplementedError
 
@@ -180,8 +179,7 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
             raise RuntimeError(f"{type(self).__name__} is closed; make a new environment")
 
     # ------------------------------------------------------------------ the family's pieces
-    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
-                        ) -> EpisodeT:
+    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator) -> EpisodeT:
         """Draw what the DR sample leaves open (layout, objects, goal, start) from ``rng``."""
         raise NotImplementedError
 

@@ -61,8 +61,7 @@ class MujocoEnv(SimEnv[EpisodeT]):
         dt: float,
         renderer: str = "batch",
     ) -> None:
-        super().__init__(params, randomization, dr_scale, render_mode, camera_size, render_size,
-                         dt)
+        super().__init__(params, randomization, dr_scale, render_mode, camera_size, render_size, dt)
         self.renderer_name: str = check_choice("renderer", renderer, RENDERERS)
         self.model: mujoco.MjModel | None = None
         self.data: mujoco.MjData | None = None
@@ -123,8 +122,7 @@ class MujocoEnv(SimEnv[EpisodeT]):
         return self._id(mujoco.mjtObj.mjOBJ_LIGHT, name)
 
     # ------------------------------------------------------------------ cameras
-    def draw(self, view: View, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)
-             ) -> Frame:
+    def draw(self, view: View, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)) -> Frame:
         """What ``view`` sees now at ``size``: any of ``rgb``, ``depth`` (metres, through
         transparent surfaces), ``segmentation`` (geom ids, -1 background) and
         ``transparent_depth`` (the nearest transparent surface, ``inf`` where none; the batch
@@ -136,38 +134,52 @@ class MujocoEnv(SimEnv[EpisodeT]):
         key = (view, size)
         scene = self.scene(view)
         batch = self._batches.get(key)
-        if batch is None or batch.texture_size != scene.texture_size \
-                or batch.texture_layers < scene.texture_layers:  # (a rebuilt model's may differ)
+        if (
+            batch is None
+            or batch.texture_size != scene.texture_size
+            or batch.texture_layers < scene.texture_layers
+        ):  # (a rebuilt model's may differ)
             if batch is not None:
                 batch.close()
             batch = self._batches[key] = BatchRenderer(
-                1, size, texture_size=scene.texture_size, texture_layers=scene.texture_layers)
+                1, size, texture_size=scene.texture_size, texture_layers=scene.texture_layers
+            )
         if batch.scene(0) is not scene.scene:
             batch.set_scene(0, scene.scene)
         scene.update(self.data)
         return Frame.of(batch.render(outputs), 0)
 
     @classmethod
-    def capture_all(cls, envs: Sequence[SimEnv[Any]], which: Sequence[int],
-                    cache: dict[str, Any]) -> list[Frame | None]:
+    def capture_all(
+        cls, envs: Sequence[SimEnv[Any]], which: Sequence[int], cache: dict[str, Any]
+    ) -> list[Frame | None]:
         """Every env's observation camera in one batch-renderer pass (scene ``i`` is env
         ``i``'s; frames for the envs in ``which``)."""
         mujoco_envs = [e for e in envs if isinstance(e, MujocoEnv)]
         requests = [e._camera_request() for e in mujoco_envs]
         first = requests[0]
-        if (len(mujoco_envs) < len(envs) or first is None or any(r != first for r in requests)
-                or any(e.renderer_name != "batch" for e in mujoco_envs)):
+        if (
+            len(mujoco_envs) < len(envs)
+            or first is None
+            or any(r != first for r in requests)
+            or any(e.renderer_name != "batch" for e in mujoco_envs)
+        ):
             return super().capture_all(envs, which, cache)
         scenes = [e.scene(first.view) for e in mujoco_envs]
         texture_size = max(s.texture_size for s in scenes)
         layers = max(s.texture_layers for s in scenes)
         batch = cache.get("mujoco")
-        if batch is None or batch.texture_size != texture_size or batch.size != first.size \
-                or batch.texture_layers < layers:  # (a rebuilt model may need more)
+        if (
+            batch is None
+            or batch.texture_size != texture_size
+            or batch.size != first.size
+            or batch.texture_layers < layers
+        ):  # (a rebuilt model may need more)
             if batch is not None:
                 batch.close()
             batch = cache["mujoco"] = BatchRenderer(
-                len(envs), first.size, texture_size=texture_size, texture_layers=layers)
+                len(envs), first.size, texture_size=texture_size, texture_layers=layers
+            )
         for slot, (env, scene) in enumerate(zip(mujoco_envs, scenes)):
             if batch.scene(slot) is not scene.scene:
                 batch.set_scene(slot, scene.scene)
@@ -180,21 +192,25 @@ class MujocoEnv(SimEnv[EpisodeT]):
         remade after :meth:`set_model`); a vector env draws it with the others."""
         scene = self._scenes.get(view)
         if scene is None:
-            scene = self._scenes[view] = MujocoScene(self.model, view.camera,
-                                                     geomgroup=view.geomgroup,
-                                                     **self.scene_options)
+            scene = self._scenes[view] = MujocoScene(
+                self.model, view.camera, geomgroup=view.geomgroup, **self.scene_options
+            )
         return scene
 
-    def _draw_reference(self, view: View, size: tuple[int, int], outputs: Sequence[str]
-                        ) -> Frame:
+    def _draw_reference(self, view: View, size: tuple[int, int], outputs: Sequence[str]) -> Frame:
         option = self._options.get(view)
         if option is None:
             option = self._options[view] = mujoco.MjvOption()
             option.geomgroup[:] = np.asarray(view.geomgroup, np.uint8)
-        frame = self.reference_renderer.render(self.data, self.camera(view.camera), size,
-                                               rgb="rgb" in outputs, depth="depth" in outputs,
-                                               segmentation="segmentation" in outputs,
-                                               option=option)
+        frame = self.reference_renderer.render(
+            self.data,
+            self.camera(view.camera),
+            size,
+            rgb="rgb" in outputs,
+            depth="depth" in outputs,
+            segmentation="segmentation" in outputs,
+            option=option,
+        )
         if "transparent_depth" in outputs:
             frame.transparent_depth = self._reference_transparent_depth(view, size)
         return frame
@@ -202,8 +218,10 @@ class MujocoEnv(SimEnv[EpisodeT]):
     def _reference_transparent_depth(self, view: View, size: tuple[int, int]) -> np.ndarray:
         """The nearest transparent surface's depth with MuJoCo's renderer (which draws no
         depth for transparent geoms): a family with glass supplies its own pass."""
-        raise ValueError(f"{type(self).__name__} draws no transparent_depth with "
-                         "renderer='mujoco'; use renderer='batch'")
+        raise ValueError(
+            f"{type(self).__name__} draws no transparent_depth with "
+            "renderer='mujoco'; use renderer='batch'"
+        )
 
     @property
     def reference_renderer(self) -> MujocoRenderer:

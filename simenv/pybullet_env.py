@@ -39,9 +39,13 @@ EpisodeT = TypeVar("EpisodeT")
 RENDERERS = ("batch", "tiny", "egl")
 OUTPUTS = ("rgb", "depth", "segmentation")
 # getCameraImage's lighting when a view gives none
-DEFAULT_LIGHT = {"lightDirection": (1.0, 1.0, 1.0), "lightColor": (1.0, 1.0, 1.0),
-                 "lightAmbientCoeff": 0.6, "lightDiffuseCoeff": 0.35,
-                 "lightSpecularCoeff": 0.05}
+DEFAULT_LIGHT = {
+    "lightDirection": (1.0, 1.0, 1.0),
+    "lightColor": (1.0, 1.0, 1.0),
+    "lightAmbientCoeff": 0.6,
+    "lightDiffuseCoeff": 0.35,
+    "lightSpecularCoeff": 0.05,
+}
 DEFAULT_SKY = (1.0, 1.0, 1.0)  # TinyRenderer's background
 TEXTURE_SIZE = 128  # texture-array layer edge for PyBullet worlds' textures
 
@@ -109,8 +113,7 @@ class PybulletEnv(SimEnv[EpisodeT]):
         dt: float,
         renderer: str = "batch",
     ) -> None:
-        super().__init__(params, randomization, dr_scale, render_mode, camera_size, render_size,
-                         dt)
+        super().__init__(params, randomization, dr_scale, render_mode, camera_size, render_size, dt)
         self.renderer_name: str = check_choice("renderer", renderer, RENDERERS)
         self._client: BulletClient | None = None
         self._pid = -1
@@ -156,8 +159,12 @@ class PybulletEnv(SimEnv[EpisodeT]):
         default reads ``getVisualShapeData``, right for worlds that never recolour single
         shapes of a multi-shape body."""
         c = self.client
-        return [(body, k, d[7], None) for body in range(c.getNumBodies())
-                for k, d in enumerate(c.getVisualShapeData(body)) if d[7][3] > 0]
+        return [
+            (body, k, d[7], None)
+            for body in range(c.getNumBodies())
+            for k, d in enumerate(c.getVisualShapeData(body))
+            if d[7][3] > 0
+        ]
 
     def _looks_token(self) -> Any:
         """A value that changes whenever :meth:`_scene_looks` would (default: per reset)."""
@@ -189,9 +196,13 @@ class PybulletEnv(SimEnv[EpisodeT]):
         """Camera, sun, sky and haze of ``view`` on the batch renderer's scene."""
         scene.set_view(view.view, view.fov, view.near, view.far)
         light = {**DEFAULT_LIGHT, **view.light}
-        scene.set_sun(light["lightDirection"], light["lightColor"],
-                      light["lightAmbientCoeff"], light["lightDiffuseCoeff"],
-                      light["lightSpecularCoeff"])
+        scene.set_sun(
+            light["lightDirection"],
+            light["lightColor"],
+            light["lightAmbientCoeff"],
+            light["lightDiffuseCoeff"],
+            light["lightSpecularCoeff"],
+        )
         s = scene.scene
         horizon = DEFAULT_SKY if view.horizon is None else view.horizon
         s.background[:] = horizon
@@ -199,8 +210,9 @@ class PybulletEnv(SimEnv[EpisodeT]):
         s.fog_color[:] = horizon
         s.fog_density = float(view.fog_density)
 
-    def draw(self, view: PybulletView, size: tuple[int, int],
-             outputs: Sequence[str] = ("rgb",)) -> Frame:
+    def draw(
+        self, view: PybulletView, size: tuple[int, int], outputs: Sequence[str] = ("rgb",)
+    ) -> Frame:
         """What ``view`` sees now at ``size``: ``rgb`` (with the view's sky and haze),
         ``depth`` (metres along the optical axis) and ``segmentation`` (batch: indices into
         :attr:`PybulletScene.shapes`; tiny/egl: body ids; -1 background)."""
@@ -213,23 +225,29 @@ class PybulletEnv(SimEnv[EpisodeT]):
         batch = self._batches.get(size)
         if batch is None:
             batch = self._batches[size] = BatchRenderer(
-                1, size, texture_size=TEXTURE_SIZE, texture_layers=max(1, len(scene.textures)))
+                1, size, texture_size=TEXTURE_SIZE, texture_layers=max(1, len(scene.textures))
+            )
         if batch.scene(0) is not scene.scene:
             batch.set_scene(0, scene.scene)
         return Frame.of(batch.render(outputs), 0)
 
     @classmethod
-    def capture_all(cls, envs: Sequence[SimEnv[Any]], which: Sequence[int],
-                    cache: dict[str, Any]) -> list[Frame | None]:
+    def capture_all(
+        cls, envs: Sequence[SimEnv[Any]], which: Sequence[int], cache: dict[str, Any]
+    ) -> list[Frame | None]:
         """Every env's observation camera in one batch-renderer pass (scene ``i`` is env
         ``i``'s; frames for the envs in ``which``)."""
         bullet = [e for e in envs if isinstance(e, PybulletEnv)]
         requests = [e._camera_request() for e in bullet]
         first = requests[0] if requests else None
-        if (len(bullet) < len(envs) or first is None
-                or any(r is None or (r.size, r.outputs) != (first.size, first.outputs)
-                       for r in requests)
-                or any(e.renderer_name != "batch" for e in bullet)):
+        if (
+            len(bullet) < len(envs)
+            or first is None
+            or any(
+                r is None or (r.size, r.outputs) != (first.size, first.outputs) for r in requests
+            )
+            or any(e.renderer_name != "batch" for e in bullet)
+        ):
             return super().capture_all(envs, which, cache)
         scenes = [e.scene() for e in bullet]
         layers = max(1, max(len(s.textures) for s in scenes))
@@ -238,7 +256,8 @@ class PybulletEnv(SimEnv[EpisodeT]):
             if batch is not None:
                 batch.close()
             batch = cache["pybullet"] = BatchRenderer(
-                len(envs), first.size, texture_size=TEXTURE_SIZE, texture_layers=layers)
+                len(envs), first.size, texture_size=TEXTURE_SIZE, texture_layers=layers
+            )
         for slot, (scene, request) in enumerate(zip(scenes, requests)):
             assert request is not None
             bullet[slot]._frame_view(scene, request.view)
@@ -247,17 +266,22 @@ class PybulletEnv(SimEnv[EpisodeT]):
         frames = batch.render(first.outputs)
         return [Frame.of(frames, i) for i in which]
 
-    def _draw_pybullet(self, view: PybulletView, size: tuple[int, int],
-                       outputs: Sequence[str]) -> Frame:
+    def _draw_pybullet(
+        self, view: PybulletView, size: tuple[int, int], outputs: Sequence[str]
+    ) -> Frame:
         """PyBullet's own renderer, the sky and haze composited onto its image."""
         h, w = size
         proj = pybullet.computeProjectionMatrixFOV(view.fov, w / h, view.near, view.far)
         segmentation = "segmentation" in outputs
         flags = 0 if segmentation else pybullet.ER_NO_SEGMENTATION_MASK
-        r = pybullet.ER_TINY_RENDERER if self.renderer_name == "tiny" else \
-            pybullet.ER_BULLET_HARDWARE_OPENGL
+        r = (
+            pybullet.ER_TINY_RENDERER
+            if self.renderer_name == "tiny"
+            else pybullet.ER_BULLET_HARDWARE_OPENGL
+        )
         _, _, rgba, zbuf, seg = self.client.getCameraImage(
-            w, h, view.view, proj, renderer=r, flags=flags, shadow=0, **view.light)
+            w, h, view.view, proj, renderer=r, flags=flags, shadow=0, **view.light
+        )
         z = np.asarray(zbuf, np.float32).reshape(h, w)
         depth = view.far * view.near / (view.far - (view.far - view.near) * z)
         frame = Frame(depth=depth if "depth" in outputs else None)

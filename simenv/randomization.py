@@ -88,10 +88,14 @@ class Param:
 
     def __post_init__(self) -> None:
         if self.dist == "seed":
-            if not isinstance(self.nominal, int) or isinstance(self.nominal, bool) or not (
-                    0 <= self.nominal < SEEDS):
-                raise ValueError(f"parameter {self.name!r}: a seed's nominal value is an int "
-                                 f"in [0, {SEEDS})")
+            if (
+                not isinstance(self.nominal, int)
+                or isinstance(self.nominal, bool)
+                or not (0 <= self.nominal < SEEDS)
+            ):
+                raise ValueError(
+                    f"parameter {self.name!r}: a seed's nominal value is an int in [0, {SEEDS})"
+                )
             return
         if self.dist == "choice":
             if not self.choices:
@@ -254,8 +258,9 @@ def _override(param: Param, spec: Any) -> Param | _Fixed | _ChoiceP:
         return _Fixed(param.nominal)
     if param.dist == "seed":
         if not isinstance(spec, int) or isinstance(spec, bool) or not 0 <= spec < SEEDS:
-            raise ValueError(f"{where}: a seed is fixed to an int in [0, {SEEDS}) or null, "
-                             f"got {spec!r}")
+            raise ValueError(
+                f"{where}: a seed is fixed to an int in [0, {SEEDS}) or null, got {spec!r}"
+            )
         return _Fixed(spec)
     if isinstance(spec, (bool, int, float, str)):
         return _fixed(param, spec, where)
@@ -312,8 +317,10 @@ def load_spec(randomization: str | os.PathLike[str] | Mapping[str, Any]) -> dict
             "existing YAML/JSON file"
         )
     try:
-        data = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(
-            path.read_text()
+        data = (
+            json.loads(path.read_text())
+            if path.suffix == ".json"
+            else yaml.safe_load(path.read_text())
         )
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         raise ValueError(f"randomization file {text}: cannot parse ({err})") from None
@@ -382,8 +389,8 @@ class DomainRandomizer:
         """One value per parameter, in declaration order, all drawn from ``rng``."""
         out: dict[str, Value] = {}
         for name, sampler in self._samplers.items():
-            out[name] = sampler.value if isinstance(sampler, _Fixed) else sampler.sample(
-                rng, self.scale
+            out[name] = (
+                sampler.value if isinstance(sampler, _Fixed) else sampler.sample(rng, self.scale)
             )
         return out
 
@@ -418,15 +425,29 @@ class DomainRandomizer:
 _REBUILD = {True: " (rebuilds the model)", False: ""}
 
 
-def material_params(group: str, hue: float = 0.5, saturation: tuple[float, float] = (0.3, 1.7),
-                    value: tuple[float, float] = (0.6, 1.3)) -> list[Param]:
+def material_params(
+    group: str,
+    hue: float = 0.5,
+    saturation: tuple[float, float] = (0.3, 1.7),
+    value: tuple[float, float] = (0.6, 1.3),
+) -> list[Param]:
     """``material.{group}.hue`` (± ``hue`` turns), ``.saturation`` and ``.value`` (scales)."""
     return [
         Param(f"material.{group}.hue", 0.0, -hue, hue, doc=f"{group} hue shift (turns)"),
-        Param(f"material.{group}.saturation", 1.0, *saturation, limits=(0.0, 3.0),
-              doc=f"{group} saturation scale"),
-        Param(f"material.{group}.value", 1.0, *value, limits=(0.05, 2.0),
-              doc=f"{group} brightness scale"),
+        Param(
+            f"material.{group}.saturation",
+            1.0,
+            *saturation,
+            limits=(0.0, 3.0),
+            doc=f"{group} saturation scale",
+        ),
+        Param(
+            f"material.{group}.value",
+            1.0,
+            *value,
+            limits=(0.05, 2.0),
+            doc=f"{group} brightness scale",
+        ),
     ]
 
 

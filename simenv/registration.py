@@ -59,27 +59,43 @@ class Family:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("simenv/IndoorNav-v0", "simenv.envs.indoor_nav:IndoorNavEnv", 500,
-           "MuJoCo: a wheeled robot reaches a point or an object category in generated apartments",
-           expert="simenv.envs.indoor_nav.expert:IndoorNavExpert",
-           pseudo_real="simenv.envs.indoor_nav.randomize:PSEUDO_REAL",
-           test_kwargs={"camera_size": (36, 36), "max_episode_steps": 40}),
-    Family("simenv/Driving-v0", "simenv.envs.driving:DrivingEnv", 1200,
-           "PyBullet: a 1:10 racecar keeps its lane to the goal on generated roads with traffic",
-           expert="simenv.envs.driving.expert:DrivingExpert",
-           pseudo_real="simenv.envs.driving.randomize:PSEUDO_REAL",
-           test_kwargs={"camera_size": (36, 36), "max_episode_steps": 40}),
-    Family("simenv/TransparentGrasp-v0", "simenv.envs.transparent_grasp:TransparentGraspEnv", 200,
-           "MuJoCo: a Panda arm lifts procedurally generated glassware seen by a failing depth "
-           "sensor",
-           expert="simenv.envs.transparent_grasp.expert:TransparentGraspExpert",
-           pseudo_real="simenv.envs.transparent_grasp.randomize:PSEUDO_REAL",
-           test_kwargs={"camera_size": (36, 36), "max_episode_steps": 10}),
-    Family("simenv/Template-v0", "simenv.envs._template:TemplateEnv", 100,
-           "MuJoCo: the template family — a sliding puck pushed onto a target (copy it)",
-           expert="simenv.envs._template.expert:TemplateExpert",
-           pseudo_real="simenv.envs._template.randomize:PSEUDO_REAL",
-           test_kwargs={"camera_size": (36, 36), "max_episode_steps": 20}, public=False),
+    Family(
+        "simenv/IndoorNav-v0",
+        "simenv.envs.indoor_nav:IndoorNavEnv",
+        500,
+        "MuJoCo: a wheeled robot reaches a point or an object category in generated apartments",
+        expert="simenv.envs.indoor_nav.expert:IndoorNavExpert",
+        pseudo_real="simenv.envs.indoor_nav.randomize:PSEUDO_REAL",
+        test_kwargs={"camera_size": (36, 36), "max_episode_steps": 40},
+    ),
+    Family(
+        "simenv/Driving-v0",
+        "simenv.envs.driving:DrivingEnv",
+        1200,
+        "PyBullet: a 1:10 racecar keeps its lane to the goal on generated roads with traffic",
+        expert="simenv.envs.driving.expert:DrivingExpert",
+        pseudo_real="simenv.envs.driving.randomize:PSEUDO_REAL",
+        test_kwargs={"camera_size": (36, 36), "max_episode_steps": 40},
+    ),
+    Family(
+        "simenv/TransparentGrasp-v0",
+        "simenv.envs.transparent_grasp:TransparentGraspEnv",
+        200,
+        "MuJoCo: a Panda arm lifts procedurally generated glassware seen by a failing depth sensor",
+        expert="simenv.envs.transparent_grasp.expert:TransparentGraspExpert",
+        pseudo_real="simenv.envs.transparent_grasp.randomize:PSEUDO_REAL",
+        test_kwargs={"camera_size": (36, 36), "max_episode_steps": 10},
+    ),
+    Family(
+        "simenv/Template-v0",
+        "simenv.envs._template:TemplateEnv",
+        100,
+        "MuJoCo: the template family — a sliding puck pushed onto a target (copy it)",
+        expert="simenv.envs._template.expert:TemplateExpert",
+        pseudo_real="simenv.envs._template.randomize:PSEUDO_REAL",
+        test_kwargs={"camera_size": (36, 36), "max_episode_steps": 20},
+        public=False,
+    ),
 )
 
 BY_ID: dict[str, Family] = {f.env_id: f for f in FAMILIES}
@@ -111,6 +127,9 @@ def register_envs() -> None:
     ``gym.make_vec``."""
     for f in FAMILIES:
         if f.env_id not in gym.registry:
-            gym.register(id=f.env_id, entry_point=f.entry_point,
-                         vector_entry_point=partial(make_vector, f.env_id),
-                         max_episode_steps=f.max_episode_steps)
+            gym.register(
+                id=f.env_id,
+                entry_point=f.entry_point,
+                vector_entry_point=partial(make_vector, f.env_id),
+                max_episode_steps=f.max_episode_steps,
+            )

@@ -77,8 +77,12 @@ class Frame:
     @classmethod
     def of(cls, batch: Any, slot: int) -> Frame:
         """Scene ``slot``'s images of a batch render (a :class:`simenv.render.BatchFrame`)."""
-        return cls(*(None if a is None else a[slot] for a in
-                     (batch.rgb, batch.depth, batch.segmentation, batch.transparent_depth)))
+        return cls(
+            *(
+                None if a is None else a[slot]
+                for a in (batch.rgb, batch.depth, batch.segmentation, batch.transparent_depth)
+            )
+        )
 
 
 _CURRENT: int | None = None  # id() of the renderer whose GL context is current
@@ -274,9 +278,9 @@ def probe_backend(backend: str, size: int = 64) -> tuple[bool, str]:
     code = (
         "import mujoco, numpy as np, time;"
         "from simenv.rendering import MujocoRenderer;"
-        "m = mujoco.MjModel.from_xml_string('<mujoco><worldbody><light pos=\"0 0 3\"/>"
-        "<geom type=\"sphere\" size=\".2\" rgba=\"1 0 0 1\"/>"
-        "<camera name=\"c\" pos=\"0 -1 0\" xyaxes=\"1 0 0 0 0 1\"/></worldbody></mujoco>');"
+        'm = mujoco.MjModel.from_xml_string(\'<mujoco><worldbody><light pos="0 0 3"/>'
+        '<geom type="sphere" size=".2" rgba="1 0 0 1"/>'
+        '<camera name="c" pos="0 -1 0" xyaxes="1 0 0 0 0 1"/></worldbody></mujoco>\');'
         "d = mujoco.MjData(m); mujoco.mj_forward(m, d); r = MujocoRenderer(m);"
         f"f = r.render(d, 0, ({size}, {size})); t = time.perf_counter();"
         f"[r.render(d, 0, ({size}, {size})) for _ in range(20)];"
@@ -291,6 +295,6 @@ def probe_backend(backend: str, size: int = 64) -> tuple[bool, str]:
         )
     except subprocess.TimeoutExpired:
         return False, "timed out after 60 s"
-    text = (out.stdout.strip() or out.stderr.strip().splitlines()[-1:] or ["no output"])
+    text = out.stdout.strip() or out.stderr.strip().splitlines()[-1:] or ["no output"]
     message = text if isinstance(text, str) else text[0]
     return out.returncode == 0 and message.startswith("ok"), message

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def run_episode(env: Any, act: Callable[[Any], Any], seed: int | None = None,
-                frames: bool = False) -> dict[str, Any]:
+def run_episode(
+    env: Any, act: Callable[[Any], Any], seed: int | None = None, frames: bool = False
+) -> dict[str, Any]:
     """Roll out ``act(env) -> action`` for one episode; returns the final ``info`` (plus the
     ``render()`` frames under ``"frames"`` if asked)."""
     _, info = env.reset(seed=seed)

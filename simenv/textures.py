@@ -14,8 +14,18 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("flat", "checker", "stripes", "gradient", "noise", "bricks", "wood", "marble", "dots",
-         "tiles")
+KINDS = (
+    "flat",
+    "checker",
+    "stripes",
+    "gradient",
+    "noise",
+    "bricks",
+    "wood",
+    "marble",
+    "dots",
+    "tiles",
+)
 
 
 @lru_cache(maxsize=8)
@@ -54,8 +64,8 @@ def _pattern(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
         "gradient": lambda: 0.5 + 0.5 * np.cos(2 * np.pi * v),
         "noise": lambda: _fractal(size, rng),
         "bricks": lambda: _bricks(u, v),
-        "wood": lambda: 0.5 + 0.5 * np.sin(
-            2 * np.pi * (6 * v + 0.6 * _periodic_noise(size, rng, 4))
+        "wood": lambda: (
+            0.5 + 0.5 * np.sin(2 * np.pi * (6 * v + 0.6 * _periodic_noise(size, rng, 4)))
         ),
         "marble": lambda: 0.5 + 0.5 * np.sin(2 * np.pi * (2 * u + 2 * _fractal(size, rng))),
         "dots": lambda: (((u * 6) % 1 - 0.5) ** 2 + ((v * 6) % 1 - 0.5) ** 2 > 0.09).astype(
@@ -90,18 +100,20 @@ def make_texture(
 WARM, COOL = np.array([1.0, 0.82, 0.62]), np.array([0.75, 0.86, 1.0])
 
 
-def light_tint(temperature: float, warm: np.ndarray = WARM, cool: np.ndarray = COOL
-               ) -> np.ndarray:
+def light_tint(temperature: float, warm: np.ndarray = WARM, cool: np.ndarray = COOL) -> np.ndarray:
     """RGB gain of a light: ``temperature`` -1 is ``warm``, 0 white, +1 ``cool``."""
     t = float(temperature)
     return (1 - abs(t)) * np.ones(3) + abs(t) * (warm if t < 0 else cool)
 
 
-def material_color(nominal: Sequence[float], sample: Mapping[str, Any], group: str
-                   ) -> np.ndarray:
+def material_color(nominal: Sequence[float], sample: Mapping[str, Any], group: str) -> np.ndarray:
     """``nominal`` RGB shifted by the sample's ``material.{group}.hue/saturation/value``."""
-    return hsv_shift(np.asarray(nominal, float), sample[f"material.{group}.hue"],
-                     sample[f"material.{group}.saturation"], sample[f"material.{group}.value"])
+    return hsv_shift(
+        np.asarray(nominal, float),
+        sample[f"material.{group}.hue"],
+        sample[f"material.{group}.saturation"],
+        sample[f"material.{group}.value"],
+    )
 
 
 def hsv_shift(rgb: np.ndarray, hue: float, saturation: float, value: float) -> np.ndarray:

@@ -28,8 +28,9 @@ def seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
 
 
-def init_weights(net: nn.Module, generator: torch.Generator,
-                 normal_std: float | None = None) -> nn.Module:
+def init_weights(
+    net: nn.Module, generator: torch.Generator, normal_std: float | None = None
+) -> nn.Module:
     """Re-initialise the layers of ``net`` from ``generator``; returns ``net``.
 
     Linear and convolution layers get PyTorch's default scheme (Kaiming-uniform weights with
@@ -46,8 +47,10 @@ def init_weights(net: nn.Module, generator: torch.Generator,
                 bound = 1.0 / math.sqrt(module.hidden_size)
                 for p in module.parameters(recurse=False):
                     p.uniform_(-bound, bound, generator=generator)
-            elif isinstance(module, (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm,
-                                     nn.LayerNorm)) and module.weight is not None:
+            elif (
+                isinstance(module, (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm, nn.LayerNorm))
+                and module.weight is not None
+            ):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
     return net

@@ -64,8 +64,15 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
 
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP}
 
-    def __init__(self, env_id: str, num_envs: int = 1, max_episode_steps: int | None = None,
-                 threads: int | None = None, first_index: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        env_id: str,
+        num_envs: int = 1,
+        max_episode_steps: int | None = None,
+        threads: int | None = None,
+        first_index: int = 0,
+        **kwargs: Any,
+    ) -> None:
         _check_count("num_envs", num_envs)
         if max_episode_steps is not None and max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
@@ -99,8 +106,12 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         self.timings: dict[str, float] = defaultdict(float)
 
     # ------------------------------------------------------------------ Gymnasium API
-    def reset(self, *, seed: int | Sequence[int | None] | None = None,
-              options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
+    def reset(
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[Obs, dict[str, Any]]:
         self._check_open()
         seeds = self._seeds(seed)
         mask = self._mask(options)
@@ -115,8 +126,7 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         self._observe(which)
         return self._batch(), infos
 
-    def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray,
-                                           dict[str, Any]]:
+    def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         self._check_open()
         actions = self._split(actions)
         resetting = [int(i) for i in np.flatnonzero(self._autoreset)]
@@ -217,8 +227,10 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
             return np.ones(self.num_envs, bool)
         mask = np.asarray(mask)
         if mask.shape != (self.num_envs,) or mask.dtype != bool:
-            raise ValueError(f"options['reset_mask'] must be {self.num_envs} booleans, got "
-                             f"{mask.dtype} {mask.shape}")
+            raise ValueError(
+                f"options['reset_mask'] must be {self.num_envs} booleans, got "
+                f"{mask.dtype} {mask.shape}"
+            )
         if any(self._obs[i] is None for i in np.flatnonzero(~mask)):
             raise ValueError("the first reset must reset every env (reset_mask all true)")
         return mask
@@ -229,12 +241,13 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         except (TypeError, ValueError):
             arr = None
         if arr is None or arr.ndim == 0 or len(arr) != self.num_envs:
-            got = "a scalar" if arr is not None and arr.ndim == 0 else (
-                f"shape {arr.shape}" if arr is not None else type(actions).__name__)
+            got = (
+                "a scalar"
+                if arr is not None and arr.ndim == 0
+                else (f"shape {arr.shape}" if arr is not None else type(actions).__name__)
+            )
             raise ValueError(f"actions must be a batch of {self.num_envs} actions, got {got}")
         return list(arr)
-
-
 
 
 def _check_count(name: str, value: Any) -> None:
@@ -242,8 +255,9 @@ def _check_count(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def make(env_id: str, num_envs: int = 1, workers: int = 1, **kwargs: Any
-         ) -> SimVectorEnv | ProcessVectorEnv:
+def make(
+    env_id: str, num_envs: int = 1, workers: int = 1, **kwargs: Any
+) -> SimVectorEnv | ProcessVectorEnv:
     """The native vector env of ``gym.make_vec``: one process, or ``workers`` of them."""
     _check_count("workers", workers)
     if workers > 1:
@@ -251,8 +265,9 @@ def make(env_id: str, num_envs: int = 1, workers: int = 1, **kwargs: Any
     return SimVectorEnv(env_id, num_envs, **kwargs)
 
 
-def _worker(pipe: Any, parent_end: Any, env_id: str, num_envs: int, first: int,
-            kwargs: dict[str, Any]) -> None:
+def _worker(
+    pipe: Any, parent_end: Any, env_id: str, num_envs: int, first: int, kwargs: dict[str, Any]
+) -> None:
     """A worker process: a :class:`SimVectorEnv` serving its parent's commands."""
     parent_end.close()
     try:
@@ -260,8 +275,17 @@ def _worker(pipe: Any, parent_end: Any, env_id: str, num_envs: int, first: int,
     except BaseException as err:  # reported to the parent, which raises it
         pipe.send(("error", (type(err).__name__, str(err))))
         return
-    pipe.send(("ok", (venv.single_observation_space, venv.single_action_space,
-                      venv.metadata, venv.render_mode)))
+    pipe.send(
+        (
+            "ok",
+            (
+                venv.single_observation_space,
+                venv.single_action_space,
+                venv.metadata,
+                venv.render_mode,
+            ),
+        )
+    )
     while True:
         try:
             command, data = pipe.recv()
@@ -270,9 +294,15 @@ def _worker(pipe: Any, parent_end: Any, env_id: str, num_envs: int, first: int,
         try:
             if command == "close":
                 break
-            out: Any = (venv.reset(seed=data[0], options=data[1]) if command == "reset" else
-                        venv.step(data) if command == "step" else
-                        dict(venv.timings) if command == "timings" else venv.render())
+            out: Any = (
+                venv.reset(seed=data[0], options=data[1])
+                if command == "reset"
+                else venv.step(data)
+                if command == "step"
+                else dict(venv.timings)
+                if command == "timings"
+                else venv.render()
+            )
             pipe.send(("ok", out))
         except Exception as err:
             pipe.send(("error", (type(err).__name__, str(err))))
@@ -305,13 +335,14 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         **kwargs: :class:`SimVectorEnv`'s (``max_episode_steps``, ``threads``) and the env's.
     """
 
-    def __init__(self, env_id: str, num_envs: int, workers: int, context: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, env_id: str, num_envs: int, workers: int, context: str | None = None, **kwargs: Any
+    ) -> None:
         _check_count("num_envs", num_envs)
         _check_count("workers", workers)
         workers = min(int(workers), int(num_envs))
         sizes = [num_envs // workers + (k < num_envs % workers) for k in range(workers)]
-        self.slices = [slice(sum(sizes[:k]), sum(sizes[:k + 1])) for k in range(workers)]
+        self.slices = [slice(sum(sizes[:k]), sum(sizes[: k + 1])) for k in range(workers)]
         self.env_id, self.num_envs = env_id, int(num_envs)
         ctx: Any = multiprocessing.get_context(context)
         self._pipes: list[Any] = []
@@ -319,9 +350,12 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         self._closed = False
         for k, part in enumerate(self.slices):
             parent, child = ctx.Pipe()
-            process = ctx.Process(target=_worker, name=f"simenv-vector-{k}", daemon=True,
-                                  args=(child, parent, env_id, part.stop - part.start,
-                                        part.start, kwargs))
+            process = ctx.Process(
+                target=_worker,
+                name=f"simenv-vector-{k}",
+                daemon=True,
+                args=(child, parent, env_id, part.stop - part.start, part.start, kwargs),
+            )
             process.start()
             child.close()
             self._pipes.append(parent)
@@ -338,12 +372,22 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         self.metadata, self.render_mode = metadata, render_mode
 
     # ------------------------------------------------------------------ Gymnasium API
-    def reset(self, *, seed: int | Sequence[int | None] | None = None,
-              options: dict[str, Any] | None = None) -> tuple[Obs, dict[str, Any]]:
+    def reset(
+        self,
+        *,
+        seed: int | Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[Obs, dict[str, Any]]:
         self._check_open()
-        seeds: list[int | None] = [None] * self.num_envs if seed is None else (
-            [int(seed) + i for i in range(self.num_envs)] if isinstance(seed, (int, np.integer))
-            else list(seed))
+        seeds: list[int | None] = (
+            [None] * self.num_envs
+            if seed is None
+            else (
+                [int(seed) + i for i in range(self.num_envs)]
+                if isinstance(seed, (int, np.integer))
+                else list(seed)
+            )
+        )
         if len(seeds) != self.num_envs:
             raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
         mask = (options or {}).get("reset_mask")
@@ -353,23 +397,29 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         results = self._gather()
         return self._join_obs([r[0] for r in results]), self._join_infos([r[1] for r in results])
 
-    def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray,
-                                           dict[str, Any]]:
+    def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         self._check_open()
         try:
             arr = np.asarray(actions)
         except (TypeError, ValueError):
             arr = np.zeros(0)
         if arr.ndim == 0 or len(arr) != self.num_envs:
-            raise ValueError(f"actions must be a batch of {self.num_envs} actions, got "
-                             f"shape {arr.shape}")
+            raise ValueError(
+                f"actions must be a batch of {self.num_envs} actions, got shape {arr.shape}"
+            )
         for k, part in enumerate(self.slices):
             self._send(k, "step", arr[part])
         results = self._gather()
-        rewards, terminated, truncated = (np.concatenate([r[i] for r in results])
-                                          for i in (1, 2, 3))
-        return (self._join_obs([r[0] for r in results]), rewards, terminated, truncated,
-                self._join_infos([r[4] for r in results]))
+        rewards, terminated, truncated = (
+            np.concatenate([r[i] for r in results]) for i in (1, 2, 3)
+        )
+        return (
+            self._join_obs([r[0] for r in results]),
+            rewards,
+            terminated,
+            truncated,
+            self._join_infos([r[4] for r in results]),
+        )
 
     def render(self) -> tuple[Any, ...] | None:
         self._check_open()
@@ -433,7 +483,8 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
             if status == "error":
                 kind, message = payload
                 raise (ValueError if kind == "ValueError" else RuntimeError)(
-                    message if kind == "ValueError" else f"worker {k}: {kind}: {message}")
+                    message if kind == "ValueError" else f"worker {k}: {kind}: {message}"
+                )
         return [payload for _, payload in answers]
 
     def _receive(self, k: int) -> tuple[str, Any]:
@@ -451,11 +502,18 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         process, part = self._processes[k], self.slices[k]
         process.join(1.0)
         code = process.exitcode
-        how = ("still running but unreachable" if code is None else
-               f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}")
+        how = (
+            "still running but unreachable"
+            if code is None
+            else f"killed by {signal.Signals(-code).name}"
+            if code < 0
+            else f"exit status {code}"
+        )
         self.close()
-        raise RuntimeError(f"vector env worker {k} (envs {part.start}-{part.stop - 1}, pid "
-                           f"{process.pid}) died ({how}); the vector env is closed")
+        raise RuntimeError(
+            f"vector env worker {k} (envs {part.start}-{part.stop - 1}, pid "
+            f"{process.pid}) died ({how}); the vector env is closed"
+        )
 
     def _join_obs(self, parts: list[Obs]) -> Obs:
         return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

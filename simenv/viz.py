@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 
 
-def mosaic(images: Sequence[np.ndarray], columns: int | None = None, pad: int = 2,
-           cell: int | None = None) -> np.ndarray:
+def mosaic(
+    images: Sequence[np.ndarray], columns: int | None = None, pad: int = 2, cell: int | None = None
+) -> np.ndarray:
     """Tile RGB images (resized to ``cell`` pixels, nearest) into one grid image."""
     if not images:
         raise ValueError("mosaic needs at least one image")
@@ -27,8 +28,10 @@ def mosaic(images: Sequence[np.ndarray], columns: int | None = None, pad: int = 
         if img.shape[:2] != (h, w):
             img = cv2.resize(img, (w, h), interpolation=cv2.INTER_NEAREST)
         r, c = divmod(i, columns)
-        out[pad + r * (h + pad):pad + r * (h + pad) + h,
-            pad + c * (w + pad):pad + c * (w + pad) + w] = img
+        out[
+            pad + r * (h + pad) : pad + r * (h + pad) + h,
+            pad + c * (w + pad) : pad + c * (w + pad) + w,
+        ] = img
     return out
 
 
@@ -58,8 +61,9 @@ def write_video(path: str | os.PathLike[str], frames: Sequence[np.ndarray], fps:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with imageio.get_writer(path, fps=fps, codec="libx264", quality=7,
-                            macro_block_size=1, ffmpeg_log_level="error") as writer:
+    with imageio.get_writer(
+        path, fps=fps, codec="libx264", quality=7, macro_block_size=1, ffmpeg_log_level="error"
+    ) as writer:
         for frame in frames:
             writer.append_data(to_rgb8(frame))  # type: ignore[attr-defined]
     return path
@@ -101,8 +105,13 @@ def label_colors(labels: np.ndarray, palette: np.ndarray | None = None) -> np.nd
     return np.ascontiguousarray(palette[np.clip(lab, 0, len(palette) - 1)])
 
 
-def titled_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str],
-                cell: int = 128, pad: int = 2, header: int | None = None) -> np.ndarray:
+def titled_grid(
+    rows: Sequence[Sequence[np.ndarray]],
+    titles: Sequence[str],
+    cell: int = 128,
+    pad: int = 2,
+    header: int | None = None,
+) -> np.ndarray:
     """A grid of equal cells (rows of images, nearest-resized) under a strip of column titles.
 
     The image is ``header + len(rows) * (cell + pad) + pad`` pixels high (``header`` defaults
@@ -123,13 +132,21 @@ def titled_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str],
             scale *= (cell - 4) / tw
             (tw, th), _ = cv2.getTextSize(title, font, scale, 1)
         x = pad + c * (cell + pad) + (cell - tw) // 2
-        cv2.putText(out, title, (x, (header + th) // 2), font, scale, (0, 0, 0),
-                    max(1, round(scale / 0.45)), cv2.LINE_AA)
+        cv2.putText(
+            out,
+            title,
+            (x, (header + th) // 2),
+            font,
+            scale,
+            (0, 0, 0),
+            max(1, round(scale / 0.45)),
+            cv2.LINE_AA,
+        )
     for r, images in enumerate(rows):
         for c, img in enumerate(images[:cols]):
             img = to_rgb8(img)
             if img.shape[:2] != (cell, cell):
                 img = cv2.resize(img, (cell, cell), interpolation=cv2.INTER_NEAREST)
             y0, x0 = header + r * (cell + pad), pad + c * (cell + pad)
-            out[y0:y0 + cell, x0:x0 + cell] = img
+            out[y0 : y0 + cell, x0 : x0 + cell] = img
     return out

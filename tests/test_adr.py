@@ -45,8 +45,13 @@ def feed(state: ADRState, value: float, rounds: int) -> list[dict[str, tuple[flo
 # ---------------------------------------------------------------------- the state machine
 def test_default_params_are_the_numeric_ones_with_a_movable_side() -> None:
     state = ADRState(PARAMS)
-    assert state.names == ["lighting.intensity", "camera.fov", "dynamics.friction",
-                           "scene.count", "sensor.noise"]
+    assert state.names == [
+        "lighting.intensity",
+        "camera.fov",
+        "dynamics.friction",
+        "scene.count",
+        "sensor.noise",
+    ]
     assert ("sensor.noise", "low") not in state.boundaries()  # nominal 0 is its lower end
     assert len(state.boundaries()) == 9
     assert all(lo == hi == BY_NAME[n].nominal for n, (lo, hi) in state.ranges().items())
@@ -131,34 +136,42 @@ def test_state_round_trips_through_json_and_files(tmp_path: Any) -> None:
 
 
 # ---------------------------------------------------------------------- settings
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"threshold_low": 0.8, "threshold_high": 0.4}, "threshold_low < threshold_high"),
-    ({"threshold_high": 1.5}, "threshold_high <= 1"),
-    ({"threshold_low": -0.1}, "0 <= threshold_low"),
-    ({"queue_length": 0}, "queue_length=0 must be an integer >= 1"),
-    ({"queue_length": 2.5}, "queue_length=2.5"),
-    ({"boundary_prob": 1.5}, r"boundary_prob=1.5 must be in \[0, 1\]"),
-    ({"step": 0.0}, r"step=0.0 must be in \(0, max_scale=2.0\]"),
-    ({"initial_scale": 3.0}, r"initial_scale=3.0 must be in \[0, max_scale=2.0\]"),
-    ({"max_scale": -1.0}, "max_scale=-1.0 must be > 0"),
-    ({"step": float("nan")}, "step must be a finite number"),
-    ({"metric": ""}, "metric must be a non-empty info key"),
-    ({"params": "lighting.*"}, "must be a list of parameter names"),
-    ({"params": []}, "params is empty"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"threshold_low": 0.8, "threshold_high": 0.4}, "threshold_low < threshold_high"),
+        ({"threshold_high": 1.5}, "threshold_high <= 1"),
+        ({"threshold_low": -0.1}, "0 <= threshold_low"),
+        ({"queue_length": 0}, "queue_length=0 must be an integer >= 1"),
+        ({"queue_length": 2.5}, "queue_length=2.5"),
+        ({"boundary_prob": 1.5}, r"boundary_prob=1.5 must be in \[0, 1\]"),
+        ({"step": 0.0}, r"step=0.0 must be in \(0, max_scale=2.0\]"),
+        ({"initial_scale": 3.0}, r"initial_scale=3.0 must be in \[0, max_scale=2.0\]"),
+        ({"max_scale": -1.0}, "max_scale=-1.0 must be > 0"),
+        ({"step": float("nan")}, "step must be a finite number"),
+        ({"metric": ""}, "metric must be a non-empty info key"),
+        ({"params": "lighting.*"}, "must be a list of parameter names"),
+        ({"params": []}, "params is empty"),
+    ],
+)
 def test_bad_settings_are_one_line_value_errors(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ADRConfig(**kwargs)
 
 
 def test_bad_parameter_names_list_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"'lighting.intensty' \(did you mean "
-                       r"'lighting.intensity'\?\); valid names: lighting.intensity, camera.fov"):
+    with pytest.raises(
+        ValueError,
+        match=r"'lighting.intensty' \(did you mean "
+        r"'lighting.intensity'\?\); valid names: lighting.intensity, camera.fov",
+    ):
         ADRState(PARAMS, ADRConfig(params=["lighting.intensty"]))
     with pytest.raises(ValueError, match="matches only choice or seed parameters"):
         ADRState(PARAMS, ADRConfig(params=["texture.*"]))
     assert ADRState(PARAMS, ADRConfig(params=["*.friction", "camera.*"])).names == [
-        "dynamics.friction", "camera.fov"]
+        "dynamics.friction",
+        "camera.fov",
+    ]
     with pytest.raises(ValueError, match="valid settings: params, boundary_prob"):
         ADRConfig.from_dict({"queue": 3})
     state = ADRState(PARAMS)
@@ -193,8 +206,9 @@ def test_boundary_episodes_are_seeded_and_pin_the_boundary_value() -> None:
 
 
 def test_final_step_reports_the_boundary_and_the_metric() -> None:
-    env = make_adr_env(ENV_ID, ADRConfig(boundary_prob=1.0, initial_scale=0.5), **ENV_KW,
-                       max_episode_steps=3)
+    env = make_adr_env(
+        ENV_ID, ADRConfig(boundary_prob=1.0, initial_scale=0.5), **ENV_KW, max_episode_steps=3
+    )
     _, info = env.reset(seed=1)
     done = False
     while not done:
@@ -265,8 +279,7 @@ def test_callback_grows_ranges_in_a_ppo_run_and_saves_a_resumable_state(tmp_path
 
     torch.set_num_threads(1)
     names = ["lighting.intensity", "dynamics.mass_scale"]
-    config = ADRConfig(params=names, boundary_prob=1.0, queue_length=2, step=0.25,
-                       metric="forced")
+    config = ADRConfig(params=names, boundary_prob=1.0, queue_length=2, step=0.25, metric="forced")
 
     def make() -> gym.Env[Any, Any]:  # ADRWrapper under Monitor: reached via env_method
         env = gym.make(ENV_ID, max_episode_steps=4, **ENV_KW)
@@ -274,8 +287,16 @@ def test_callback_grows_ranges_in_a_ppo_run_and_saves_a_resumable_state(tmp_path
 
     venv = DummyVecEnv([make, make])
     callback = ADRCallback(save_path=tmp_path)
-    model = PPO("MultiInputPolicy", venv, n_steps=32, batch_size=64, n_epochs=1, seed=0,
-                policy_kwargs={"net_arch": [8]}, device="cpu")
+    model = PPO(
+        "MultiInputPolicy",
+        venv,
+        n_steps=32,
+        batch_size=64,
+        n_epochs=1,
+        seed=0,
+        policy_kwargs={"net_arch": [8]},
+        device="cpu",
+    )
     model.set_logger(configure(str(tmp_path / "log"), ["csv"]))
     model.learn(320, callback=callback)
 

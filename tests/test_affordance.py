@@ -61,14 +61,15 @@ def test_action_pixel_lands_on_the_expert_target_and_inverts() -> None:
         pixel = env.unwrapped.action_pixel(action)
         assert np.allclose(env.unwrapped.pixel_action(pixel[None])[0], action[:2])
         u, v = np.round(pixel).astype(int)
-        patch = obs["instances"][max(v - 1, 0):v + 2, max(u - 1, 0):u + 2, 0]
+        patch = obs["instances"][max(v - 1, 0) : v + 2, max(u - 1, 0) : u + 2, 0]
         hits += int(np.any(patch == expert._target + 1))
     env.close()
     assert hits >= 7  # a glass may hide behind another one
 
 
-def _two_squares(n: int = 160, size: int = 32) -> tuple[dict[str, np.ndarray], np.ndarray,
-                                                       np.ndarray, np.ndarray]:
+def _two_squares(
+    n: int = 160, size: int = 32
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """Two bright squares per image; the label grasps either one at random (two modes). The
     action's (x, y) is the pixel position scaled to [-1, 1] (the geometry map)."""
     rng = np.random.default_rng(0)
@@ -79,7 +80,7 @@ def _two_squares(n: int = 160, size: int = 32) -> tuple[dict[str, np.ndarray], n
         while np.abs(centres[0] - centres[1]).max() < 8:
             centres = rng.integers(3, size - 3, (2, 2))
         for r, c in centres:
-            rgb[i, r - 2:r + 3, c - 2:c + 3] = 255
+            rgb[i, r - 2 : r + 3, c - 2 : c + 3] = 255
         r, c = centres[rng.integers(2)]
         pixels[i] = c, r
         actions[i] = 2 * c / size - 1, 2 * r / size - 1, 0.3
@@ -89,16 +90,25 @@ def _two_squares(n: int = 160, size: int = 32) -> tuple[dict[str, np.ndarray], n
 
 
 def _policy(size: int = 32) -> AffordancePolicy:
-    return new_policy_from_meta({"env_id": "toy", "env_kwargs": {}, "bins": 4, "width": 32,
-                                 "image_keys": ["rgb"], "obs_shapes": {"rgb": [size, size, 3]},
-                                 "image_scales": {"rgb": 255.0}})
+    return new_policy_from_meta(
+        {
+            "env_id": "toy",
+            "env_kwargs": {},
+            "bins": 4,
+            "width": 32,
+            "image_keys": ["rgb"],
+            "obs_shapes": {"rgb": [size, size, 3]},
+            "image_scales": {"rgb": 255.0},
+        }
+    )
 
 
 def test_affordance_learns_two_modes_where_a_regressor_would_average() -> None:
     obs, pixels, actions, geometry = _two_squares()
     policy = _policy()
-    losses = fit(policy, obs, actions, pixels, geometry, AffordanceConfig(epochs=25, lr=3e-3),
-                 progress=False)
+    losses = fit(
+        policy, obs, actions, pixels, geometry, AffordanceConfig(epochs=25, lr=3e-3), progress=False
+    )
     assert losses[-1] < 0.25 * losses[0]
     pred, _ = policy.predict(obs)
     rows = np.round((pred[:, 1] + 1) / 2 * 32).astype(int).clip(0, 31)
@@ -125,10 +135,19 @@ def test_targets_and_decode_invert_each_other() -> None:
 
 
 def test_affordance_end_to_end_with_the_expert(tmp_path: Path) -> None:
-    run = train(GRASP, "affordance", tmp_path / "run", env_kwargs=TINY,
-                overrides={"affordance.episodes": 3, "affordance.epochs": 1,
-                           "affordance.dagger_episodes": 2, "affordance.dagger_rounds": 1},
-                progress=False)
+    run = train(
+        GRASP,
+        "affordance",
+        tmp_path / "run",
+        env_kwargs=TINY,
+        overrides={
+            "affordance.episodes": 3,
+            "affordance.epochs": 1,
+            "affordance.dagger_episodes": 2,
+            "affordance.dagger_rounds": 1,
+        },
+        progress=False,
+    )
     assert [h["round"] for h in json.loads((run / "history.json").read_text())] == [0, 1]
     policy = load_policy(run)
     assert isinstance(policy, AffordancePolicy) and policy.env_kwargs["camera_size"] == [32, 32]
@@ -147,7 +166,13 @@ def test_affordance_end_to_end_with_the_expert(tmp_path: Path) -> None:
 
 def test_affordance_needs_a_top_down_grasp_env(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="action_mode=topdown_grasp"):
-        train(GRASP, "affordance", tmp_path, env_kwargs={"action_mode": "ee_delta"},
-              overrides={"affordance.episodes": 1}, progress=False)
+        train(
+            GRASP,
+            "affordance",
+            tmp_path,
+            env_kwargs={"action_mode": "ee_delta"},
+            overrides={"affordance.episodes": 1},
+            progress=False,
+        )
     with pytest.raises(ValueError, match="unknown affordance setting 'episode'"):
         train(GRASP, "affordance", tmp_path, overrides={"affordance.episode": 1})

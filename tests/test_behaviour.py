@@ -31,16 +31,19 @@ FAMILIES = {
     "simenv/TransparentGrasp-v0": {"obs_mode": "all"},
 }
 PRESETS = ("none", "default", "strong")
-REFERENCE = {"simenv/IndoorNav-v0": "mujoco", "simenv/Driving-v0": "tiny",
-             "simenv/TransparentGrasp-v0": "mujoco"}
+REFERENCE = {
+    "simenv/IndoorNav-v0": "mujoco",
+    "simenv/Driving-v0": "tiny",
+    "simenv/TransparentGrasp-v0": "mujoco",
+}
 SEEDS = (0, 1)
 STEPS = 6
 
 
-def _digest(env_id: str, renderer: str, preset: str, seed: int
-            ) -> tuple[str, list[dict[str, Any]]]:
-    env = gym.make(env_id, camera_size=(40, 48), randomization=preset, renderer=renderer,
-                   **FAMILIES[env_id])
+def _digest(env_id: str, renderer: str, preset: str, seed: int) -> tuple[str, list[dict[str, Any]]]:
+    env = gym.make(
+        env_id, camera_size=(40, 48), randomization=preset, renderer=renderer, **FAMILIES[env_id]
+    )
     h = hashlib.sha256()
 
     def add(obs: dict[str, np.ndarray]) -> None:
@@ -67,8 +70,9 @@ def _digest(env_id: str, renderer: str, preset: str, seed: int
     return h.hexdigest(), samples
 
 
-CASES = [(e, r, p, s) for e in FAMILIES for r in (REFERENCE[e], "batch") for p in PRESETS
-         for s in SEEDS]
+CASES = [
+    (e, r, p, s) for e in FAMILIES for r in (REFERENCE[e], "batch") for p in PRESETS for s in SEEDS
+]
 
 
 @pytest.mark.parametrize(("env_id", "renderer", "preset", "seed"), CASES)
@@ -76,8 +80,11 @@ def test_observations_are_byte_identical_to_the_recorded_ones(
     env_id: str, renderer: str, preset: str, seed: int
 ) -> None:
     digest, sample = _digest(env_id, renderer, preset, seed)
-    key = f"{env_id}|{preset}|{seed}" if renderer == REFERENCE[env_id] else (
-        f"{env_id}|batch|{preset}|{seed}")
+    key = (
+        f"{env_id}|{preset}|{seed}"
+        if renderer == REFERENCE[env_id]
+        else (f"{env_id}|batch|{preset}|{seed}")
+    )
     if RECORD:
         data = json.loads(DATA.read_text()) if DATA.exists() else {}
         data[key] = {"sha256": digest, "randomization": sample}

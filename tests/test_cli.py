@@ -22,19 +22,33 @@ def test_list_names_every_id() -> None:
 
 def test_preview_writes_a_mosaic(tmp_path) -> None:
     out = tmp_path / "grid.png"
-    result = runner.invoke(app, ["preview", "simenv/IndoorNav-v0", "--n", "4", "--size", "48",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["preview", "simenv/IndoorNav-v0", "--n", "4", "--size", "48", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     image = cv2.imread(str(out))
     assert image.shape == (2 * 48 + 6, 2 * 48 + 6, 3)
     tiles = [image[2:50, 2:50], image[2:50, 52:100]]
     assert abs(float(tiles[0].mean()) - float(tiles[1].mean())) > 0.5 or (
-        (tiles[0] != tiles[1]).mean() > 0.5)
+        (tiles[0] != tiles[1]).mean() > 0.5
+    )
 
 
 def test_bench_prints_json() -> None:
-    result = runner.invoke(app, ["bench", "simenv/IndoorNav-v0", "--steps", "30", "--size",
-                                 "36", "--json", "--kw", "max_episode_steps=10"])
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "simenv/IndoorNav-v0",
+            "--steps",
+            "30",
+            "--size",
+            "36",
+            "--json",
+            "--kw",
+            "max_episode_steps=10",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
     assert data["steps"] == 30 and data["kwargs"]["camera_size"] == [36, 36]
@@ -52,16 +66,18 @@ def test_bench_prints_json() -> None:
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(args, message) -> None:
-    proc = subprocess.run([sys.executable, "-m", "simenv.cli", *args], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simenv.cli", *args], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
 
 
 def test_doctor_reports_a_working_backend() -> None:
-    proc = subprocess.run([sys.executable, "-m", "simenv.cli", "doctor"], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simenv.cli", "doctor"], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     works = [b for b in ("egl", "osmesa") if f"{b:7s} works" in proc.stdout]
     assert works and "render test: IndoorNav-v0 rgb (84, 84, 3)" in proc.stdout
@@ -69,8 +85,9 @@ def test_doctor_reports_a_working_backend() -> None:
 
 
 @pytest.mark.parametrize("host", [{"egl", "batch"}, {"osmesa"}, {"egl"}, set()])
-def test_doctor_on_egl_only_osmesa_only_and_broken_hosts(host: set[str],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_on_egl_only_osmesa_only_and_broken_hosts(
+    host: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import simenv.cli
 
     def probe(backend: str, size: int = 64) -> tuple[bool, str]:
@@ -92,4 +109,3 @@ def test_doctor_on_egl_only_osmesa_only_and_broken_hosts(host: set[str],
         assert ("renderer='mujoco'" in result.output) == ("batch" not in host)
     else:
         assert result.exit_code == 2 and "no headless OpenGL backend works" in result.output
-

@@ -23,8 +23,15 @@ SIZE = 48
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     # randomization="none": only the transparent-depth failure (on at its nominal) corrupts
     # the sensor depth, so raw and true depth agree away from the glass
-    out = export_dataset(ENV, 2, tmp_path_factory.mktemp("ds"), size=SIZE, seed=3,
-                         randomization="none", progress=False)
+    out = export_dataset(
+        ENV,
+        2,
+        tmp_path_factory.mktemp("ds"),
+        size=SIZE,
+        seed=3,
+        randomization="none",
+        progress=False,
+    )
     return out, json.loads((out / "manifest.json").read_text())
 
 
@@ -45,8 +52,9 @@ def test_files_and_manifest(dataset) -> None:
         a = _arrays(out, s)
         assert a["rgb"].shape == (SIZE, SIZE, 3) and a["normals"].shape == (SIZE, SIZE, 3)
         assert a["depth_raw"].dtype == a["depth_true"].dtype == np.float32
-        assert np.allclose(a["K"], s["intrinsics"]) and np.allclose(a["camera_pose"],
-                                                                    s["camera_pose"])
+        assert np.allclose(a["K"], s["intrinsics"]) and np.allclose(
+            a["camera_pose"], s["camera_pose"]
+        )
         objs = s["objects"]
         assert len(objs) == len(a["object_poses"]) >= 1 and objs[0]["is_transparent"]
         assert [o["instance"] for o in objs] == list(a["object_instances"])
@@ -112,16 +120,28 @@ def test_contact_sheet_has_one_row_per_sample(dataset) -> None:
 
 
 def test_steps_per_scene_adds_frames(tmp_path) -> None:
-    out = export_dataset(ENV, 1, tmp_path, size=SIZE, steps_per_scene=2, sheet=0,
-                         progress=False)
+    out = export_dataset(ENV, 1, tmp_path, size=SIZE, steps_per_scene=2, sheet=0, progress=False)
     manifest = json.loads((out / "manifest.json").read_text())
     assert [(s["scene"], s["step"]) for s in manifest["samples"]] == [(0, 0), (0, 1), (0, 2)]
     assert not (out / "contact_sheet.png").exists()
 
 
 def test_cli_writes_a_dataset(tmp_path) -> None:
-    result = CliRunner().invoke(app, ["dataset", ENV, "--n", "1", "--size", str(SIZE),
-                                      "--out", str(tmp_path / "d"), "--sheet", "1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "dataset",
+            ENV,
+            "--n",
+            "1",
+            "--size",
+            str(SIZE),
+            "--out",
+            str(tmp_path / "d"),
+            "--sheet",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "wrote 1 samples" in result.output
     assert (tmp_path / "d" / "contact_sheet.png").is_file()
@@ -150,8 +170,12 @@ def test_user_errors_are_one_line(tmp_path, args, message) -> None:
     args = [a.format(file=blocker) for a in args]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "ds")]
-    proc = subprocess.run([sys.executable, "-m", "simenv.cli", "dataset", *args, "--size", "36"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simenv.cli", "dataset", *args, "--size", "36"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr

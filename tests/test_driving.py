@@ -65,8 +65,11 @@ def test_discrete_actions_drive_the_car() -> None:
 
 
 def test_collision_ends_the_episode() -> None:
-    env = gym.make(ENV, obs_mode="state", randomization={"scene.traffic_density": 0.0,
-                                                         "scene.obstacle_density": 0.0})
+    env = gym.make(
+        ENV,
+        obs_mode="state",
+        randomization={"scene.traffic_density": 0.0, "scene.obstacle_density": 0.0},
+    )
     env.reset(seed=0)
     base = env.unwrapped
     x, y, yaw = base.episode.road.pose_at(1.5, base.episode.lane_centre)
@@ -139,15 +142,21 @@ def test_the_world_is_built_once_and_parked_bodies_cost_nothing() -> None:
 
     c, parked = world.c, world.parked()
     spots = [c.getBasePositionAndOrientation(b)[0] for b in parked]
-    hits = c.rayTestBatch([[x, y, z + 5.0] for x, y, z in spots],
-                          [[x, y, z - 5.0] for x, y, z in spots])
+    hits = c.rayTestBatch(
+        [[x, y, z + 5.0] for x, y, z in spots], [[x, y, z - 5.0] for x, y, z in spots]
+    )
     assert all(h[0] == -1 for h in hits), "a parked body is in collision"
-    solid = [(b, c.getBasePositionAndOrientation(b)[0]) for name, pool in world.pools.items()
-             if name.split("/")[0] in ("building", "trunk", "cone", "barrel", "parked")
-             for b, shown in zip(pool.bodies, pool.shown) if shown]
+    solid = [
+        (b, c.getBasePositionAndOrientation(b)[0])
+        for name, pool in world.pools.items()
+        if name.split("/")[0] in ("building", "trunk", "cone", "barrel", "parked")
+        for b, shown in zip(pool.bodies, pool.shown)
+        if shown
+    ]
     assert solid, "no placed solid body to check the ray test on"
-    hits = c.rayTestBatch([[x, y, 5.0] for _, (x, y, _) in solid],
-                          [[x, y, 0.01] for _, (x, y, _) in solid])
+    hits = c.rayTestBatch(
+        [[x, y, 5.0] for _, (x, y, _) in solid], [[x, y, 0.01] for _, (x, y, _) in solid]
+    )
     assert [h[0] for h in hits] == [b for b, _ in solid]  # placed bodies are in collision
 
     rng = np.random.default_rng(0)
@@ -182,11 +191,16 @@ def test_road_kit_maxima_are_exact(road_id: int) -> None:
     """The road-kit bounds are attained by these road ids and never exceeded by any (computed
     over every id by ``bounds.road_kit_maxima``): a changed road generator fails here."""
     need = kit_demand(generate_road(road_id))
-    table = {**C.ROAD_KIT_MAX, "tiles": C.MAX_TILES, "junctions": C.MAX_JUNCTIONS,
-             "tees": C.MAX_TEES}
+    table = {
+        **C.ROAD_KIT_MAX,
+        "tiles": C.MAX_TILES,
+        "junctions": C.MAX_JUNCTIONS,
+        "tees": C.MAX_TEES,
+    }
     assert all(need[key] <= most for key, most in table.items())
-    assert [key for key, rid in C.ROAD_KIT_ARGMAX.items() if rid == road_id and
-            need[key] != table[key]] == []
+    assert [
+        key for key, rid in C.ROAD_KIT_ARGMAX.items() if rid == road_id and need[key] != table[key]
+    ] == []
 
 
 def test_domain_randomization_changes_the_look_and_none_is_nominal() -> None:
@@ -202,8 +216,11 @@ def test_domain_randomization_changes_the_look_and_none_is_nominal() -> None:
 
 
 def test_lidar_sees_an_obstacle_ahead() -> None:
-    env = gym.make(ENV, obs_mode="lidar", randomization={"scene.traffic_density": 0.0,
-                                                         "scene.obstacle_density": 0.0})
+    env = gym.make(
+        ENV,
+        obs_mode="lidar",
+        randomization={"scene.traffic_density": 0.0, "scene.obstacle_density": 0.0},
+    )
     obs, _ = env.reset(seed=2)
     base = env.unwrapped
     x, y, yaw = base.episode.road.pose_at(2.0, base.episode.lane_centre)
@@ -218,8 +235,7 @@ def _twin_captures(seed: int, size: tuple[int, int], scale: int) -> tuple[Any, A
     by the batch renderer at ``scale`` times that (the ego car drives a few steps first)."""
     kw: dict[str, Any] = {"randomization": "none", "obs_mode": "rgb+depth+seg"}
     tiny = gym.make(ENV, renderer="tiny", camera_size=size, **kw)
-    batch = gym.make(ENV, renderer="batch", camera_size=(size[0] * scale, size[1] * scale),
-                     **kw)
+    batch = gym.make(ENV, renderer="batch", camera_size=(size[0] * scale, size[1] * scale), **kw)
     for env in (tiny, batch):
         env.reset(seed=seed)
         for _ in range(4):
@@ -247,16 +263,21 @@ def test_batch_renderer_agrees_with_tinyrenderer_where_it_draws(seed: int) -> No
     bodies = body_of[batch.segmentation][np.ix_(rows, cols)]
     ref = tiny.segmentation[:-1]
     padded = np.pad(tiny.segmentation, 1, mode="edge")
-    window = np.stack([padded[1 + dr:h + 1 + dr, 1 + dc:w + 1 + dc]
-                       for dr in (-1, 0, 1) for dc in (-1, 0, 1)])
+    window = np.stack(
+        [padded[1 + dr : h + 1 + dr, 1 + dc : w + 1 + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+    )
     interior = ((window == tiny.segmentation).all(0) & (tiny.segmentation >= 0))[:-1]
     assert interior.mean() > 0.3  # road tiles are 1 m long: many edges
     assert (bodies == ref).mean() > 0.95
     assert (bodies == ref)[interior].mean() > 0.99
     inverse = 1.0 / batch.depth
     left = np.maximum(cols - 1, 0)
-    near = (inverse[np.ix_(rows - 1, left)] + inverse[np.ix_(rows - 1, cols)]
-            + inverse[np.ix_(rows, left)] + inverse[np.ix_(rows, cols)]) / 4
+    near = (
+        inverse[np.ix_(rows - 1, left)]
+        + inverse[np.ix_(rows - 1, cols)]
+        + inverse[np.ix_(rows, left)]
+        + inverse[np.ix_(rows, cols)]
+    ) / 4
     error = np.abs(1.0 / near - tiny.depth[:-1]) / tiny.depth[:-1]
     assert (error[interior] < 0.01).mean() > 0.99
 
@@ -275,8 +296,10 @@ def test_seg_observation_names_what_the_camera_sees() -> None:
     obstacle = C.SEG_CLASSES.index("obstacle")
     assert (seg == obstacle).sum() > 20
     rgb = obs["rgb"].astype(float)
-    assert np.abs(rgb[seg == obstacle].mean(0) - rgb[seg == C.SEG_CLASSES.index("road")]
-                  .mean(0)).max() > 30  # a barrel is drawn where the seg says so
+    assert (
+        np.abs(rgb[seg == obstacle].mean(0) - rgb[seg == C.SEG_CLASSES.index("road")].mean(0)).max()
+        > 30
+    )  # a barrel is drawn where the seg says so
     env.close()
 
 

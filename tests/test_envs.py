@@ -126,8 +126,13 @@ def test_hostile_actions_are_clear_errors_or_clipped(env_id: str) -> None:
     env.reset(seed=0)
     space = env.action_space
     if isinstance(space, gym.spaces.Box):
-        bad = [np.full(space.shape, np.nan), np.full(space.shape, np.inf),
-               np.zeros(space.shape[0] + 1), "forward", None]
+        bad = [
+            np.full(space.shape, np.nan),
+            np.full(space.shape, np.inf),
+            np.zeros(space.shape[0] + 1),
+            "forward",
+            None,
+        ]
         for action in bad:
             with pytest.raises(ValueError):
                 env.step(action)
@@ -145,12 +150,14 @@ def test_hostile_actions_are_clear_errors_or_clipped(env_id: str) -> None:
 def test_unknown_kwargs_and_bad_arguments(env_id: str) -> None:
     with pytest.raises(TypeError):
         gym.make(env_id, not_an_argument=1)
-    for kwargs, message in [({"camera_size": (0, 84)}, "camera_size"),
-                            ({"camera_size": (84, 1024)}, "camera_size"),
-                            ({"obs_mode": "rgbx"}, "obs_mode"),
-                            ({"randomization": "extreme"}, "neither a preset"),
-                            ({"dr_scale": float("nan")}, "dr_scale"),
-                            ({"renderer": "opengl"}, "renderer='opengl' is not valid; valid: 'batch'")]:
+    for kwargs, message in [
+        ({"camera_size": (0, 84)}, "camera_size"),
+        ({"camera_size": (84, 1024)}, "camera_size"),
+        ({"obs_mode": "rgbx"}, "obs_mode"),
+        ({"randomization": "extreme"}, "neither a preset"),
+        ({"dr_scale": float("nan")}, "dr_scale"),
+        ({"renderer": "opengl"}, "renderer='opengl' is not valid; valid: 'batch'"),
+    ]:
         with pytest.raises(ValueError, match=message) as err:
             gym.make(env_id, **kwargs)
         assert "\n" not in str(err.value)
@@ -181,8 +188,11 @@ def test_closed_means_closed(env_id: str) -> None:
     env = make(env_id, render_mode="rgb_array")
     env.reset(seed=0)
     env.close()
-    for call in (lambda: env.reset(seed=0), lambda: env.step(env.action_space.sample()),
-                 env.render):
+    for call in (
+        lambda: env.reset(seed=0),
+        lambda: env.step(env.action_space.sample()),
+        env.render,
+    ):
         with pytest.raises(RuntimeError, match="is closed; make a new environment") as err:
             call()
         assert "\n" not in str(err.value)
@@ -219,13 +229,27 @@ def _physics(env: gym.Env) -> bytes:
     base = env.unwrapped
     model = getattr(base, "model", None)
     if model is not None:
-        fields = ("body_mass", "body_inertia", "geom_friction", "geom_size", "actuator_gainprm",
-                  "actuator_biasprm", "actuator_forcerange", "dof_damping", "jnt_stiffness")
+        fields = (
+            "body_mass",
+            "body_inertia",
+            "geom_friction",
+            "geom_size",
+            "actuator_gainprm",
+            "actuator_biasprm",
+            "actuator_forcerange",
+            "dof_damping",
+            "jnt_stiffness",
+        )
         return b"".join(np.ascontiguousarray(getattr(model, f)).tobytes() for f in fields)
     c = base.client
-    return repr([c.getDynamicsInfo(b, link) for b in range(c.getNumBodies())
-                 for link in range(-1, c.getNumJoints(b))]
-                + [c.getBasePositionAndOrientation(b) for b in range(c.getNumBodies())]).encode()
+    return repr(
+        [
+            c.getDynamicsInfo(b, link)
+            for b in range(c.getNumBodies())
+            for link in range(-1, c.getNumJoints(b))
+        ]
+        + [c.getBasePositionAndOrientation(b) for b in range(c.getNumBodies())]
+    ).encode()
 
 
 def _trace(env: gym.Env, randomization: dict) -> tuple[list, bytes]:

@@ -41,8 +41,10 @@ def test_every_room_is_reachable(layout_id: int) -> None:
     rng = np.random.default_rng(layout_id)
     grid = OccupancyGrid(plan, furnish(plan, 4, 0.0, 0, rng), CLEARANCE)
     for room in plan.rooms:
-        (r0, c0), (r1, c1) = grid.cell(np.array([room.x0, room.y0])), grid.cell(
-            np.array([room.x1, room.y1]))
+        (r0, c0), (r1, c1) = (
+            grid.cell(np.array([room.x0, room.y0])),
+            grid.cell(np.array([room.x1, room.y1])),
+        )
         assert grid.reachable[r0:r1, c0:c1].any(), f"room {room} cut off"
     assert 3 <= len(plan.rooms) <= 6 and len(plan.doors) >= len(plan.rooms) - 1
 
@@ -109,8 +111,9 @@ def test_walls_are_physical_and_collisions_counted() -> None:
 
 
 def test_segmentation_matches_classes_and_depth_is_metric() -> None:
-    env = gym.make("simenv/IndoorNav-v0", obs_mode="rgbd+seg", randomization="none",
-                   camera_size=(64, 64))
+    env = gym.make(
+        "simenv/IndoorNav-v0", obs_mode="rgbd+seg", randomization="none", camera_size=(64, 64)
+    )
     obs, _ = env.reset(seed=2)
     seg = obs["seg"][..., 0]
     present = {SEG_CLASSES[i] for i in np.unique(seg)}
@@ -147,8 +150,9 @@ def test_discrete_actions_and_stop() -> None:
 
 
 def test_objectgoal_one_hot_and_fixed_category() -> None:
-    env = gym.make("simenv/IndoorNav-v0", task="objectgoal", object_category="table",
-                   obs_mode="state")
+    env = gym.make(
+        "simenv/IndoorNav-v0", task="objectgoal", object_category="table", obs_mode="state"
+    )
     obs, info = env.reset(seed=1)
     assert info["object_category"] == "table"
     assert obs["goal"].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]

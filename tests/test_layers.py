@@ -11,12 +11,23 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"simenv": "simenv", "simenv.envs": "envs", "simenv.agents": "agents",
-           "simenv.assets": "assets"}
+FOLDERS = {
+    "simenv": "simenv",
+    "simenv.envs": "envs",
+    "simenv.agents": "agents",
+    "simenv.assets": "assets",
+}
 LAYERS = ("core", "envs", "agents", "applications")
 # modules of the simenv folder that are applications (everything else there is core)
-APPLICATIONS = ("simenv.cli", "simenv.demo", "simenv.dataset", "simenv.bench", "simenv.sweep",
-                "simenv.real2sim.pipeline", "simenv.real2sim.pseudo_real")
+APPLICATIONS = (
+    "simenv.cli",
+    "simenv.demo",
+    "simenv.dataset",
+    "simenv.bench",
+    "simenv.sweep",
+    "simenv.real2sim.pipeline",
+    "simenv.real2sim.pseudo_real",
+)
 # the real2sim package itself re-exports the pipeline and pseudo-real functions
 APPLICATION_PACKAGES = ("simenv.real2sim",)
 
@@ -41,7 +52,8 @@ def layer(module: str) -> str:
     if module.startswith("simenv.agents"):
         return "agents"
     if module in APPLICATION_PACKAGES or any(
-            module == a or module.startswith(a + ".") for a in APPLICATIONS):
+        module == a or module.startswith(a + ".") for a in APPLICATIONS
+    ):
         return "applications"
     return "core"
 
@@ -56,7 +68,7 @@ def _resolve(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
             package = module.split(".")
             if MODULES[module].name != "__init__.py":
                 package = package[:-1]
-            package = package[:len(package) - node.level + 1]
+            package = package[: len(package) - node.level + 1]
             base = ".".join(package + ([base] if base else []))
         names = [base, *(f"{base}.{a.name}" for a in node.names)]
     found = set()
@@ -84,9 +96,12 @@ GRAPH = _graph()
 
 
 def test_every_import_goes_to_the_same_or_a_lower_layer() -> None:
-    upward = sorted(f"{m} ({layer(m)}) imports {t} ({layer(t)})"
-                    for m, targets in GRAPH.items() for t in targets
-                    if LAYERS.index(layer(t)) > LAYERS.index(layer(m)))
+    upward = sorted(
+        f"{m} ({layer(m)}) imports {t} ({layer(t)})"
+        for m, targets in GRAPH.items()
+        for t in targets
+        if LAYERS.index(layer(t)) > LAYERS.index(layer(m))
+    )
     assert not upward, "\n".join(upward)
 
 
@@ -132,4 +147,3 @@ def test_the_check_sees_a_circle_and_an_upward_import() -> None:
     assert layer("simenv.registration") == "core" and layer("simenv.sweep.run") == "applications"
     assert layer("simenv.envs.indoor_nav.env") == "envs"
     assert any("simenv.agents" in t for t in GRAPH["simenv.sweep.run"])  # the walk sees imports
-

@@ -140,7 +140,9 @@ def test_seed_parameters_are_nominal_at_scale_0_fresh_otherwise_and_fixable() ->
     assert len(draws) == 20 and all(0 <= d < 2**31 for d in draws)
     fixed = DomainRandomizer([seed], {"texture.seed": 123})
     assert fixed.sample(rng) == {"texture.seed": 123} and fixed.ranges()["texture.seed"] == {
-        "dist": "fixed", "value": 123}
+        "dist": "fixed",
+        "value": 123,
+    }
     for bad in ([1, 2], 1.5, -1, "x"):
         with pytest.raises(ValueError, match="a seed is fixed to an int"):
             DomainRandomizer([seed], {"texture.seed": bad})
@@ -155,8 +157,12 @@ def test_the_look_is_a_function_of_the_recorded_texture_seed(env_id: str) -> Non
     import simenv  # noqa: F401
 
     def first(texture_seed: int) -> tuple[np.ndarray, dict]:
-        env = gym.make(env_id, obs_mode="rgb", camera_size=(32, 32),
-                       randomization={"preset": "default", "texture.seed": texture_seed})
+        env = gym.make(
+            env_id,
+            obs_mode="rgb",
+            camera_size=(32, 32),
+            randomization={"preset": "default", "texture.seed": texture_seed},
+        )
         obs, info = env.reset(seed=5)
         env.close()
         return obs["rgb"], info

@@ -97,9 +97,12 @@ def test_unfitted_and_bad_input_are_clear_errors() -> None:
 
 def test_translators_round_trip_through_files(sim_frames: np.ndarray, tmp_path) -> None:
     shifted = colour_shift(sim_frames)
-    made = [StatsTranslator().fit(shifted, sim_frames), FDATranslator().fit(sim_frames),
-            IdentityTranslator(), CycleGANTranslator(ResnetGenerator(8, 1), {"ngf": 8,
-                                                                           "blocks": 1})]
+    made = [
+        StatsTranslator().fit(shifted, sim_frames),
+        FDATranslator().fit(sim_frames),
+        IdentityTranslator(),
+        CycleGANTranslator(ResnetGenerator(8, 1), {"ngf": 8, "blocks": 1}),
+    ]
     for t in made:
         path = t.save(tmp_path / f"{t.method}.pt")
         back = load_translator(path)
@@ -150,8 +153,9 @@ def test_shift_loss_is_zero_for_shift_equivariant_maps_and_not_otherwise() -> No
 
 
 def test_cyclegan_step_reduces_the_cycle_loss_and_checkpoints_round_trip(tmp_path) -> None:
-    cfg = CycleGANConfig(iterations=40, batch_size=4, ngf=8, blocks=1, ndf=8, pool_size=4,
-                         lambda_identity=1.0)
+    cfg = CycleGANConfig(
+        iterations=40, batch_size=4, ngf=8, blocks=1, ndf=8, pool_size=4, lambda_identity=1.0
+    )
     features = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, 2), torch.nn.Flatten())
     trainer = CycleGANTrainer(cfg, features=features)
     gen = torch.Generator().manual_seed(0)
@@ -175,10 +179,19 @@ def test_cyclegan_step_reduces_the_cycle_loss_and_checkpoints_round_trip(tmp_pat
 
 
 @pytest.mark.parametrize("grid", [False, True])
-def test_feature_discriminator_trains_on_policy_features_and_checkpoints(tmp_path,
-                                                                        grid: bool) -> None:
-    cfg = CycleGANConfig(iterations=10, batch_size=4, ngf=8, blocks=1, ndf=8, pool_size=0,
-                         lambda_policy=0.0, lambda_feature=1.0)
+def test_feature_discriminator_trains_on_policy_features_and_checkpoints(
+    tmp_path, grid: bool
+) -> None:
+    cfg = CycleGANConfig(
+        iterations=10,
+        batch_size=4,
+        ngf=8,
+        blocks=1,
+        ndf=8,
+        pool_size=0,
+        lambda_policy=0.0,
+        lambda_feature=1.0,
+    )
     conv = torch.nn.Conv2d(3, 5, 3, 2)  # a grid of features (affordance trunk) or a vector (BC)
     features = conv if grid else torch.nn.Sequential(conv, torch.nn.Flatten())
     with pytest.raises(ValueError, match=r"lambda_feature=1\.0 needs a policy"):
@@ -209,8 +222,9 @@ def test_feature_discriminator_trains_on_policy_features_and_checkpoints(tmp_pat
 
 def test_train_cyclegan_writes_artefacts_and_resumes(sim_frames: np.ndarray, tmp_path) -> None:
     real = colour_shift(sim_frames)
-    cfg = CycleGANConfig(iterations=6, batch_size=2, ngf=8, blocks=1, ndf=8, sample_every=3,
-                         checkpoint_every=3)
+    cfg = CycleGANConfig(
+        iterations=6, batch_size=2, ngf=8, blocks=1, ndf=8, sample_every=3, checkpoint_every=3
+    )
     t = train_cyclegan(real, sim_frames, tmp_path, cfg, progress=False)
     assert (tmp_path / "samples" / "step_000006.png").is_file()
     assert len(json.loads((tmp_path / "history.json").read_text())) == 6
@@ -220,9 +234,13 @@ def test_train_cyclegan_writes_artefacts_and_resumes(sim_frames: np.ndarray, tmp
     train_cyclegan(real, sim_frames, tmp_path, more, progress=False)  # resumes from step 6
     assert len(json.loads((tmp_path / "history.json").read_text())) == 8
     with pytest.raises(ValueError, match="architecture"):
-        train_cyclegan(real, sim_frames, tmp_path,
-                       CycleGANConfig(**{**more.__dict__, "iterations": 9, "ngf": 4}),
-                       progress=False)
+        train_cyclegan(
+            real,
+            sim_frames,
+            tmp_path,
+            CycleGANConfig(**{**more.__dict__, "iterations": 9, "ngf": 4}),
+            progress=False,
+        )
 
 
 # ------------------------------------------------------------------------------- cameras
@@ -291,9 +309,13 @@ def test_wrapper_keeps_spaces_and_translates_rgb(sim_frames: np.ndarray) -> None
 def test_real_world_env_runs_a_policy_on_a_folder(sim_frames: np.ndarray, tmp_path) -> None:
     folder = write_folder(sim_frames[:5], tmp_path / "cam")
     sent = []
-    env = RealWorldEnv.like(NAV, CameraSource(folder, (32, 32)),
-                            {"obs_mode": "rgb", "camera_size": (32, 32)}, act=sent.append,
-                            vectors=lambda: {"goal": [2.0, 0.0, 1.0], "proprio": [0.0, 0.0]})
+    env = RealWorldEnv.like(
+        NAV,
+        CameraSource(folder, (32, 32)),
+        {"obs_mode": "rgb", "camera_size": (32, 32)},
+        act=sent.append,
+        vectors=lambda: {"goal": [2.0, 0.0, 1.0], "proprio": [0.0, 0.0]},
+    )
     obs, info = env.reset()
     assert env.observation_space.contains(obs) and info["index"] == 0
     steps = 0
@@ -304,22 +326,34 @@ def test_real_world_env_runs_a_policy_on_a_folder(sim_frames: np.ndarray, tmp_pa
         steps += 1
         done = term or trunc
     assert steps == 5 and trunc and len(sent) == 5  # the recording ended
-    bad = RealWorldEnv.like(NAV, CameraSource(folder, (32, 32)),
-                            {"obs_mode": "rgb", "camera_size": (32, 32)},
-                            vectors=lambda: {"goal": [1.0, 0.0, 1.0]})
+    bad = RealWorldEnv.like(
+        NAV,
+        CameraSource(folder, (32, 32)),
+        {"obs_mode": "rgb", "camera_size": (32, 32)},
+        vectors=lambda: {"goal": [1.0, 0.0, 1.0]},
+    )
     with pytest.raises(ValueError, match="did not return"):
         bad.reset()
     with pytest.raises(ValueError, match="camera size"):
-        RealWorldEnv.like(NAV, CameraSource(folder, (16, 16)),
-                          {"obs_mode": "rgb", "camera_size": (32, 32)}, vectors=dict)
+        RealWorldEnv.like(
+            NAV,
+            CameraSource(folder, (16, 16)),
+            {"obs_mode": "rgb", "camera_size": (32, 32)},
+            vectors=dict,
+        )
     with pytest.raises(ValueError, match="RGB only"):
-        RealWorldEnv.like(NAV, CameraSource(folder, (32, 32)),
-                          {"obs_mode": "rgbd", "camera_size": (32, 32)}, vectors=dict)
+        RealWorldEnv.like(
+            NAV,
+            CameraSource(folder, (32, 32)),
+            {"obs_mode": "rgbd", "camera_size": (32, 32)},
+            vectors=dict,
+        )
 
 
 # ---------------------------------------------------------------------------- pseudo-real
-@pytest.mark.parametrize("env_id", ["simenv/IndoorNav-v0", "simenv/Driving-v0",
-                                    "simenv/TransparentGrasp-v0"])
+@pytest.mark.parametrize(
+    "env_id", ["simenv/IndoorNav-v0", "simenv/Driving-v0", "simenv/TransparentGrasp-v0"]
+)
 def test_pseudo_real_pairs_share_states_but_not_looks(env_id: str) -> None:
     kwargs = {"camera_size": (32, 32)}
     if env_id == "simenv/Driving-v0":
@@ -360,11 +394,18 @@ def test_train_stats_and_run_a_policy_through_it(tmp_path) -> None:
     from simenv.real2sim import record_video
 
     record_video(NAV, video, episodes=1, seed=50, env_kwargs={"camera_size": (32, 32)})
-    result = train_translator(NAV, video, tmp_path / "stats", method="stats", sim_frames=40,
-                              policy=run, progress=False)
+    result = train_translator(
+        NAV, video, tmp_path / "stats", method="stats", sim_frames=40, policy=run, progress=False
+    )
     assert result.path.is_file() and (tmp_path / "stats" / "samples.png").is_file()
-    out = run_on_camera(run, result.path, video, video=tmp_path / "side.mp4", max_steps=6,
-                        vectors={"goal": [1.0, 0.0, 1.0]})
+    out = run_on_camera(
+        run,
+        result.path,
+        video,
+        video=tmp_path / "side.mp4",
+        max_steps=6,
+        vectors={"goal": [1.0, 0.0, 1.0]},
+    )
     assert out.steps == 6 and out.actions.shape == (6, 2) and out.video.is_file()
     frames = imageio.v3.imread(out.video)
     assert len(frames) == 6 and frames.shape[2] > frames.shape[1]  # camera | translated
@@ -377,32 +418,74 @@ def test_cyclegan_policy_consistency_through_a_grasp_affordance_policy(tmp_path)
     from simenv.agents.train import train
 
     grasp = "simenv/TransparentGrasp-v0"
-    tiny = {"action_mode": "topdown_grasp", "camera_size": [32, 32], "max_attempts": 1,
-            "randomization": "none"}
+    tiny = {
+        "action_mode": "topdown_grasp",
+        "camera_size": [32, 32],
+        "max_attempts": 1,
+        "randomization": "none",
+    }
     settings = {"affordance.episodes": 2, "affordance.epochs": 1, "affordance.dagger_rounds": 0}
-    rgb = train(grasp, "affordance", tmp_path / "rgb", env_kwargs={**tiny, "obs_mode": "rgb"},
-                overrides=settings, progress=False)
+    rgb = train(
+        grasp,
+        "affordance",
+        tmp_path / "rgb",
+        env_kwargs={**tiny, "obs_mode": "rgb"},
+        overrides=settings,
+        progress=False,
+    )
     frames = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
-    result = train_translator(grasp, frames, tmp_path / "gan", sim_frames=8, policy=rgb,
-                              config={"iterations": 2, "batch_size": 2}, progress=False)
+    result = train_translator(
+        grasp,
+        frames,
+        tmp_path / "gan",
+        sim_frames=8,
+        policy=rgb,
+        config={"iterations": 2, "batch_size": 2},
+        progress=False,
+    )
     assert result.info["policy_consistency"] and result.path.is_file()
     history = json.loads((tmp_path / "gan" / "history.json").read_text())
     assert all(row["policy"] > 0 for row in history)
     # the feature discriminator runs through the same trunk (a grid of features)
-    feat = train_translator(grasp, frames, tmp_path / "gan3", sim_frames=8, policy=rgb,
-                            config={"iterations": 2, "batch_size": 2, "lambda_policy": 0,
-                                    "lambda_feature": 1}, progress=False)
+    feat = train_translator(
+        grasp,
+        frames,
+        tmp_path / "gan3",
+        sim_frames=8,
+        policy=rgb,
+        config={"iterations": 2, "batch_size": 2, "lambda_policy": 0, "lambda_feature": 1},
+        progress=False,
+    )
     assert feat.info["feature_discriminator"] and not feat.info["policy_consistency"]
     history = json.loads((tmp_path / "gan3" / "history.json").read_text())
     assert all(row["feature"] > 0 and "policy" not in row for row in history)
     with pytest.raises(ValueError, match="lambda_feature=1 needs a policy"):
-        train_translator(grasp, frames, tmp_path / "gan4", sim_frames=8,
-                         config={"iterations": 1, "lambda_feature": 1}, progress=False)
-    rgbd = train(grasp, "affordance", tmp_path / "rgbd", env_kwargs={**tiny, "obs_mode": "rgbd"},
-                 overrides=settings, progress=False)
+        train_translator(
+            grasp,
+            frames,
+            tmp_path / "gan4",
+            sim_frames=8,
+            config={"iterations": 1, "lambda_feature": 1},
+            progress=False,
+        )
+    rgbd = train(
+        grasp,
+        "affordance",
+        tmp_path / "rgbd",
+        env_kwargs={**tiny, "obs_mode": "rgbd"},
+        overrides=settings,
+        progress=False,
+    )
     with pytest.raises(ValueError, match="over 'rgb' images only"):
-        train_translator(grasp, frames, tmp_path / "gan2", sim_frames=8, policy=rgbd,
-                         config={"iterations": 1}, progress=False)
+        train_translator(
+            grasp,
+            frames,
+            tmp_path / "gan2",
+            sim_frames=8,
+            policy=rgbd,
+            config={"iterations": 1},
+            progress=False,
+        )
 
 
 def test_flicker_is_zero_for_global_maps_and_positive_for_local_ones(sim_frames) -> None:
@@ -428,16 +511,36 @@ def test_cli_record_train_run_and_errors(tmp_path) -> None:
     result = runner.invoke(app, ["real2sim", "record", NAV, "--out", str(feed), "--size", "32"])
     assert result.exit_code == 0, result.output
     assert feed.is_file() and (tmp_path / "feed.mp4.vectors.npz").is_file()
-    result = runner.invoke(app, ["real2sim", "train", "--env", NAV, "--real", str(feed),
-                                 "--method", "fda", "--size", "32", "--sim-frames", "20",
-                                 "--out", str(tmp_path / "fda")])
+    result = runner.invoke(
+        app,
+        [
+            "real2sim",
+            "train",
+            "--env",
+            NAV,
+            "--real",
+            str(feed),
+            "--method",
+            "fda",
+            "--size",
+            "32",
+            "--sim-frames",
+            "20",
+            "--out",
+            str(tmp_path / "fda"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fda" / "translator.pt").is_file()
     for args, message in (
-        (["train", "--env", NAV, "--real", str(feed), "--method", "pix2pix"],
-         "method='pix2pix' is not valid"),
-        (["train", "--env", NAV, "--real", str(tmp_path / "none.mp4"), "--method", "stats"],
-         "not found"),
+        (
+            ["train", "--env", NAV, "--real", str(feed), "--method", "pix2pix"],
+            "method='pix2pix' is not valid",
+        ),
+        (
+            ["train", "--env", NAV, "--real", str(tmp_path / "none.mp4"), "--method", "stats"],
+            "not found",
+        ),
         (["run", "--policy", "expert.pt", "--camera", str(feed)], "expert.pt"),
     ):
         result = runner.invoke(app, ["real2sim", *args])
@@ -449,9 +552,25 @@ def test_simulator_frames_do_not_depend_on_the_number_of_envs() -> None:
     from simenv.real2sim.pseudo_real import look_frames
 
     kwargs = {"camera_size": (24, 24), "max_episode_steps": 12}
-    one = look_frames("simenv/IndoorNav-v0", "nominal", 14, seed=5, every=3, env_kwargs=kwargs,
-                      progress=False, num_envs=1)
-    three = look_frames("simenv/IndoorNav-v0", "nominal", 14, seed=5, every=3,
-                        env_kwargs=kwargs, progress=False, num_envs=3)
+    one = look_frames(
+        "simenv/IndoorNav-v0",
+        "nominal",
+        14,
+        seed=5,
+        every=3,
+        env_kwargs=kwargs,
+        progress=False,
+        num_envs=1,
+    )
+    three = look_frames(
+        "simenv/IndoorNav-v0",
+        "nominal",
+        14,
+        seed=5,
+        every=3,
+        env_kwargs=kwargs,
+        progress=False,
+        num_envs=3,
+    )
     assert one.shape == (14, 24, 24, 3) and np.array_equal(one, three)
     assert len({frame.tobytes() for frame in one}) == 14  # distinct states

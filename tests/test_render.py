@@ -41,11 +41,25 @@ def box_scene(distance: float = 3.0, *, x: float = 0.0, glass: bool = False) -> 
     """A 1 m cube whose front face is ``distance`` m in front of a camera at the origin
     looking down -z; with ``glass``, a transparent green slab 1 m in front of it."""
     box = primitives.box(1, "pixel")
-    instances = [Instance(0, position=(x, 0.0, -distance - 0.5), scale=(0.5, 0.5, 0.5),
-                          material=flat((1.0, 0.0, 0.0, 1.0)), segment=7)]
+    instances = [
+        Instance(
+            0,
+            position=(x, 0.0, -distance - 0.5),
+            scale=(0.5, 0.5, 0.5),
+            material=flat((1.0, 0.0, 0.0, 1.0)),
+            segment=7,
+        )
+    ]
     if glass:
-        instances.append(Instance(0, position=(x, 0.0, -distance + 1.0), scale=(0.3, 0.3, 0.05),
-                                  material=flat((0.0, 1.0, 0.0, 0.5)), segment=9))
+        instances.append(
+            Instance(
+                0,
+                position=(x, 0.0, -distance + 1.0),
+                scale=(0.3, 0.3, 0.05),
+                material=flat((0.0, 1.0, 0.0, 0.5)),
+                segment=9,
+            )
+        )
     return Scene([box], instances, camera=Camera(fovy=60.0, near=0.05, far=20.0))
 
 
@@ -53,16 +67,32 @@ def lit_scene(seed: int) -> Scene:
     """Random boxes and spheres under a spot light and a headlight, on a plane."""
     rng = np.random.default_rng(seed)
     meshes = [primitives.box(1, "pixel"), primitives.sphere(), primitives.plane(1, "pixel")]
-    instances = [Instance(2, scale=(5.0, 5.0, 1.0), segment=0,
-                          material=Material(rgba=(0.6, 0.6, 0.6, 1.0)))]
+    instances = [
+        Instance(2, scale=(5.0, 5.0, 1.0), segment=0, material=Material(rgba=(0.6, 0.6, 0.6, 1.0)))
+    ]
     for k in range(8):
         pos = (*rng.uniform(-2.0, 2.0, 2), 0.3)
         rgba = (*rng.uniform(0.2, 1.0, 3), 1.0)
-        instances.append(Instance(k % 2, position=pos, scale=(0.3, 0.3, 0.3), segment=k + 1,
-                                  material=Material(rgba=rgba, specular=0.5, shininess=0.3)))
-    lights = [Light(headlight=True, diffuse=(0.3,) * 3),
-              Light("spot", position=(0.0, 0.0, 4.0), direction=(0.0, 0.0, -1.0),
-                    cutoff=50.0, exponent=2.0, attenuation=(1.0, 0.05, 0.0))]
+        instances.append(
+            Instance(
+                k % 2,
+                position=pos,
+                scale=(0.3, 0.3, 0.3),
+                segment=k + 1,
+                material=Material(rgba=rgba, specular=0.5, shininess=0.3),
+            )
+        )
+    lights = [
+        Light(headlight=True, diffuse=(0.3,) * 3),
+        Light(
+            "spot",
+            position=(0.0, 0.0, 4.0),
+            direction=(0.0, 0.0, -1.0),
+            cutoff=50.0,
+            exponent=2.0,
+            attenuation=(1.0, 0.05, 0.0),
+        ),
+    ]
     angle = rng.uniform(0.0, 2 * np.pi)
     eye = (4.0 * np.cos(angle), 4.0 * np.sin(angle), 2.5)
     return Scene(meshes, instances, lights, Camera.look_at(eye, (0.0, 0.0, 0.0), fovy=50.0))
@@ -102,8 +132,7 @@ def assert_same_frames(a, i: int, b, j: int, outputs=ALL) -> None:
 
 @pytest.mark.parametrize("scene_data", ["uniform", "texture", "storage"])
 def test_a_scene_renders_the_same_alone_and_in_a_batch(scene_data: str) -> None:
-    renderer = BatchRenderer(4, SIZE, texture_layers=0,
-                             scene_data=scene_data)  # type: ignore[arg-type]
+    renderer = BatchRenderer(4, SIZE, texture_layers=0, scene_data=scene_data)  # type: ignore[arg-type]
     scenes = [lit_scene(seed) for seed in range(4)]
     renderer.set_scene(0, scenes[2])
     alone = renderer.render(ALL)
@@ -135,15 +164,18 @@ def real_scenes(family: str, count: int, size: tuple[int, int]) -> list[MujocoSc
 
 @pytest.mark.parametrize("scene_data", ["uniform", "storage"])
 @pytest.mark.parametrize("family", ["IndoorNav", "TransparentGrasp"])
-def test_real_scenes_are_bit_identical_in_any_slot_of_any_batch(family: str,
-                                                                scene_data: str) -> None:
+def test_real_scenes_are_bit_identical_in_any_slot_of_any_batch(
+    family: str, scene_data: str
+) -> None:
     """A vector env's env i must see exactly what a single env sees: every output of a scene
     drawn alone equals, bit for bit, the same scene drawn in any slot of 3 or 16."""
     size = (36, 36)
     scenes = real_scenes(family, 3, size)
-    options = {"texture_size": max(s.texture_size for s in scenes),
-               "texture_layers": max(s.texture_layers for s in scenes),
-               "scene_data": scene_data}
+    options = {
+        "texture_size": max(s.texture_size for s in scenes),
+        "texture_layers": max(s.texture_layers for s in scenes),
+        "scene_data": scene_data,
+    }
     alone = []
     for scene in scenes:
         with BatchRenderer(1, size, **options) as r:  # type: ignore[arg-type]
@@ -172,16 +204,24 @@ def test_a_slot_does_not_depend_on_what_the_other_slots_hold(scene_data: str) ->
     others[0].background[:] = (0.2, 0.3, 0.4)
     others[1].zenith = np.array([0.1, 0.2, 0.9])
     others[1].fog_density, others[1].fog_color[:] = 0.3, (0.8, 0.8, 0.8)
-    others[2] = Scene([primitives.sphere(36, 20)], [  # a mesh no other scene has
-        Instance(0, position=(0.0, 0.0, -3.0), segment=3, material=Material((0.2, 0.9, 0.3, 1)))],
-        [Light(headlight=True)], Camera(fovy=60.0))
-    layouts = [[None, None, subject, None, None], [others[0], others[1], subject, others[2],
-                                                    None],
-               [subject, subject, subject, subject, subject],
-               [others[2], others[0], subject, None, others[1]]]
+    others[2] = Scene(
+        [primitives.sphere(36, 20)],
+        [  # a mesh no other scene has
+            Instance(0, position=(0.0, 0.0, -3.0), segment=3, material=Material((0.2, 0.9, 0.3, 1)))
+        ],
+        [Light(headlight=True)],
+        Camera(fovy=60.0),
+    )
+    layouts = [
+        [None, None, subject, None, None],
+        [others[0], others[1], subject, others[2], None],
+        [subject, subject, subject, subject, subject],
+        [others[2], others[0], subject, None, others[1]],
+    ]
     frames = []
-    with BatchRenderer(5, SIZE, texture_size=64, texture_layers=subject.texture_layers,
-                       scene_data=scene_data) as r:  # type: ignore[arg-type]
+    with BatchRenderer(
+        5, SIZE, texture_size=64, texture_layers=subject.texture_layers, scene_data=scene_data
+    ) as r:  # type: ignore[arg-type]
         for layout in layouts:
             for slot, scene in enumerate(layout):
                 r.set_scene(slot, scene)
@@ -212,20 +252,31 @@ def test_no_scene_spills_into_another_slot(renderer: BatchRenderer) -> None:
 def plane_scene(distance: float, rgba, lighting: str = "pixel", **kwargs) -> Scene:
     """A plane filling the view ``distance`` m in front of a camera looking down -z."""
     plane = primitives.plane(1 if lighting == "pixel" else 4, lighting)  # type: ignore[arg-type]
-    return Scene([plane], [Instance(0, position=(0.0, 0.0, -distance), scale=(50.0, 50.0, 1.0),
-                                    material=flat(rgba), segment=1)],
-                 camera=Camera(fovy=60.0, near=0.05, far=100.0), **kwargs)
+    return Scene(
+        [plane],
+        [
+            Instance(
+                0,
+                position=(0.0, 0.0, -distance),
+                scale=(50.0, 50.0, 1.0),
+                material=flat(rgba),
+                segment=1,
+            )
+        ],
+        camera=Camera(fovy=60.0, near=0.05, far=100.0),
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("lighting", ["pixel", "vertex"])
 @pytest.mark.parametrize("density", [0.05, 0.4])
 def test_fog_follows_the_exponential_formula(lighting: str, density: float) -> None:
     distance, colour, fog = 4.0, np.array([0.9, 0.2, 0.1]), np.array([0.5, 0.6, 0.7])
-    scenes = [plane_scene(distance, (*colour, 1.0), lighting),
-              plane_scene(distance, (*colour, 1.0), lighting, fog_color=fog,
-                          fog_density=density),
-              plane_scene(distance, (*colour, 1.0), lighting, fog_color=fog,
-                          fog_density=0.0)]
+    scenes = [
+        plane_scene(distance, (*colour, 1.0), lighting),
+        plane_scene(distance, (*colour, 1.0), lighting, fog_color=fog, fog_density=density),
+        plane_scene(distance, (*colour, 1.0), lighting, fog_color=fog, fog_density=0.0),
+    ]
     with BatchRenderer(3, SIZE, texture_layers=0) as r:
         for slot, scene in enumerate(scenes):
             r.set_scene(slot, scene)
@@ -241,11 +292,22 @@ def test_fog_follows_the_exponential_formula(lighting: str, density: float) -> N
 
 def test_background_gradient_runs_from_zenith_to_horizon() -> None:
     zenith, horizon = np.array([10, 40, 200]) / 255, np.array([220, 180, 90]) / 255
-    sky = Scene([primitives.box(1, "pixel")], [Instance(0, position=(0.0, 0.0, -3.0),
-                                                        scale=(0.3, 0.3, 0.3),
-                                                        material=flat((1.0, 0.0, 0.0, 1.0)))],
-                camera=Camera(fovy=60.0), background=horizon, zenith=zenith,
-                fog_color=(1.0, 1.0, 1.0), fog_density=0.2)
+    sky = Scene(
+        [primitives.box(1, "pixel")],
+        [
+            Instance(
+                0,
+                position=(0.0, 0.0, -3.0),
+                scale=(0.3, 0.3, 0.3),
+                material=flat((1.0, 0.0, 0.0, 1.0)),
+            )
+        ],
+        camera=Camera(fovy=60.0),
+        background=horizon,
+        zenith=zenith,
+        fog_color=(1.0, 1.0, 1.0),
+        fog_density=0.2,
+    )
     flat_bg = Scene([], [], camera=Camera(), background=horizon)
     h = SIZE[0]
     with BatchRenderer(3, SIZE, texture_layers=0) as r:
@@ -268,10 +330,10 @@ def test_background_gradient_runs_from_zenith_to_horizon() -> None:
 
 
 # ------------------------------------------------------------------ transparency
-@pytest.mark.parametrize("transparency, green, red", [("sorted", 0.5, 0.5),
-                                                      ("mujoco", 0.75, 0.25)])
+@pytest.mark.parametrize("transparency, green, red", [("sorted", 0.5, 0.5), ("mujoco", 0.75, 0.25)])
 def test_transparent_instances_blend_over_opaque_ones(
-        transparency: str, green: float, red: float) -> None:
+    transparency: str, green: float, red: float
+) -> None:
     with BatchRenderer(1, SIZE, texture_layers=0, transparency=transparency) as r:
         r.set_scene(0, box_scene(3.0, glass=True))
         frame = r.render(ALL)
@@ -337,14 +399,17 @@ def test_renderers_and_mujoco_renderer_share_a_thread() -> None:
     model = mujoco.MjModel.from_xml_string(
         '<mujoco><worldbody><light pos="0 0 3"/><geom type="box" size=".3 .3 .3" '
         'rgba="0 .5 1 1"/><camera name="c" pos="0 -2 0" xyaxes="1 0 0 0 0 1"/>'
-        "</worldbody></mujoco>")
+        "</worldbody></mujoco>"
+    )
     data = mujoco.MjData(model)
     mujoco.mj_forward(model, data)
     ref = MujocoRenderer(model)
     first = ref.render(data, 0, SIZE).rgb
     scene = MujocoScene(model, "c")
-    with BatchRenderer(1, SIZE, texture_layers=0) as a, \
-            BatchRenderer(2, SIZE, texture_layers=0) as b:
+    with (
+        BatchRenderer(1, SIZE, texture_layers=0) as a,
+        BatchRenderer(2, SIZE, texture_layers=0) as b,
+    ):
         a.set_scene(0, scene.update(data))
         b.set_scene(1, scene.scene)
         np.testing.assert_array_equal(a.render().rgb[0], b.render().rgb[1])
@@ -361,11 +426,17 @@ def test_bad_sizes_are_one_line_errors(size: object) -> None:
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"num_scenes": 0}, "num_scenes"), ({"texture_size": 48}, "power of two"),
-    ({"transparency": "weighted"}, "unknown transparency"),
-    ({"scene_data": "ubo"}, "unknown scene_data"), ({"device": -1}, "device"),
-    ({"texture_filter": "anisotropic"}, "unknown texture_filter")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"num_scenes": 0}, "num_scenes"),
+        ({"texture_size": 48}, "power of two"),
+        ({"transparency": "weighted"}, "unknown transparency"),
+        ({"scene_data": "ubo"}, "unknown scene_data"),
+        ({"device": -1}, "device"),
+        ({"texture_filter": "anisotropic"}, "unknown texture_filter"),
+    ],
+)
 def test_bad_options_are_one_line_errors(kwargs: dict[str, object], match: str) -> None:
     args = {"num_scenes": 1, "size": SIZE, **kwargs}
     with pytest.raises(ValueError, match=match) as err:
@@ -380,15 +451,19 @@ def test_bad_render_calls_are_one_line_errors(renderer: BatchRenderer) -> None:
         assert "\n" not in str(err.value) and "segmentation" in str(err.value)
     with pytest.raises(ValueError, match="slot must be"):
         renderer.set_scene(4, box_scene())
-    textured = Scene([primitives.box()], [Instance(0)], textures=[
-        Texture(np.zeros((4, 4, 3), np.uint8))])
+    textured = Scene(
+        [primitives.box()], [Instance(0)], textures=[Texture(np.zeros((4, 4, 3), np.uint8))]
+    )
     with pytest.raises(ValueError, match="textures need 1 layers"):
         renderer.set_scene(0, textured)  # the fixture gives scenes no texture layers
 
 
 def test_more_scenes_than_framebuffer_layers_is_a_one_line_error() -> None:
-    with pytest.raises(ValueError, match=r"num_scenes=100000 exceeds the device's \d+ "
-                       "framebuffer layers") as err:
+    with pytest.raises(
+        ValueError,
+        match=r"num_scenes=100000 exceeds the device's \d+ "
+        "framebuffer layers",
+    ) as err:
         BatchRenderer(100_000, (8, 8), texture_layers=0)
     assert "\n" not in str(err.value)
 
@@ -438,20 +513,32 @@ def agreement(ours, theirs) -> tuple[float, float, float]:
     excluded), RGB mean absolute difference (0-255)."""
     seg = float(np.mean(ours.segmentation == theirs.segmentation))
     labels = theirs.segmentation.astype(np.float32)
-    edges = cv2.dilate((cv2.Laplacian(labels, cv2.CV_32F) != 0).astype(np.uint8),
-                       np.ones((3, 3), np.uint8)) > 0
+    edges = (
+        cv2.dilate(
+            (cv2.Laplacian(labels, cv2.CV_32F) != 0).astype(np.uint8), np.ones((3, 3), np.uint8)
+        )
+        > 0
+    )
     inner = ~edges & (theirs.segmentation >= 0)
     depth = float(np.mean(np.abs(ours.depth - theirs.depth)[inner] < 0.01))
     mae = float(np.mean(np.abs(ours.rgb.astype(int) - theirs.rgb.astype(int))))
     return seg, depth, mae
 
 
-@pytest.mark.parametrize("tessellation, max_mae, scene_data, texture_filter", [
-    ("mujoco", 0.5, "auto", "trilinear"), ("mujoco", 1.5, "auto", "bilinear"),
-    ("adaptive", 3.0, "auto", "bilinear"), ("adaptive", 3.0, "texture", "trilinear"),
-    ("minimal", 3.0, "auto", "bilinear"), ("minimal", 3.0, "storage", "bilinear")])
-def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
-                                            scene_data: str, texture_filter: str) -> None:
+@pytest.mark.parametrize(
+    "tessellation, max_mae, scene_data, texture_filter",
+    [
+        ("mujoco", 0.5, "auto", "trilinear"),
+        ("mujoco", 1.5, "auto", "bilinear"),
+        ("adaptive", 3.0, "auto", "bilinear"),
+        ("adaptive", 3.0, "texture", "trilinear"),
+        ("minimal", 3.0, "auto", "bilinear"),
+        ("minimal", 3.0, "storage", "bilinear"),
+    ],
+)
+def test_every_geom_type_matches_mjr_render(
+    tessellation: str, max_mae: float, scene_data: str, texture_filter: str
+) -> None:
     """Every geom type, 2D and cube textures, spot and directional lights, emission, glass;
     ``scene_data="storage"``/``"texture"``: one draw call for all scenes (GPUs);
     ``texture_filter="trilinear"``: mipmaps sampled as MuJoCo does."""
@@ -462,9 +549,14 @@ def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
     theirs = ref.render(data, 0, SIZE, rgb=True, depth=True, segmentation=True)
     ref.close()
     scene = MujocoScene(model, "c", tessellation=tessellation)  # type: ignore[arg-type]
-    with BatchRenderer(3, SIZE, texture_size=scene.texture_size,
-                       texture_layers=scene.texture_layers, scene_data=scene_data,
-                       texture_filter=texture_filter) as r:  # type: ignore[arg-type]
+    with BatchRenderer(
+        3,
+        SIZE,
+        texture_size=scene.texture_size,
+        texture_layers=scene.texture_layers,
+        scene_data=scene_data,
+        texture_filter=texture_filter,
+    ) as r:  # type: ignore[arg-type]
         r.set_scene(1, scene.update(data))
         frame = r.render(ALL)
     assert np.all(frame.segmentation[[0, 2]] == -1)
@@ -475,10 +567,18 @@ def test_every_geom_type_matches_mjr_render(tessellation: str, max_mae: float,
 
 
 FAMILIES = {
-    "IndoorNav": ("simenv/IndoorNav-v0", {"obs_mode": "rgbd+seg"}, "robot/camera",
-                  (1, 0, 1, 1, 0, 0)),
-    "TransparentGrasp": ("simenv/TransparentGrasp-v0", {"obs_mode": "all"}, "front",
-                         (1, 1, 1, 0, 0, 0)),
+    "IndoorNav": (
+        "simenv/IndoorNav-v0",
+        {"obs_mode": "rgbd+seg"},
+        "robot/camera",
+        (1, 0, 1, 1, 0, 0),
+    ),
+    "TransparentGrasp": (
+        "simenv/TransparentGrasp-v0",
+        {"obs_mode": "all"},
+        "front",
+        (1, 1, 1, 0, 0, 0),
+    ),
 }
 
 
@@ -494,18 +594,27 @@ def test_parity_with_mujoco_on_the_real_scenes(family: str) -> None:
         u = env.unwrapped
         ref = MujocoRenderer(u.model)
         scene = MujocoScene(u.model, camera, geomgroup=groups, **u.scene_options)
-        with BatchRenderer(1, SIZE, texture_size=scene.texture_size,
-                           texture_layers=scene.texture_layers) as r:
+        with BatchRenderer(
+            1, SIZE, texture_size=scene.texture_size, texture_layers=scene.texture_layers
+        ) as r:
             r.set_scene(0, scene.scene)
             for step in range(2):
                 if step:
                     obs = env.step(env.action_space.sample())[0]
-                theirs = ref.render(u.data, u.camera(camera), SIZE, rgb=True, depth=True,
-                                    segmentation=True, option=option)
+                theirs = ref.render(
+                    u.data,
+                    u.camera(camera),
+                    SIZE,
+                    rgb=True,
+                    depth=True,
+                    segmentation=True,
+                    option=option,
+                )
                 scene.update(u.data)
                 frame = r.render(ALL)
-                ours = type("F", (), {k: getattr(frame, k)[0]
-                                      for k in ("rgb", "depth", "segmentation")})
+                ours = type(
+                    "F", (), {k: getattr(frame, k)[0] for k in ("rgb", "depth", "segmentation")}
+                )
                 results.append(agreement(ours, theirs))
                 if family == "TransparentGrasp":
                     check_grasp_ground_truth(obs, frame, u.model, u.data)
@@ -527,8 +636,9 @@ def check_grasp_ground_truth(obs, frame, model, data) -> None:
     # instance k = object k-1 (bodies named object0, object1, ...), 0 background
     body = model.geom_bodyid[np.maximum(frame.segmentation[0], 0)]
     names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, b) or "" for b in body.flat]
-    index = np.array([int(n[6:]) + 1 if n.startswith("object") and n[6:].isdigit() else 0
-                      for n in names]).reshape(body.shape)
+    index = np.array(
+        [int(n[6:]) + 1 if n.startswith("object") and n[6:].isdigit() else 0 for n in names]
+    ).reshape(body.shape)
     index[frame.segmentation[0] < 0] = 0
     assert np.mean(index == obs["instances"][..., 0]) > 0.98
 
@@ -542,13 +652,14 @@ def test_texture_uploads_follow_the_model() -> None:
     option.geomgroup[:] = (1, 0, 1, 1, 0, 0)
     scene = MujocoScene(model, "robot/camera", geomgroup=option.geomgroup)
     ref = MujocoRenderer(model)
-    with BatchRenderer(1, SIZE, texture_size=scene.texture_size,
-                       texture_layers=scene.texture_layers) as r:
+    with BatchRenderer(
+        1, SIZE, texture_size=scene.texture_size, texture_layers=scene.texture_layers
+    ) as r:
         r.set_scene(0, scene.update(data))
         before = r.render().rgb[0]
         for texid in range(model.ntex):  # paint every texture mid grey, then upload it
             adr, n = model.tex_adr[texid], model.tex_width[texid] * model.tex_height[texid] * 3
-            model.tex_data[adr:adr + n] = 128
+            model.tex_data[adr : adr + n] = 128
             scene.upload_texture(texid)
             ref.upload_texture(texid)
         after = r.render().rgb[0]
@@ -567,8 +678,11 @@ def test_scenes_can_be_replaced_every_episode(renderer: BatchRenderer) -> None:
     reference = renderer.render(ALL).segmentation[1]
     for episode in range(8):
         sphere = primitives.sphere(40 + 4 * episode, 24)  # ~1000 new vertices each time
-        scene = Scene([sphere], [Instance(0, position=(0.0, 0.0, -3.0), segment=episode)],
-                      camera=Camera(fovy=60.0))
+        scene = Scene(
+            [sphere],
+            [Instance(0, position=(0.0, 0.0, -3.0), segment=episode)],
+            camera=Camera(fovy=60.0),
+        )
         renderer.set_scene(0, scene)
         frame = renderer.render(ALL)
         assert np.mean(frame.segmentation[0] == episode) > 0.05
@@ -584,6 +698,7 @@ def test_simplified_meshes_keep_their_shape() -> None:
     assert len(small.indices) <= 300 < len(sphere.indices) // 4
     radius = np.linalg.norm(small.positions, axis=1)
     assert np.all(np.abs(radius - 1.0) < 1e-5)  # kept vertices are original ones
+
     # no cracks: the edges (between positions) bordering one triangle only are the same
     # as before (the sphere's seam, where sin(2 pi) != sin(0))
     def open_edges(mesh):

@@ -15,15 +15,18 @@ from simenv.cli import app
 from simenv.sweep import load_sweep, plan, run_sweep
 
 GRASP = "simenv/TransparentGrasp-v0"
-TINY_ENV = {"action_mode": "topdown_grasp", "obs_mode": "rgbd", "camera_size": [32, 32],
-            "max_attempts": 1}
+TINY_ENV = {
+    "action_mode": "topdown_grasp",
+    "obs_mode": "rgbd",
+    "camera_size": [32, 32],
+    "max_attempts": 1,
+}
 # two trials: a tiny BC (3 expert episodes, 1 epoch) and the expert; 2 test points, 1 episode
 SPEC: dict[str, Any] = {
     "name": "two-trials",
     "env": GRASP,
     "env_kwargs": TINY_ENV,
-    "agents": [{"algo": "bc", "overrides": {"bc.episodes": 3, "bc.epochs": 1}},
-               {"algo": "expert"}],
+    "agents": [{"algo": "bc", "overrides": {"bc.episodes": 3, "bc.epochs": 1}}, {"algo": "expert"}],
     "train": {"dr_scale": [0.0]},
     "test": {"dr_scale": [0.0, 1.0]},
     "seeds": [0],
@@ -49,8 +52,12 @@ def _check_outputs(result: Any, out: Path, test_points: int = 2) -> None:
     assert {r["train_dr_scale"] for r in rows if r["agent"] == "expert"} == {""}
     assert sorted(float(r["test_dr_scale"]) for r in bc) == [0.0, 1.0, 2.0][:test_points]
     assert all(0.0 <= float(r["success"]) <= 1.0 and r["episodes"] == "1" for r in rows)
-    for name in ("heatmap_success.png", "success_vs_test_dr_scale.png",
-                 "success_vs_train_dr_scale.png", "spec.yaml"):
+    for name in (
+        "heatmap_success.png",
+        "success_vs_test_dr_scale.png",
+        "success_vs_train_dr_scale.png",
+        "spec.yaml",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert (out / "results.parquet").is_file()
     for trial in result.ran + result.skipped:
@@ -100,40 +107,52 @@ def test_ray_backend_runs_the_same_sweep(tmp_path: Path) -> None:
 
 
 def test_plan_maps_axes_to_env_kwargs() -> None:
-    spec = load_sweep(_spec(
-        train={"dr_scale": [0.5, 2], "lighting.intensity": [[0.3, 2.0]]},
-        test={"randomization": ["none", "strong"], "sensor.depth.dropout": [None, 0.01]},
-        seeds=[0, 1]))
+    spec = load_sweep(
+        _spec(
+            train={"dr_scale": [0.5, 2], "lighting.intensity": [[0.3, 2.0]]},
+            test={"randomization": ["none", "strong"], "sensor.depth.dropout": [None, 0.01]},
+            seeds=[0, 1],
+        )
+    )
     trials = plan(spec)
     assert len(trials) == 2 * 2 + 2  # bc: 2 train points × 2 seeds; expert: 2 seeds
     bc = trials[0]
     assert bc.train_kwargs is not None and bc.train_kwargs["dr_scale"] == 0.5
-    assert bc.train_kwargs["randomization"] == {"preset": "default",
-                                                "lighting.intensity": [0.3, 2.0]}
+    assert bc.train_kwargs["randomization"] == {
+        "preset": "default",
+        "lighting.intensity": [0.3, 2.0],
+    }
     assert bc.train_kwargs["camera_size"] == [32, 32]  # spec env_kwargs over the config's
     assert bc.train_label == "dr_scale=0.5"  # constant axes are left out of labels
     assert len(bc.tests) == 4 and bc.tests == trials[-1].tests
     first = bc.tests[0].env_kwargs  # test conditions never inherit the train point
     assert first["dr_scale"] == 1.0 and first["randomization"] == {
-        "preset": "none", "sensor.depth.dropout": None}
+        "preset": "none",
+        "sensor.depth.dropout": None,
+    }
     assert trials[-1].train_kwargs is None and trials[-1].train_label == "-"
     assert len({t.id for t in trials}) == len(trials)
     assert [t.id for t in plan(spec)] == [t.id for t in trials]  # stable ids: resumable
 
 
 def test_random_search_is_reproducible() -> None:
-    spec = _spec(search="random", samples=5, search_seed=3,
-                 train={"dr_scale": {"low": 0.1, "high": 2.0, "log": True}},
-                 test={"dr_scale": {"low": 0.0, "high": 2.0},
-                       "lighting.intensity": [[0.2, 0.4], [0.4, 0.8]]})
+    spec = _spec(
+        search="random",
+        samples=5,
+        search_seed=3,
+        train={"dr_scale": {"low": 0.1, "high": 2.0, "log": True}},
+        test={
+            "dr_scale": {"low": 0.0, "high": 2.0},
+            "lighting.intensity": [[0.2, 0.4], [0.4, 0.8]],
+        },
+    )
     trials = plan(load_sweep(spec))
     again = plan(load_sweep(spec))
     assert [t.id for t in trials] == [t.id for t in again]
     scales = {t.train_point["dr_scale"] for t in trials if t.train_point}
     assert len(scales) == 5 and all(0.1 <= s <= 2.0 for s in scales)
     assert len(trials[0].tests) == 5
-    assert all(t.point["lighting.intensity"] in ([0.2, 0.4], [0.4, 0.8])
-               for t in trials[0].tests)
+    assert all(t.point["lighting.intensity"] in ([0.2, 0.4], [0.4, 0.8]) for t in trials[0].tests)
 
 
 def _agent(**kw: Any) -> list[dict[str, Any]]:
@@ -146,24 +165,30 @@ def _agent(**kw: Any) -> list[dict[str, Any]]:
         ({"trian": {"dr_scale": [1.0]}}, ["unknown key 'trian'", "did you mean 'train'"]),
         ({"env": "simenv/Nope-v0"}, ["'simenv/Nope-v0' is not registered", GRASP]),
         ({"agents": [{"algo": "dqn"}]}, ["unknown algo 'dqn'", "bc, ppo, sac, expert"]),
-        ({"agents": [{"algo": "ppo", "step": 10}]}, ["agents[0]: unknown key 'step'",
-                                                     "did you mean 'steps'"]),
+        (
+            {"agents": [{"algo": "ppo", "step": 10}]},
+            ["agents[0]: unknown key 'step'", "did you mean 'steps'"],
+        ),
         ({"agents": _agent(steps=100)}, ["steps is for ppo/sac"]),
         ({"agents": _agent(overrides={"bc.episodes": 0})}, ["bc setting episodes must be >= 1"]),
         ({"agents": [{"algo": "expert", "overrides": {"x": 1}}]}, ["not trained"]),
         ({"agents": [{"algo": "bc"}, {"algo": "bc"}]}, ["two are named 'bc'"]),
         ({"agents": _agent(config="missing.yaml")}, ["missing.yaml", "does not exist"]),
         ({"agents": []}, ["agents", "at least 1"]),
-        ({"test": {"lighting.intensty": [[0.2, 0.4]]}},
-         ["unknown randomization parameter 'lighting.intensty'", "lighting.intensity"]),
+        (
+            {"test": {"lighting.intensty": [[0.2, 0.4]]}},
+            ["unknown randomization parameter 'lighting.intensty'", "lighting.intensity"],
+        ),
         ({"test": {"lighting.intensity": [[0.4, 0.2]]}}, ["low <= high"]),
         ({"train": {"dr_scale": []}}, ["train.dr_scale: empty axis"]),
         ({"train": {"dr_scale": [-1.0]}}, ["dr_scale must be a finite number >= 0"]),
         ({"search": "bayes"}, ["search 'bayes'", "grid, random"]),
         ({"search": "random"}, ["needs samples"]),
         ({"samples": 3}, ["samples is only for search: random"]),
-        ({"search": "random", "samples": 2, "test": {"dr_scale": {"low": 1}}},
-         ["test.dr_scale", "{low: a, high: b"]),
+        (
+            {"search": "random", "samples": 2, "test": {"dr_scale": {"low": 1}}},
+            ["test.dr_scale", "{low: a, high: b"],
+        ),
         ({"episodes": 0}, ["episodes", "greater than or equal to 1"]),
         ({"seeds": [0, 0]}, ["repeat a seed"]),
         ({"metric": "spl"}, ["metric 'spl'", "success, attempts"]),
@@ -171,8 +196,9 @@ def _agent(**kw: Any) -> list[dict[str, Any]]:
         ({"split": "val"}, ["split 'val'", "test, train"]),
     ],
 )
-def test_bad_specs_give_clear_one_line_errors(tmp_path: Path, changes: dict[str, Any],
-                                              messages: list[str]) -> None:
+def test_bad_specs_give_clear_one_line_errors(
+    tmp_path: Path, changes: dict[str, Any], messages: list[str]
+) -> None:
     with pytest.raises(ValueError) as info:
         run_sweep(_spec(**changes), tmp_path / "out", progress=False)
     text = str(info.value)
@@ -191,8 +217,9 @@ def test_bad_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         run_sweep(_spec(), tmp_path, backend="ray")
 
 
-def test_a_failing_trial_is_reported_and_retried(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_trial_is_reported_and_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import simenv.sweep.run
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -218,8 +245,9 @@ def test_a_failing_trial_is_reported_and_retried(tmp_path: Path,
         (yaml.safe_dump({**SPEC, "search": "bayes"}), "search 'bayes' is not valid"),
     ],
 )
-def test_cli_errors_are_one_line_exit_2(tmp_path: Path, spec_text: str | None,
-                                        message: str) -> None:
+def test_cli_errors_are_one_line_exit_2(
+    tmp_path: Path, spec_text: str | None, message: str
+) -> None:
     path = tmp_path / "spec.yaml"
     if spec_text is not None:
         path.write_text(spec_text)

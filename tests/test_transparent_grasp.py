@@ -51,8 +51,7 @@ def test_depth_failure_only_on_transparent_pixels(gt_env):
 
 @pytest.mark.parametrize("renderer", ["mujoco", "batch"])
 def test_ground_truth_depth_is_the_depth_of_the_scene_with_opaque_glass(renderer):
-    env = gym.make(ID, obs_mode="gt", camera_size=(64, 64), randomization="none",
-                   renderer=renderer)
+    env = gym.make(ID, obs_mode="gt", camera_size=(64, 64), randomization="none", renderer=renderer)
     obs, _ = env.reset(seed=4)
     base = env.unwrapped
     model = base.model
@@ -61,8 +60,9 @@ def test_ground_truth_depth_is_the_depth_of_the_scene_with_opaque_glass(renderer
     alpha = model.mat_rgba[mats, 3].copy()
     model.mat_rgba[mats, 3] = 1.0  # the same scene with opaque glass, in MuJoCo's renderer
     try:
-        frame = base.reference_renderer.render(base.data, base.camera("front"), (64, 64),
-                                               depth=True, option=_obs_option())
+        frame = base.reference_renderer.render(
+            base.data, base.camera("front"), (64, 64), depth=True, option=_obs_option()
+        )
     finally:
         model.mat_rgba[mats, 3] = alpha
     env.close()
@@ -187,8 +187,12 @@ def test_scene_objects_have_real_mass_and_contacts():
         bodies = base._obj_bodies[: len(base.episode.shapes)]
         assert np.all(model.body_mass[bodies] > 0.02)
         table = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, "table_top")
-        touching = {int(model.geom_bodyid[g]) for c in data.contact[: data.ncon]
-                    for g in c.geom if table in c.geom}
+        touching = {
+            int(model.geom_bodyid[g])
+            for c in data.contact[: data.ncon]
+            for g in c.geom
+            if table in c.geom
+        }
         assert set(bodies.tolist()) <= touching, "every glass stands on the table"
     finally:
         env.close()

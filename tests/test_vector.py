@@ -30,10 +30,13 @@ def _info_matches(vector_info: dict, single: dict, k: int) -> None:
             assert vector_info[key][k] == value, (key, vector_info[key][k], value)
 
 
-@pytest.mark.parametrize(("env_id", "workers"), [(e, 1) for e in ENV_IDS] + [
-    ("simenv/Template-v0", 2), ("simenv/Driving-v0", 2)])
-def test_env_i_equals_gym_make_seeded_s_plus_i_through_autoresets(env_id: str,
-                                                                 workers: int) -> None:
+@pytest.mark.parametrize(
+    ("env_id", "workers"),
+    [(e, 1) for e in ENV_IDS] + [("simenv/Template-v0", 2), ("simenv/Driving-v0", 2)],
+)
+def test_env_i_equals_gym_make_seeded_s_plus_i_through_autoresets(
+    env_id: str, workers: int
+) -> None:
     n, steps, limit = 3, 14, 5
     vec = gym.make_vec(env_id, num_envs=n, max_episode_steps=limit, workers=workers, **SMALL)
     singles = [gym.make(env_id, max_episode_steps=limit, **SMALL) for _ in range(n)]
@@ -43,16 +46,20 @@ def test_env_i_equals_gym_make_seeded_s_plus_i_through_autoresets(env_id: str,
     for k, env in enumerate(singles):
         single_obs, single_info = env.reset(seed=7 + k)
         assert _same({key: obs[key][k] for key in obs}, single_obs)
-        sample = {name: values[k] for name, values in infos["randomization"].items()
-                  if not name.startswith("_")}
+        sample = {
+            name: values[k]
+            for name, values in infos["randomization"].items()
+            if not name.startswith("_")
+        }
         assert sample == single_info["randomization"]
     rng = np.random.default_rng(0)
     space = singles[0].action_space
     ended = np.zeros(n, bool)
     resets = 0
     for _ in range(steps):
-        actions = np.stack([rng.uniform(space.low, space.high).astype(space.dtype)
-                            for _ in range(n)])
+        actions = np.stack(
+            [rng.uniform(space.low, space.high).astype(space.dtype) for _ in range(n)]
+        )
         obs, rewards, terminated, truncated, infos = vec.step(actions)
         for k, env in enumerate(singles):
             if ended[k]:  # NEXT_STEP autoreset: this step reset env k
@@ -75,8 +82,9 @@ def test_partial_reset_resets_only_the_masked_envs() -> None:
     env_id = "simenv/Template-v0"
     vec = gym.make_vec(env_id, num_envs=3, obs_mode="state", **SMALL)
     first, _ = vec.reset(seed=0)
-    obs, infos = vec.reset(seed=[10, None, 12], options={"reset_mask": np.array([True, False,
-                                                                                 True])})
+    obs, infos = vec.reset(
+        seed=[10, None, 12], options={"reset_mask": np.array([True, False, True])}
+    )
     assert np.array_equal(obs["puck"][1], first["puck"][1])  # untouched
     assert list(infos["_success"]) == [True, False, True]
     for k, seed in ((0, 10), (2, 12)):
@@ -92,10 +100,11 @@ def test_bad_batched_actions_are_one_line_errors_per_env() -> None:
     vec = gym.make_vec("simenv/Template-v0", num_envs=3, obs_mode="state", **SMALL)
     vec.reset(seed=0)
     good = np.zeros((3, 2), np.float32)
-    for bad, message in [(np.array([[0, 0], [np.nan, 0], [0, 0]], np.float32), "env 1: action "
-                                                                                 "contains NaN"),
-                         (np.zeros((3, 3), np.float32), "env 0: action must have shape"),
-                         (np.zeros((2, 2), np.float32), "a batch of 3 actions")]:
+    for bad, message in [
+        (np.array([[0, 0], [np.nan, 0], [0, 0]], np.float32), "env 1: action contains NaN"),
+        (np.zeros((3, 3), np.float32), "env 0: action must have shape"),
+        (np.zeros((2, 2), np.float32), "a batch of 3 actions"),
+    ]:
         with pytest.raises(ValueError, match=message) as err:
             vec.step(bad)
         assert "\n" not in str(err.value)
@@ -127,8 +136,9 @@ def test_make_vec_close_cycles_leave_nothing_behind() -> None:
 
 def test_sync_and_async_modes_still_work() -> None:
     for mode in ("sync", "async"):
-        vec = gym.make_vec("simenv/Template-v0", num_envs=2, vectorization_mode=mode,
-                           obs_mode="state", **SMALL)
+        vec = gym.make_vec(
+            "simenv/Template-v0", num_envs=2, vectorization_mode=mode, obs_mode="state", **SMALL
+        )
         obs, _ = vec.reset(seed=1)
         assert obs["puck"].shape == (2, 4)
         vec.close()
@@ -149,8 +159,11 @@ def test_worker_processes_report_errors_and_deaths_in_one_line() -> None:
     assert obs["rgb"].shape == (4, 32, 32, 3)
     os.kill(vec.pids[1], signal.SIGKILL)
     start = time.monotonic()
-    with pytest.raises(RuntimeError, match=r"worker 1 \(envs 2-3, pid \d+\) died \(killed by "
-                                           r"SIGKILL\); the vector env is closed"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"worker 1 \(envs 2-3, pid \d+\) died \(killed by "
+        r"SIGKILL\); the vector env is closed",
+    ):
         vec.step(np.zeros((4, 2), np.float32))
     with pytest.raises(RuntimeError, match="closed"):
         vec.step(np.zeros((4, 2), np.float32))

@@ -18,6 +18,7 @@ that reach maxSteps first end without closing the gripper. attempts_per_s counts
 completed episode (one grasp attempt per episode); grasp_closures counts only the episodes in
 which the gripper actually closed.
 """
+
 import argparse
 import ctypes
 import json
@@ -41,8 +42,14 @@ def main(argv=None):
     args = ap.parse_args(argv)
     random.seed(args.seed)  # the env draws objects/placements from the global RNGs
     np.random.seed(args.seed)  # noqa: NPY002  (the env uses the legacy global RNG)
-    env = KukaDiverseObjectEnv(renders=False, isDiscrete=False, removeHeightHack=False,
-                               maxSteps=8, width=args.size, height=args.size)
+    env = KukaDiverseObjectEnv(
+        renders=False,
+        isDiscrete=False,
+        removeHeightHack=False,
+        maxSteps=8,
+        width=args.size,
+        height=args.size,
+    )
     env.action_space.seed(args.seed)
     obs = env.reset()
     for _ in range(args.warmup):
@@ -66,12 +73,26 @@ def main(argv=None):
         env.reset()
         resets.append(time.perf_counter() - t)
     env.close()
-    print(json.dumps({
-        "env": "pybullet/KukaDiverseObjectEnv", "obs_shape": list(obs.shape), "maxSteps": 8,
-        "removeHeightHack": False, "steps": args.steps, "steps_per_s": args.steps / elapsed,
-        "attempts_per_s": episodes / elapsed, "episodes": episodes, "grasp_closures": closures,
-        "grasp_successes": successes, "reset_ms": 1e3 * float(np.mean(resets)),
-        "pybullet": version("pybullet"), "gym": version("gym"), "numpy": np.__version__}))
+    print(
+        json.dumps(
+            {
+                "env": "pybullet/KukaDiverseObjectEnv",
+                "obs_shape": list(obs.shape),
+                "maxSteps": 8,
+                "removeHeightHack": False,
+                "steps": args.steps,
+                "steps_per_s": args.steps / elapsed,
+                "attempts_per_s": episodes / elapsed,
+                "episodes": episodes,
+                "grasp_closures": closures,
+                "grasp_successes": successes,
+                "reset_ms": 1e3 * float(np.mean(resets)),
+                "pybullet": version("pybullet"),
+                "gym": version("gym"),
+                "numpy": np.__version__,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

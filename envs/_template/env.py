@@ -80,8 +80,11 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
 
     """
 
-    metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 10,
-                                "episode_metrics": ("success", "distance_to_goal")}
+    metadata: dict[str, Any] = {
+        **MujocoEnv.metadata,
+        "render_fps": 10,
+        "episode_metrics": ("success", "distance_to_goal"),
+    }
 
     def __init__(
         self,
@@ -95,10 +98,28 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         render_size: tuple[int, int] = (256, 256),
         renderer: str = "batch",
     ) -> None:
-        EzPickle.__init__(self, obs_mode, camera_size, randomization, dr_scale, progress_reward,
-                          success_reward, render_mode, render_size, renderer)
-        super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
-                         C.CONTROL_DT, renderer)
+        EzPickle.__init__(
+            self,
+            obs_mode,
+            camera_size,
+            randomization,
+            dr_scale,
+            progress_reward,
+            success_reward,
+            render_mode,
+            render_size,
+            renderer,
+        )
+        super().__init__(
+            PARAMS,
+            randomization,
+            dr_scale,
+            render_mode,
+            camera_size,
+            render_size,
+            C.CONTROL_DT,
+            renderer,
+        )
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         self.progress_reward, self.success_reward = float(progress_reward), float(success_reward)
         self.action_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -117,8 +138,9 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         self._puck = -1
 
     # ------------------------------------------------------------------ reset pieces
-    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
-                        ) -> TemplateEpisode:
+    def _sample_episode(
+        self, sample: Mapping[str, Value], rng: np.random.Generator
+    ) -> TemplateEpisode:
         reach = C.ARENA - 2 * C.PUCK_RADIUS
         start = rng.uniform(-reach, reach, 2)
         target = rng.uniform(-reach, reach, 2)
@@ -157,8 +179,10 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
         previous, ep.distance = ep.distance, float(np.linalg.norm(ep.target - self.puck_xy()))
         ep.steps += 1
         ep.success = ep.distance < C.SUCCESS_DISTANCE
-        terms = {"reward_progress": self.progress_reward * (previous - ep.distance),
-                 "reward_success": self.success_reward if ep.success else 0.0}
+        terms = {
+            "reward_progress": self.progress_reward * (previous - ep.distance),
+            "reward_success": self.success_reward if ep.success else 0.0,
+        }
         return terms, ep.success, False
 
     # ------------------------------------------------------------------ observations
@@ -183,8 +207,7 @@ class TemplateEnv(MujocoEnv[TemplateEpisode], EzPickle):
             if frame.depth is not None:
                 obs["depth"] = np.minimum(frame.depth, C.MAX_DEPTH)[..., None]
         if "state" in self.obs_parts:
-            obs["puck"] = np.concatenate([self.puck_xy(), self.puck_velocity()]).astype(
-                np.float32)
+            obs["puck"] = np.concatenate([self.puck_xy(), self.puck_velocity()]).astype(np.float32)
         obs["goal"] = (self.episode.target - self.puck_xy()).astype(np.float32)
         return obs
 

@@ -24,7 +24,9 @@ PARAMS: tuple[Param, ...] = (
 
 # The pseudo-real look (simenv.real2sim): fixed values far from the nominal scene.
 PSEUDO_REAL: dict[str, object] = {
-    "preset": "none", "lighting.intensity": 0.25, "material.puck.hue": 0.45,
+    "preset": "none",
+    "lighting.intensity": 0.25,
+    "material.puck.hue": 0.45,
 }
 
 

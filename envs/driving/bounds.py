@@ -37,8 +37,13 @@ from typing import Any
 from . import constants as C
 from .roads import BUILDINGS, Road, generate_road, pieces
 
-SCENE_PARAMS = ("scene.buildings", "scene.trees", "scene.lamps", "scene.obstacle_density",
-                "scene.traffic_density")  # the DR parameters pool sizes depend on
+SCENE_PARAMS = (
+    "scene.buildings",
+    "scene.trees",
+    "scene.lamps",
+    "scene.obstacle_density",
+    "scene.traffic_density",
+)  # the DR parameters pool sizes depend on
 CURVATURES = tuple(C.ROAD_KIT_MAX)  # tile curvature keys, f"{curvature:+.4f}"
 SCENERY_DRAWS = 2 * C.MAX_TILES  # one draw per metre of road and side
 ROUTE_TO_GOAL = C.ROUTE_LENGTH[1]
@@ -92,8 +97,17 @@ def binomial_bound(n: int, p: float, tail: float = C.POOL_TAIL) -> int:
     if p >= 1:
         return n
     head = math.lgamma(n + 1)
-    return _tail_bound(lambda k: head - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-                       + k * math.log(p) + (n - k) * math.log1p(-p), n, tail)
+    return _tail_bound(
+        lambda k: (
+            head
+            - math.lgamma(k + 1)
+            - math.lgamma(n - k + 1)
+            + k * math.log(p)
+            + (n - k) * math.log1p(-p)
+        ),
+        n,
+        tail,
+    )
 
 
 # ---------------------------------------------------------------------------- pool sizes
@@ -145,12 +159,30 @@ def pool_bounds(ranges: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, in
     caps: dict[str, int | None] = {}
     bounds: dict[str, int] = {}
     checks = (  # (kinds, parameter, its range, need(max), what, cap)
-        (("vehicle",), "scene.traffic_density", (0.0, v_hi), _vehicles, "vehicles",
-         C.POOL_CAPS["vehicle"]),
-        (("cone", "barrel", "parked"), "scene.obstacle_density", (0.0, o_hi), _obstacles,
-         "obstacles of one kind", C.MAX_OBSTACLES),
-        (tuple(f"building/{v}" for v in range(len(BUILDINGS))), "scene.buildings",
-         (b_lo, b_hi), _buildings, "buildings of one size", C.POOL_CAPS["building"]),
+        (
+            ("vehicle",),
+            "scene.traffic_density",
+            (0.0, v_hi),
+            _vehicles,
+            "vehicles",
+            C.POOL_CAPS["vehicle"],
+        ),
+        (
+            ("cone", "barrel", "parked"),
+            "scene.obstacle_density",
+            (0.0, o_hi),
+            _obstacles,
+            "obstacles of one kind",
+            C.MAX_OBSTACLES,
+        ),
+        (
+            tuple(f"building/{v}" for v in range(len(BUILDINGS))),
+            "scene.buildings",
+            (b_lo, b_hi),
+            _buildings,
+            "buildings of one size",
+            C.POOL_CAPS["building"],
+        ),
     )
     for kinds, name, (lo, hi), need, what, cap in checks:
         n = need(hi)
@@ -159,7 +191,8 @@ def pool_bounds(ranges: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, in
             raise ValueError(
                 f"randomization[{name!r}] up to {hi:g} needs up to {n} {what} in an episode "
                 f"(all but {TAIL} of episodes); a Driving world holds {cap}: lower "
-                f"its maximum to {fits:g} or less")
+                f"its maximum to {fits:g} or less"
+            )
         for kind in kinds:
             bounds[kind], caps[kind] = n, cap
     trees = binomial_bound(SCENERY_DRAWS, _p(b_lo + t_hi) - _p(b_lo))
@@ -169,7 +202,10 @@ def pool_bounds(ranges: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, in
     for k in CURVATURES:
         for layer in ("asphalt", "sidewalk", "lines"):
             bounds[f"{layer}/{k}"], caps[f"{layer}/{k}"] = C.ROAD_KIT_MAX[k], None
-    for kind, n in (("jasphalt", C.MAX_JUNCTIONS), ("jcorner", 4 * C.MAX_JUNCTIONS),
-                    ("jside", C.MAX_TEES)):
+    for kind, n in (
+        ("jasphalt", C.MAX_JUNCTIONS),
+        ("jcorner", 4 * C.MAX_JUNCTIONS),
+        ("jside", C.MAX_TEES),
+    ):
         bounds[kind], caps[kind] = n, None
     return bounds, caps

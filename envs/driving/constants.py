@@ -33,8 +33,12 @@ MAX_SPEED = 3.0  # m/s, wheel motor target
 MOTOR_FORCE = 2.0  # N·m per wheel at throttle 1 and strength 1
 BRAKE_FORCE = 3.0
 TYRE_FRICTION = 1.0  # rubber on asphalt (the URDF's 0.5 makes the car slide in every curve)
-DRIVE_WHEELS = ("left_rear_wheel_joint", "right_rear_wheel_joint",
-                "left_front_wheel_joint", "right_front_wheel_joint")
+DRIVE_WHEELS = (
+    "left_rear_wheel_joint",
+    "right_rear_wheel_joint",
+    "left_front_wheel_joint",
+    "right_front_wheel_joint",
+)
 STEER_JOINTS = ("left_steering_hinge_joint", "right_steering_hinge_joint")
 CAMERA_LINK = "zed_camera_link"
 CAR_HALF_WIDTH = 0.12
@@ -55,12 +59,32 @@ LIDAR_RANGE = 5.0
 STATE_SIZE = 10
 LOOKAHEADS = (0.5, 1.0, 2.0, 3.0)  # curvature preview distances (m)
 # semantic classes of the seg observation (index = class id; 0 is the sky, where nothing is)
-SEG_CLASSES = ("sky", "ground", "road", "lane_marking", "sidewalk", "ego_car", "vehicle",
-               "obstacle", "building", "vegetation", "pole")
+SEG_CLASSES = (
+    "sky",
+    "ground",
+    "road",
+    "lane_marking",
+    "sidewalk",
+    "ego_car",
+    "vehicle",
+    "obstacle",
+    "building",
+    "vegetation",
+    "pole",
+)
 SEG_OF_KIND = {  # pool kind (its name up to the first "/") -> class
-    "asphalt": "road", "jasphalt": "road", "lines": "lane_marking", "sidewalk": "sidewalk",
-    "vehicle": "vehicle", "parked": "vehicle", "cone": "obstacle", "barrel": "obstacle",
-    "building": "building", "trunk": "vegetation", "crown": "vegetation", "lamp": "pole",
+    "asphalt": "road",
+    "jasphalt": "road",
+    "lines": "lane_marking",
+    "sidewalk": "sidewalk",
+    "vehicle": "vehicle",
+    "parked": "vehicle",
+    "cone": "obstacle",
+    "barrel": "obstacle",
+    "building": "building",
+    "trunk": "vegetation",
+    "crown": "vegetation",
+    "lamp": "pole",
 }  # junction corners and sides ("jcorner", "jside"): their walk variants are sidewalk,
 # their verge variants ground
 
@@ -73,16 +97,32 @@ CRUISE_SPEED = 1.5  # expert speed and traffic reference (m/s)
 # f"{curvature:+.4f}"), tiles in all, junctions and T junctions one road needs; each is reached
 # by the road id in ROAD_KIT_ARGMAX (tests/test_driving.py checks both)
 ROAD_KIT_MAX = {
-    "+0.0000": 76, "+0.1250": 46, "-0.1250": 49, "+0.2000": 33, "-0.2000": 36,
-    "+0.3333": 23, "-0.3333": 22, "+0.5000": 16, "-0.5000": 18,
+    "+0.0000": 76,
+    "+0.1250": 46,
+    "-0.1250": 49,
+    "+0.2000": 33,
+    "-0.2000": 36,
+    "+0.3333": 23,
+    "-0.3333": 22,
+    "+0.5000": 16,
+    "-0.5000": 18,
 }
 MAX_TILES = 82
 MAX_JUNCTIONS = 7
 MAX_TEES = 7
 ROAD_KIT_ARGMAX = {
-    "+0.0000": 452389, "+0.1250": 198593, "-0.1250": 878922, "+0.2000": 806402,
-    "-0.2000": 238376, "+0.3333": 906417, "-0.3333": 70711, "+0.5000": 554430,
-    "-0.5000": 754976, "tiles": 453802, "junctions": 730152, "tees": 730152,
+    "+0.0000": 452389,
+    "+0.1250": 198593,
+    "-0.1250": 878922,
+    "+0.2000": 806402,
+    "-0.2000": 238376,
+    "+0.3333": 906417,
+    "-0.3333": 70711,
+    "+0.5000": 554430,
+    "-0.5000": 754976,
+    "tiles": 453802,
+    "junctions": 730152,
+    "tees": 730152,
 }
 OBSTACLE_FROM = 4.0  # obstacles stand between this far along the route ...
 OBSTACLE_BEFORE_GOAL = 1.0  # ... and this far before the goal line,

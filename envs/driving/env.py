@@ -187,9 +187,16 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
     """
 
     metadata: dict[str, Any] = {
-        **PybulletEnv.metadata, "render_fps": 20,
-        "episode_metrics": ("success", "route_completion", "mean_lane_deviation", "collisions",
-                            "infractions", "average_speed"),
+        **PybulletEnv.metadata,
+        "render_fps": 20,
+        "episode_metrics": (
+            "success",
+            "route_completion",
+            "mean_lane_deviation",
+            "collisions",
+            "infractions",
+            "average_speed",
+        ),
     }
 
     def __init__(
@@ -209,20 +216,44 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         render_size: tuple[int, int] = (256, 256),
         renderer: str = "batch",
     ) -> None:
-        EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
-                          split, road, progress_reward, lane_reward, success_reward,
-                          failure_reward, render_mode, render_size, renderer)
-        super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
-                         C.CONTROL_DT, renderer)
+        EzPickle.__init__(
+            self,
+            obs_mode,
+            camera_size,
+            action_mode,
+            randomization,
+            dr_scale,
+            split,
+            road,
+            progress_reward,
+            lane_reward,
+            success_reward,
+            failure_reward,
+            render_mode,
+            render_size,
+            renderer,
+        )
+        super().__init__(
+            PARAMS,
+            randomization,
+            dr_scale,
+            render_mode,
+            camera_size,
+            render_size,
+            C.CONTROL_DT,
+            renderer,
+        )
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         self.roads = road_id_range(split)
-        if road is not None and (not isinstance(road, (int, np.integer)) or not
-                                 0 <= road < 1_000_000):
+        if road is not None and (
+            not isinstance(road, (int, np.integer)) or not 0 <= road < 1_000_000
+        ):
             raise ValueError(f"road must be an integer id in [0, 1000000), got {road!r}")
         self.fixed_road = road
-        self.rewards = Rewards(float(progress_reward), float(lane_reward), float(success_reward),
-                               float(failure_reward))
+        self.rewards = Rewards(
+            float(progress_reward), float(lane_reward), float(success_reward), float(failure_reward)
+        )
         self._pool_key: tuple[str, ...] = ()
         self._pool_sizes: tuple[dict[str, int], dict[str, int | None]] = ({}, {})
         self._pool_bounds()  # a scene.* range beyond a pool's hard cap fails here
@@ -268,18 +299,25 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         return self.world
 
     # ------------------------------------------------------------------ reset pieces
-    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
-                        ) -> DrivingEpisode:
+    def _sample_episode(
+        self, sample: Mapping[str, Value], rng: np.random.Generator
+    ) -> DrivingEpisode:
         road_id = self.fixed_road
         if road_id is None:
             road_id = int(rng.integers(self.roads.start, self.roads.stop))
         road = generate_road(road_id)
         lanes = int(sample["road.lanes"])
         lane_w = C.LANE_WIDTH[lanes]
-        items = place_scenery(road, rng, float(sample["scene.buildings"]),
-                              float(sample["scene.trees"]), float(sample["scene.lamps"]))
-        obstacles = place_obstacles(road, rng, float(sample["scene.obstacle_density"]), lanes,
-                                    lane_w)
+        items = place_scenery(
+            road,
+            rng,
+            float(sample["scene.buildings"]),
+            float(sample["scene.trees"]),
+            float(sample["scene.lamps"]),
+        )
+        obstacles = place_obstacles(
+            road, rng, float(sample["scene.obstacle_density"]), lanes, lane_w
+        )
         traffic = place_traffic(road, rng, float(sample["scene.traffic_density"]), lanes, lane_w)
         scatter = np.random.default_rng(int(sample["texture.seed"]))  # the recorded seed's
         scenery: list[tuple[Placement, np.ndarray | None]] = []
@@ -291,9 +329,16 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
                 jitter = scatter.uniform(0.75, 1.25, 3)
             scenery.append((p, jitter))
         paints = [int(scatter.integers(len(VEHICLE_COLORS))) for _ in traffic]
-        return DrivingEpisode(road, lanes, lane_w, scenery, obstacles, traffic, paints,
-                              latency=deque([np.zeros(2)] * int(sample[
-                                  "dynamics.action_latency"])))
+        return DrivingEpisode(
+            road,
+            lanes,
+            lane_w,
+            scenery,
+            obstacles,
+            traffic,
+            paints,
+            latency=deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
+        )
 
     def _build(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
         """Place the pooled bodies: the road kit, scenery, obstacles and traffic, each with
@@ -306,8 +351,10 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         placed = []  # obstacles beyond a pool's hard cap (p < 1e-9) are left out
         for placement, s in episode.obstacles:
             tint = None if placement.kind == "cone" else VEHICLE_COLORS[placement.variant]
-            if world.place(placement.kind, placement.x, placement.y, 0.0, placement.yaw,
-                           tint) is not None:
+            if (
+                world.place(placement.kind, placement.x, placement.y, 0.0, placement.yaw, tint)
+                is not None
+            ):
                 placed.append((placement, s))
         episode.obstacles = placed
         moving, paints = [], []
@@ -323,8 +370,12 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         episode.traffic, episode.paints = moving, paints
         world.end()
         centre = episode.road.xy.mean(0)
-        world.dress_ground(float(centre[0]), float(centre[1]), color(sample, "ground"),
-                           str(sample["texture.ground"]))
+        world.dress_ground(
+            float(centre[0]),
+            float(centre[1]),
+            color(sample, "ground"),
+            str(sample["texture.ground"]),
+        )
 
     def _dress_road(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
         """Asphalt, sidewalks and lines on every tile; asphalt, corners and sides of junctions."""
@@ -356,8 +407,10 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
             for sx, sy, turn in ((-1, -1, 0), (1, -1, 1), (1, 1, 2), (-1, 1, 3)):
                 if tee and sy > 0:
                     continue
-                x, y = j.x + C.JUNCTION_HALF * (cs * sx - sn * sy), j.y + C.JUNCTION_HALF * (
-                    sn * sx + cs * sy)
+                x, y = (
+                    j.x + C.JUNCTION_HALF * (cs * sx - sn * sy),
+                    j.y + C.JUNCTION_HALF * (sn * sx + cs * sy),
+                )
                 world.place("jcorner", x, y, Z_SIDEWALK, yaw + turn * np.pi / 2, show=edge)
 
     def _dress_scenery(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
@@ -367,12 +420,25 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         leaves = color(sample, "vegetation")
         for p, jitter in episode.scenery:
             if p.kind == "building":
-                world.place(f"building/{p.variant}", p.x, p.y, BUILDINGS[p.variant][2] / 2,
-                            p.yaw, np.clip(base * jitter, 0, 1), world.facade_texture)
+                world.place(
+                    f"building/{p.variant}",
+                    p.x,
+                    p.y,
+                    BUILDINGS[p.variant][2] / 2,
+                    p.yaw,
+                    np.clip(base * jitter, 0, 1),
+                    world.facade_texture,
+                )
             elif p.kind == "tree":
                 world.place("trunk", p.x, p.y, 0.25, 0.0)
-                world.place("crown", p.x, p.y, 0.0, p.yaw,
-                            show={str(p.variant): (np.clip(leaves * jitter, 0, 1), None)})
+                world.place(
+                    "crown",
+                    p.x,
+                    p.y,
+                    0.0,
+                    p.yaw,
+                    show={str(p.variant): (np.clip(leaves * jitter, 0, 1), None)},
+                )
             else:
                 world.place("lamp", p.x, p.y, 0.0, p.yaw)
 
@@ -380,20 +446,28 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         apply_dynamics(self._world(), sample)
         self._steering_gain = float(sample["dynamics.steering_gain"])
         self._motor = float(sample["dynamics.motor_strength"])
-        self._camera = (float(sample["camera.height"]), np.deg2rad(sample["camera.pitch"]),
-                        np.deg2rad(sample["camera.yaw"]), float(sample["camera.fov"]))
+        self._camera = (
+            float(sample["camera.height"]),
+            np.deg2rad(sample["camera.pitch"]),
+            np.deg2rad(sample["camera.yaw"]),
+            float(sample["camera.fov"]),
+        )
         horizon, zenith = sky_colors(sample)
         fog = float(sample["weather.fog"])
         self._look: dict[str, Any] = {
-            "light": light_args(sample), "zenith": zenith, "horizon": horizon,
-            "fog_density": -np.log(1.0 - fog) / 20.0 if fog > 0 else 0.0}
+            "light": light_args(sample),
+            "zenith": zenith,
+            "horizon": horizon,
+            "fog_density": -np.log(1.0 - fog) / 20.0 if fog > 0 else 0.0,
+        }
 
     def _settle(self, episode: DrivingEpisode, sample: Mapping[str, Value]) -> None:
         world = self._world()
         c, car = world.c, world.car
         x, y, yaw = episode.road.pose_at(0.5, episode.lane_centre)
-        c.resetBasePositionAndOrientation(car.body, [x, y, car.rest_height],
-                                          c.getQuaternionFromEuler([0, 0, yaw]))
+        c.resetBasePositionAndOrientation(
+            car.body, [x, y, car.rest_height], c.getQuaternionFromEuler([0, 0, yaw])
+        )
         c.resetBaseVelocity(car.body, [0, 0, 0], [0, 0, 0])
         for j in range(c.getNumJoints(car.body)):
             c.resetJointState(car.body, j, 0.0, 0.0)
@@ -453,15 +527,25 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
             left, right = (inner, outer) if delta > 0 else (-outer, -inner)
         else:
             left = right = 0.0
-        c.setJointMotorControlArray(car.body, car.steering, c.POSITION_CONTROL,
-                                    targetPositions=[left, right], forces=[10.0, 10.0])
+        c.setJointMotorControlArray(
+            car.body,
+            car.steering,
+            c.POSITION_CONTROL,
+            targetPositions=[left, right],
+            forces=[10.0, 10.0],
+        )
         if throttle >= 0:
             target, force = C.MAX_SPEED / C.WHEEL_RADIUS, throttle * C.MOTOR_FORCE * self._motor
         else:
             target, force = 0.0, -throttle * C.BRAKE_FORCE
         n = len(car.wheels)
-        c.setJointMotorControlArray(car.body, car.wheels, c.VELOCITY_CONTROL,
-                                    targetVelocities=[target] * n, forces=[force / n * 4] * n)
+        c.setJointMotorControlArray(
+            car.body,
+            car.wheels,
+            c.VELOCITY_CONTROL,
+            targetVelocities=[target] * n,
+            forces=[force / n * 4] * n,
+        )
         episode.steer = delta
 
     def _move_traffic(self, ep: DrivingEpisode) -> None:
@@ -476,8 +560,9 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
                     continue
             x, y, h = road.pose_at(s, v.offset)
             yaw = h if v.speed > 0 else h + np.pi
-            c.resetBasePositionAndOrientation(body, [x, y, 0.0], c.getQuaternionFromEuler(
-                [0, 0, yaw]))
+            c.resetBasePositionAndOrientation(
+                body, [x, y, 0.0], c.getQuaternionFromEuler([0, 0, yaw])
+            )
 
     def _collided(self) -> bool:
         world = self._world()
@@ -568,10 +653,14 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         key = (scene, world.c.getNumBodies())  # a scene compares by identity
         if self._seg_lut is None or self._seg_lut[0] != key:
             classes = {name: i for i, name in enumerate(C.SEG_CLASSES)}
-            pairs = [(b, 0) for b in range(key[1])] if scene is None else \
-                [(b, k) for b, _, k in scene.shapes]
-            lut = np.array([classes[world.semantic_class(b, k)] for b, k in pairs] + [0],
-                           np.uint8)  # the last entry: background (-1)
+            pairs = (
+                [(b, 0) for b in range(key[1])]
+                if scene is None
+                else [(b, k) for b, _, k in scene.shapes]
+            )
+            lut = np.array(
+                [classes[world.semantic_class(b, k)] for b, k in pairs] + [0], np.uint8
+            )  # the last entry: background (-1)
             self._seg_lut = (key, lut)
         return self._seg_lut[1][segmentation]
 
@@ -600,8 +689,15 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
             heading_error = np.angle(np.exp(1j * (yaw - road.heading[i])))
             ahead = road.curvature[road.index(ep.s + np.array(C.LOOKAHEADS))]
             gap, lead_speed = self.lead_vehicle()
-            state = [speed, ep.lateral - ep.lane_centre, heading_error, ep.steer,
-                     *ahead, gap, lead_speed - speed if gap < C.LIDAR_RANGE else 0.0]
+            state = [
+                speed,
+                ep.lateral - ep.lane_centre,
+                heading_error,
+                ep.steer,
+                *ahead,
+                gap,
+                lead_speed - speed if gap < C.LIDAR_RANGE else 0.0,
+            ]
             obs["state"] = np.clip(np.array(state, np.float32), -10, 10)
         return obs
 
@@ -618,8 +714,9 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         _, orn = c.getBasePositionAndOrientation(car.body)
         rot = np.array(c.getMatrixFromQuaternion(orn)).reshape(3, 3)
         eye = eye + rot @ np.array([0.0, 0.0, height])
-        forward = rot @ np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw),
-                                  np.sin(pitch)])
+        forward = rot @ np.array(
+            [np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)]
+        )
         return self._view(eye.tolist(), (eye + forward).tolist(), (rot[:, 2]).tolist(), fov)
 
     def _show_car(self, visible: bool) -> None:
@@ -648,8 +745,7 @@ class DrivingEnv(PybulletEnv[DrivingEpisode], EzPickle):
         """A chase camera behind and above the car."""
         xy, yaw = self.car_pose()
         back = np.array([np.cos(yaw), np.sin(yaw)])
-        return self._view([*(xy - 1.2 * back), 0.75], [*(xy + 1.0 * back), 0.0], [0, 0, 1],
-                          60.0)
+        return self._view([*(xy - 1.2 * back), 0.75], [*(xy + 1.0 * back), 0.0], [0, 0, 1], 60.0)
 
     def _render_frame(self) -> np.ndarray:
         view = self._render_view()

@@ -24,8 +24,9 @@ class DrivingExpert:
         lookahead: pursuit distance at rest (m); grows by 0.3 s × speed.
     """
 
-    def __init__(self, cruise: float = C.CRUISE_SPEED, lateral_accel: float = 1.0,
-                 lookahead: float = 0.45) -> None:
+    def __init__(
+        self, cruise: float = C.CRUISE_SPEED, lateral_accel: float = 1.0, lookahead: float = 0.45
+    ) -> None:
         self.cruise, self.lateral_accel, self.lookahead = cruise, lateral_accel, lookahead
 
     def act(self, env: Any) -> np.ndarray | int:

@@ -20,8 +20,16 @@ from . import constants as C
 
 GROUND_TILE = 2.0  # metres per repeat of the ground pattern
 BUILDING_JITTER = 0.15  # per-building colour scatter around material.building
-VEHICLE_COLORS = np.array([[0.8, 0.1, 0.1], [0.1, 0.3, 0.8], [0.9, 0.9, 0.9], [0.15, 0.15, 0.15],
-                           [0.9, 0.7, 0.1], [0.2, 0.6, 0.3]])  # traffic and parked cars
+VEHICLE_COLORS = np.array(
+    [
+        [0.8, 0.1, 0.1],
+        [0.1, 0.3, 0.8],
+        [0.9, 0.9, 0.9],
+        [0.15, 0.15, 0.15],
+        [0.9, 0.7, 0.1],
+        [0.2, 0.6, 0.3],
+    ]
+)  # traffic and parked cars
 
 NOMINAL = {
     "road": (0.40, 0.40, 0.42),
@@ -43,35 +51,67 @@ def _material(group: str, value: tuple[float, float] = (0.7, 1.3)) -> list[Param
 PSEUDO_REAL: dict[str, object] = {
     "preset": "none",
     "texture.ground": "stripes",
-    "material.road.value": 0.6, "material.road.hue": 0.06,
-    "material.ground.hue": -0.07, "material.ground.saturation": 0.6,
+    "material.road.value": 0.6,
+    "material.road.hue": 0.06,
+    "material.ground.hue": -0.07,
+    "material.ground.saturation": 0.6,
     "material.ground.value": 1.2,
-    "material.sidewalk.value": 0.8, "material.building.hue": 0.3,
+    "material.sidewalk.value": 0.8,
+    "material.building.hue": 0.3,
     "material.vegetation.value": 0.65,
-    "lighting.sun_elevation": 25.0, "lighting.intensity": 0.4, "lighting.ambient": 0.4,
+    "lighting.sun_elevation": 25.0,
+    "lighting.intensity": 0.4,
+    "lighting.ambient": 0.4,
     "lighting.temperature": -0.9,
-    "sky.hue": 0.08, "sky.value": 0.75, "weather.fog": 0.2,
+    "sky.hue": 0.08,
+    "sky.value": 0.75,
+    "weather.fog": 0.2,
     # camera response and lens: a cheap colour camera
-    "sensor.gamma": 0.8, "sensor.color.saturation": 1.25, "sensor.color.contrast": 1.15,
-    "sensor.vignetting": 0.4, "sensor.lens.k1": -0.05, "sensor.blur": 0.5,
-    "sensor.noise.gaussian": 4.0, "sensor.noise.shot": 0.3, "sensor.jpeg.quality": 55,
+    "sensor.gamma": 0.8,
+    "sensor.color.saturation": 1.25,
+    "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4,
+    "sensor.lens.k1": -0.05,
+    "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0,
+    "sensor.noise.shot": 0.3,
+    "sensor.jpeg.quality": 55,
 }
 
 PARAMS: tuple[Param, ...] = (
     # road structure and markings
-    Param("road.lanes", 2, 1, 2, integer=True, rebuild=True, limits=(1, 2),
-          doc="lanes: 1 = one-way street, 2 = two-way"),
-    Param("road.marking_width", 0.04, dist="choice", choices=C.MARKING_WIDTHS,
-          doc="line width (m)"),
-    Param("road.dash_fraction", 0.5, dist="choice", choices=C.DASH_FRACTIONS,
-          doc="painted fraction of each metre of the centre line (1 = solid)"),
-    Param("road.centre_color", "white", dist="choice", choices=tuple(MARKING),
-          doc="centre line paint"),
+    Param(
+        "road.lanes",
+        2,
+        1,
+        2,
+        integer=True,
+        rebuild=True,
+        limits=(1, 2),
+        doc="lanes: 1 = one-way street, 2 = two-way",
+    ),
+    Param(
+        "road.marking_width", 0.04, dist="choice", choices=C.MARKING_WIDTHS, doc="line width (m)"
+    ),
+    Param(
+        "road.dash_fraction",
+        0.5,
+        dist="choice",
+        choices=C.DASH_FRACTIONS,
+        doc="painted fraction of each metre of the centre line (1 = solid)",
+    ),
+    Param(
+        "road.centre_color", "white", dist="choice", choices=tuple(MARKING), doc="centre line paint"
+    ),
     # textures and materials
     Param("texture.road", "noise", dist="choice", choices=KINDS, doc="asphalt pattern"),
     Param("texture.ground", "noise", dist="choice", choices=KINDS, doc="ground pattern"),
-    Param("texture.seed", 0, dist="seed",
-          doc="the episode's colour scatter of buildings, trees and traffic"),
+    Param(
+        "texture.seed",
+        0,
+        dist="seed",
+        doc="the episode's colour scatter of buildings, trees and traffic",
+    ),
     *_material("road"),
     *_material("ground"),
     *_material("sidewalk"),
@@ -79,41 +119,95 @@ PARAMS: tuple[Param, ...] = (
     *_material("vegetation"),
     # light and weather
     Param("lighting.sun_azimuth", 60.0, -180.0, 180.0, doc="sun azimuth (deg)"),
-    Param("lighting.sun_elevation", 50.0, 20.0, 80.0, limits=(5.0, 90.0),
-          doc="sun elevation (deg)"),
+    Param(
+        "lighting.sun_elevation", 50.0, 20.0, 80.0, limits=(5.0, 90.0), doc="sun elevation (deg)"
+    ),
     Param("lighting.intensity", 0.55, 0.35, 0.8, limits=(0.0, 1.5), doc="sun (diffuse) level"),
     Param("lighting.ambient", 0.55, 0.35, 0.75, limits=(0.0, 1.0), doc="ambient level"),
     Param("lighting.temperature", 0.0, -1.0, 1.0, doc="light tint: -1 warm, +1 cool"),
     Param("lighting.specular", 0.05, 0.0, 0.3, limits=(0.0, 1.0), doc="specular level"),
     Param("sky.hue", 0.0, -0.1, 0.1, doc="sky hue shift (turns)"),
     Param("sky.value", 1.0, 0.55, 1.05, limits=(0.05, 1.2), doc="sky brightness scale"),
-    Param("weather.fog", 0.0, 0.0, 0.5, limits=(0.0, 0.95),
-          doc="haze: fraction of sky colour mixed in at 20 m"),
+    Param(
+        "weather.fog",
+        0.0,
+        0.0,
+        0.5,
+        limits=(0.0, 0.95),
+        doc="haze: fraction of sky colour mixed in at 20 m",
+    ),
     # camera
     Param("camera.height", 0.0, -0.03, 0.03, doc="mount height offset (m)"),
     Param("camera.pitch", -8.0, -14.0, -2.0, doc="camera pitch (deg, <0 looks down)"),
     Param("camera.yaw", 0.0, -3.0, 3.0, doc="camera yaw misalignment (deg)"),
     Param("camera.fov", 60.0, 50.0, 70.0, limits=(20.0, 120.0), doc="vertical field of view"),
     # scene (what is placed)
-    Param("scene.traffic_density", 0.4, 0.0, 0.8, limits=(0.0, 3.0), rebuild=True,
-          doc="vehicles per 10 m of route"),
-    Param("scene.obstacle_density", 0.3, 0.0, 0.6, limits=(0.0, 2.0), rebuild=True,
-          doc="static obstacles per 10 m of route"),
-    Param("scene.buildings", 2.0, 1.0, 3.5, limits=(0.0, 10.0), rebuild=True,
-          doc="buildings per 10 m and side"),
-    Param("scene.trees", 2.5, 1.0, 4.0, limits=(0.0, 10.0), rebuild=True,
-          doc="trees per 10 m and side"),
-    Param("scene.lamps", 1.0, 0.0, 2.0, limits=(0.0, 10.0), rebuild=True,
-          doc="street lamps per 10 m and side"),
+    Param(
+        "scene.traffic_density",
+        0.4,
+        0.0,
+        0.8,
+        limits=(0.0, 3.0),
+        rebuild=True,
+        doc="vehicles per 10 m of route",
+    ),
+    Param(
+        "scene.obstacle_density",
+        0.3,
+        0.0,
+        0.6,
+        limits=(0.0, 2.0),
+        rebuild=True,
+        doc="static obstacles per 10 m of route",
+    ),
+    Param(
+        "scene.buildings",
+        2.0,
+        1.0,
+        3.5,
+        limits=(0.0, 10.0),
+        rebuild=True,
+        doc="buildings per 10 m and side",
+    ),
+    Param(
+        "scene.trees",
+        2.5,
+        1.0,
+        4.0,
+        limits=(0.0, 10.0),
+        rebuild=True,
+        doc="trees per 10 m and side",
+    ),
+    Param(
+        "scene.lamps",
+        1.0,
+        0.0,
+        2.0,
+        limits=(0.0, 10.0),
+        rebuild=True,
+        doc="street lamps per 10 m and side",
+    ),
     # dynamics
     Param("dynamics.mass_scale", 1.0, 0.8, 1.25, limits=(0.1, 5.0), doc="chassis mass scale"),
     Param("dynamics.tyre_friction", 1.0, 0.7, 1.3, limits=(0.1, 3.0), doc="tyre friction"),
-    Param("dynamics.steering_gain", 1.0, 0.85, 1.15, limits=(0.2, 2.0),
-          doc="steering angle per unit action"),
-    Param("dynamics.motor_strength", 1.0, 0.75, 1.25, limits=(0.1, 3.0),
-          doc="drive torque scale"),
-    Param("dynamics.action_latency", 0, 0, 1, integer=True, limits=(0, 5),
-          doc="steps between command and execution"),
+    Param(
+        "dynamics.steering_gain",
+        1.0,
+        0.85,
+        1.15,
+        limits=(0.2, 2.0),
+        doc="steering angle per unit action",
+    ),
+    Param("dynamics.motor_strength", 1.0, 0.75, 1.25, limits=(0.1, 3.0), doc="drive torque scale"),
+    Param(
+        "dynamics.action_latency",
+        0,
+        0,
+        1,
+        integer=True,
+        limits=(0, 5),
+        doc="steps between command and execution",
+    ),
     *SENSOR_PARAMS,
 )
 
@@ -126,11 +220,15 @@ def apply_dynamics(world: Any, sample: Mapping[str, Value]) -> None:
     A function of the sample alone (the steering gain, motor strength and camera mount the
     env reads from the sample as it drives and observes)."""
     c, car = world.c, world.car
-    c.changeDynamics(car.body, car.chassis_link,
-                     mass=car.chassis_mass * float(sample["dynamics.mass_scale"]))
+    c.changeDynamics(
+        car.body, car.chassis_link, mass=car.chassis_mass * float(sample["dynamics.mass_scale"])
+    )
     for wheel in car.wheels:
-        c.changeDynamics(car.body, wheel, lateralFriction=car.wheel_friction * float(
-            sample["dynamics.tyre_friction"]))
+        c.changeDynamics(
+            car.body,
+            wheel,
+            lateralFriction=car.wheel_friction * float(sample["dynamics.tyre_friction"]),
+        )
 
 
 def color(sample: Mapping[str, Value], group: str) -> np.ndarray:
@@ -142,8 +240,11 @@ def light_args(sample: Mapping[str, Value]) -> dict[str, Any]:
     az = np.deg2rad(sample["lighting.sun_azimuth"])
     el = np.deg2rad(sample["lighting.sun_elevation"])
     return {
-        "lightDirection": [float(np.cos(el) * np.cos(az)), float(np.cos(el) * np.sin(az)),
-                           float(np.sin(el))],
+        "lightDirection": [
+            float(np.cos(el) * np.cos(az)),
+            float(np.cos(el) * np.sin(az)),
+            float(np.sin(el)),
+        ],
         "lightColor": light_tint(float(sample["lighting.temperature"]), _WARM, _COOL).tolist(),
         "lightAmbientCoeff": float(sample["lighting.ambient"]),
         "lightDiffuseCoeff": float(sample["lighting.intensity"]),

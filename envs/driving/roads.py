@@ -26,8 +26,11 @@ def advance(pose: Pose, curvature: float, length: float) -> Pose:
     if abs(curvature) < 1e-12:
         return x + length * np.cos(yaw), y + length * np.sin(yaw), yaw
     yaw2 = yaw + curvature * length
-    return (x + (np.sin(yaw2) - np.sin(yaw)) / curvature,
-            y - (np.cos(yaw2) - np.cos(yaw)) / curvature, yaw2)
+    return (
+        x + (np.sin(yaw2) - np.sin(yaw)) / curvature,
+        y - (np.cos(yaw2) - np.cos(yaw)) / curvature,
+        yaw2,
+    )
 
 
 def sample_arc(pose: Pose, curvature: float, length: float, ds: float) -> np.ndarray:
@@ -37,8 +40,14 @@ def sample_arc(pose: Pose, curvature: float, length: float, ds: float) -> np.nda
     if abs(curvature) < 1e-12:
         return np.stack([x + t * np.cos(yaw), y + t * np.sin(yaw), np.full_like(t, yaw)], 1)
     yaw2 = yaw + curvature * t
-    return np.stack([x + (np.sin(yaw2) - np.sin(yaw)) / curvature,
-                     y - (np.cos(yaw2) - np.cos(yaw)) / curvature, yaw2], 1)
+    return np.stack(
+        [
+            x + (np.sin(yaw2) - np.sin(yaw)) / curvature,
+            y - (np.cos(yaw2) - np.cos(yaw)) / curvature,
+            yaw2,
+        ],
+        1,
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +131,9 @@ def _points(segs: list[Segment], s0: float) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(pts), np.concatenate(ss)
 
 
-def _junction(pose: Pose, turn: str, sides: list[float], stub_len: float
-              ) -> tuple[list[Segment], list[Segment], Junction]:
+def _junction(
+    pose: Pose, turn: str, sides: list[float], stub_len: float
+) -> tuple[list[Segment], list[Segment], Junction]:
     """Route segment(s) through a junction patch entered at ``pose`` and its side stubs."""
     x, y, yaw = pose
     h = C.JUNCTION_HALF
@@ -146,13 +156,17 @@ def _junction(pose: Pose, turn: str, sides: list[float], stub_len: float
     return route, stubs, Junction(cx, cy, yaw, tuple(exits), turn)
 
 
-def _candidate(rng: np.random.Generator, pose: Pose, after_junction: bool
-               ) -> tuple[list[Segment], list[Segment], Junction | None]:
+def _candidate(
+    rng: np.random.Generator, pose: Pose, after_junction: bool
+) -> tuple[list[Segment], list[Segment], Junction | None]:
     kind = rng.choice(["straight", "arc", "junction"], p=[0.3, 0.45, 0.25])
     if kind == "junction" and not after_junction:
         turn = str(rng.choice(["straight", "left", "right"]))
-        free = {"straight": [np.pi / 2, -np.pi / 2], "left": [0.0, -np.pi / 2],
-                "right": [0.0, np.pi / 2]}[turn]
+        free = {
+            "straight": [np.pi / 2, -np.pi / 2],
+            "left": [0.0, -np.pi / 2],
+            "right": [0.0, np.pi / 2],
+        }[turn]
         sides = [free[int(rng.integers(2))]] if rng.random() < 0.5 else free
         route, stubs, junction = _junction(pose, turn, sides, float(rng.integers(3, 6)))
         return route, stubs, junction
@@ -197,16 +211,24 @@ def _try_route(rng: np.random.Generator, road_id: int) -> Road | None:
         stubs += side
         if junction is not None:
             junctions.append(junction)
-        old = (np.concatenate([old[0], *[p[0] for p in parts]]),
-               np.concatenate([old[1], *[p[1] for p in parts]]))
+        old = (
+            np.concatenate([old[0], *[p[0] for p in parts]]),
+            np.concatenate([old[1], *[p[1] for p in parts]]),
+        )
         for seg in route:
             pose = advance(seg.pose, seg.curvature, seg.length)
             s += seg.length
     return _finish(road_id, segments, stubs, junctions, target, old[0])
 
 
-def _finish(road_id: int, segments: list[Segment], stubs: list[Segment],
-            junctions: list[Junction], goal_s: float, strip_points: np.ndarray) -> Road:
+def _finish(
+    road_id: int,
+    segments: list[Segment],
+    stubs: list[Segment],
+    junctions: list[Junction],
+    goal_s: float,
+    strip_points: np.ndarray,
+) -> Road:
     xy, heading, curv, jun = [], [], [], []
     for seg in segments:
         p = sample_arc(seg.pose, seg.curvature, seg.length, C.SAMPLE_DS)
@@ -216,9 +238,16 @@ def _finish(road_id: int, segments: list[Segment], stubs: list[Segment],
         jun.append(np.full(len(p), seg.kind == "junction"))
     xy_arr = np.concatenate(xy)
     return Road(
-        road_id=road_id, segments=segments, stubs=stubs, junctions=junctions, goal_s=goal_s,
-        xy=xy_arr, heading=np.concatenate(heading), curvature=np.concatenate(curv),
-        s=np.arange(len(xy_arr)) * C.SAMPLE_DS, in_junction=np.concatenate(jun),
+        road_id=road_id,
+        segments=segments,
+        stubs=stubs,
+        junctions=junctions,
+        goal_s=goal_s,
+        xy=xy_arr,
+        heading=np.concatenate(heading),
+        curvature=np.concatenate(curv),
+        s=np.arange(len(xy_arr)) * C.SAMPLE_DS,
+        in_junction=np.concatenate(jun),
         strip_points=strip_points,
     )
 
@@ -249,8 +278,14 @@ def pieces(road: Road) -> list[tuple[Pose, float]]:
 
 # ---------------------------------------------------------------------------- placement
 # building footprints (half x along the road, half y across, height), metres
-BUILDINGS = ((0.5, 0.5, 0.7), (0.8, 0.5, 1.0), (1.0, 0.7, 1.4), (1.2, 0.9, 0.9), (0.6, 0.6, 2.0),
-             (0.9, 0.6, 2.6))
+BUILDINGS = (
+    (0.5, 0.5, 0.7),
+    (0.8, 0.5, 1.0),
+    (1.0, 0.7, 1.4),
+    (1.2, 0.9, 0.9),
+    (0.6, 0.6, 2.0),
+    (0.9, 0.6, 2.6),
+)
 TREES = ((0.25, 0.6), (0.35, 0.9), (0.45, 1.2))  # crown radius, height
 
 
@@ -263,8 +298,9 @@ class Placement:
     yaw: float
 
 
-def _box_clear(points: np.ndarray, x: float, y: float, yaw: float, hx: float, hy: float,
-               clearance: float) -> bool:
+def _box_clear(
+    points: np.ndarray, x: float, y: float, yaw: float, hx: float, hy: float, clearance: float
+) -> bool:
     c, s = np.cos(yaw), np.sin(yaw)
     d = points - (x, y)
     lx = np.abs(c * d[:, 0] + s * d[:, 1]) - hx
@@ -272,8 +308,9 @@ def _box_clear(points: np.ndarray, x: float, y: float, yaw: float, hx: float, hy
     return bool(np.all(np.hypot(np.maximum(lx, 0), np.maximum(ly, 0)) >= clearance))
 
 
-def place_scenery(road: Road, rng: np.random.Generator, buildings: float, trees: float,
-                  lamps: float) -> list[Placement]:
+def place_scenery(
+    road: Road, rng: np.random.Generator, buildings: float, trees: float, lamps: float
+) -> list[Placement]:
     """Buildings, trees and street lamps beside every strip; densities are per 10 m and side."""
     pts = road.strip_points
     out: list[Placement] = []
@@ -292,7 +329,8 @@ def place_scenery(road: Road, rng: np.random.Generator, buildings: float, trees:
                     off = C.STRIP_HALF + 0.15 + hy + rng.uniform(0, 0.6)
                     px, py = x + off * nx, y + off * ny
                     if _box_clear(pts, px, py, yaw, hx, hy, C.STRIP_HALF + 0.1) and _free(
-                            taken, px, py, np.hypot(hx, hy)):
+                        taken, px, py, np.hypot(hx, hy)
+                    ):
                         out.append(Placement("building", v, px, py, yaw))
                         taken.append((px, py, np.hypot(hx, hy)))
                 elif u < (buildings + trees) / 10:
@@ -301,7 +339,8 @@ def place_scenery(road: Road, rng: np.random.Generator, buildings: float, trees:
                     off = C.STRIP_HALF - 0.3 + rng.uniform(0, 1.5)
                     px, py = x + off * nx, y + off * ny
                     if _box_clear(pts, px, py, 0.0, r, r, C.STRIP_HALF - 0.55) and _free(
-                            taken, px, py, r):
+                        taken, px, py, r
+                    ):
                         out.append(Placement("tree", v, px, py, float(rng.uniform(0, 6.3))))
                         taken.append((px, py, r))
                 elif u < (buildings + trees + lamps) / 10:
@@ -310,7 +349,8 @@ def place_scenery(road: Road, rng: np.random.Generator, buildings: float, trees:
                     # the lamp's post (5 cm half width) on the sidewalk's outer edge, clear of
                     # every other strip
                     if _box_clear(pts, px, py, 0.0, 0.05, 0.05, off - 0.07) and _free(
-                            taken, px, py, 0.1):
+                        taken, px, py, 0.1
+                    ):
                         out.append(Placement("lamp", 0, px, py, yaw + (np.pi if side < 0 else 0)))
                         taken.append((px, py, 0.1))
     return out
@@ -336,8 +376,9 @@ def lane_centre(lanes: int, lane_width: float) -> float:
     return -lane_width / 2 if lanes == 2 else 0.0
 
 
-def place_obstacles(road: Road, rng: np.random.Generator, density: float, lanes: int,
-                    lane_width: float) -> list[tuple[Placement, float]]:
+def place_obstacles(
+    road: Road, rng: np.random.Generator, density: float, lanes: int, lane_width: float
+) -> list[tuple[Placement, float]]:
     """Static obstacles (cones, barrels, parked cars) at the right edge of the ego lane,
     reaching ``intrusion`` metres into it: ``density`` per 10 m, never in junctions.
     Returns each placement with its distance along the route."""
@@ -348,8 +389,9 @@ def place_obstacles(road: Road, rng: np.random.Generator, density: float, lanes:
     for _ in range(n):
         s = float(rng.uniform(C.OBSTACLE_FROM, road.goal_s - C.OBSTACLE_BEFORE_GOAL))
         lo, hi = road.index(s - 1.0), road.index(s + 1.0)
-        if road.in_junction[lo:hi + 1].any() or any(
-                abs(s - u) < C.OBSTACLE_SPACING for u in used):
+        if road.in_junction[lo : hi + 1].any() or any(
+            abs(s - u) < C.OBSTACLE_SPACING for u in used
+        ):
             continue
         kind = str(rng.choice(["cone", "barrel", "parked"]))
         size = OBSTACLE_HALF_WIDTH[kind]
@@ -364,8 +406,9 @@ def place_obstacles(road: Road, rng: np.random.Generator, density: float, lanes:
 OBSTACLE_HALF_WIDTH = {"cone": 0.05, "barrel": 0.06, "parked": 0.1}
 
 
-def place_traffic(road: Road, rng: np.random.Generator, density: float, lanes: int,
-                  lane_width: float) -> list[Vehicle]:
+def place_traffic(
+    road: Road, rng: np.random.Generator, density: float, lanes: int, lane_width: float
+) -> list[Vehicle]:
     """Lane-following vehicles: ahead in the ego lane slower than the ego's cruise speed and,
     on two-lane roads, oncoming in the other lane. ``density`` is vehicles per 10 m."""
     n = int(rng.poisson(density * road.goal_s / 10))
@@ -374,13 +417,21 @@ def place_traffic(road: Road, rng: np.random.Generator, density: float, lanes: i
     for _ in range(n):
         oncoming = lanes == 2 and rng.random() < 0.5
         if oncoming:
-            out.append(Vehicle(float(rng.uniform(10.0, road.length)),
-                               -float(rng.uniform(0.5, 1.0)) * C.CRUISE_SPEED, -ego,
-                               int(rng.integers(4))))
+            out.append(
+                Vehicle(
+                    float(rng.uniform(10.0, road.length)),
+                    -float(rng.uniform(0.5, 1.0)) * C.CRUISE_SPEED,
+                    -ego,
+                    int(rng.integers(4)),
+                )
+            )
         else:
             s0 = float(rng.uniform(5.0, road.goal_s - 4.0))
             if any(v.speed > 0 and abs(v.s0 - s0) < 2.0 for v in out):
                 continue
-            out.append(Vehicle(s0, float(rng.uniform(0.6, 0.9)) * C.CRUISE_SPEED, ego,
-                               int(rng.integers(4))))
+            out.append(
+                Vehicle(
+                    s0, float(rng.uniform(0.6, 0.9)) * C.CRUISE_SPEED, ego, int(rng.integers(4))
+                )
+            )
     return out

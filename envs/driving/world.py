@@ -106,8 +106,11 @@ def _quat(c: BulletClient, yaw: float) -> list[float]:
 
 def garage_spot(i: int) -> list[float]:
     """Parking spot of the ``i``-th pooled body: a grid 500 m below the ground."""
-    return [GARAGE[0] + GARAGE_PITCH * (i % GARAGE_ROW), GARAGE[1] + GARAGE_PITCH * (
-        i // GARAGE_ROW), GARAGE[2]]
+    return [
+        GARAGE[0] + GARAGE_PITCH * (i % GARAGE_ROW),
+        GARAGE[1] + GARAGE_PITCH * (i // GARAGE_ROW),
+        GARAGE[2],
+    ]
 
 
 @dataclass
@@ -200,14 +203,88 @@ def _ground_mesh() -> Mesh:
 
 
 def _icosahedron(radius: float, height: float) -> tuple[list, list]:
-    t = (1 + 5 ** 0.5) / 2
-    v = np.array([[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t],
-                  [0, -1, -t], [0, 1, -t], [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]], float)
+    t = (1 + 5**0.5) / 2
+    v = np.array(
+        [
+            [-1, t, 0],
+            [1, t, 0],
+            [-1, -t, 0],
+            [1, -t, 0],
+            [0, -1, t],
+            [0, 1, t],
+            [0, -1, -t],
+            [0, 1, -t],
+            [t, 0, -1],
+            [t, 0, 1],
+            [-t, 0, -1],
+            [-t, 0, 1],
+        ],
+        float,
+    )
     v = v / np.linalg.norm(v[0]) * radius
     v[:, 2] *= height / (2 * radius)
-    f = [0, 11, 5, 0, 5, 1, 0, 1, 7, 0, 7, 10, 0, 10, 11, 1, 5, 9, 5, 11, 4, 11, 10, 2, 10, 7,
-         6, 7, 1, 8, 3, 9, 4, 3, 4, 2, 3, 2, 6, 3, 6, 8, 3, 8, 9, 4, 9, 5, 2, 4, 11, 6, 2, 10,
-         8, 6, 7, 9, 8, 1]
+    f = [
+        0,
+        11,
+        5,
+        0,
+        5,
+        1,
+        0,
+        1,
+        7,
+        0,
+        7,
+        10,
+        0,
+        10,
+        11,
+        1,
+        5,
+        9,
+        5,
+        11,
+        4,
+        11,
+        10,
+        2,
+        10,
+        7,
+        6,
+        7,
+        1,
+        8,
+        3,
+        9,
+        4,
+        3,
+        4,
+        2,
+        3,
+        2,
+        6,
+        3,
+        6,
+        8,
+        3,
+        8,
+        9,
+        4,
+        9,
+        5,
+        2,
+        4,
+        11,
+        6,
+        2,
+        10,
+        8,
+        6,
+        7,
+        9,
+        8,
+        1,
+    ]
     return v.tolist(), f
 
 
@@ -236,9 +313,13 @@ def _write_obj(path: str, mesh: Mesh, normals: list | None = None) -> None:
     lines = [row("v", p) for p in v] + [row("vt", t) for t in uv]
     lines += [row("vn", n) for n in normals] if normals is not None else ["vn 0 0 1"]
     for a in range(0, len(idx), 3):
-        tri = [i + 1 for i in idx[a:a + 3]]
-        lines.append("f " + " ".join(
-            f"{i}/{i if len(uv) > 1 else 1}/{i if normals is not None else 1}" for i in tri))
+        tri = [i + 1 for i in idx[a : a + 3]]
+        lines.append(
+            "f "
+            + " ".join(
+                f"{i}/{i if len(uv) > 1 else 1}/{i if normals is not None else 1}" for i in tri
+            )
+        )
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".obj")
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -306,28 +387,40 @@ def _kit_meshes(layer: str, args: list[str]) -> dict[str, KitMesh]:
     if layer in ("asphalt", "sidewalk"):
         return {half: _tile(layer, [args[0], half]) for half in HALVES}
     if layer == "lines":
-        edges = {f"edge/{half}/{w}": _tile("edge", [args[0], half, w])
-                 for half in HALVES for w in WIDTHS}
-        return edges | {f"centre/{d}/{w}": _tile("centre", [args[0], d, w])
-                        for d in DASHES for w in WIDTHS}
+        edges = {
+            f"edge/{half}/{w}": _tile("edge", [args[0], half, w]) for half in HALVES for w in WIDTHS
+        }
+        return edges | {
+            f"centre/{d}/{w}": _tile("centre", [args[0], d, w]) for d in DASHES for w in WIDTHS
+        }
     if layer == "jcorner":  # sidewalk quarter annulus at a junction corner, verge inside
         rims = {half: h - float(half) for half in HALVES}
-        walks = {f"walk/{half}": (sector_mesh(rc - C.KERB - C.SIDEWALK, rc), None, flat)
-                 for half, rc in rims.items()}
-        return walks | {f"verge/{half}": (sector_mesh(0.0, rc - C.KERB - C.SIDEWALK), None, flat)
-                        for half, rc in rims.items()}
+        walks = {
+            f"walk/{half}": (sector_mesh(rc - C.KERB - C.SIDEWALK, rc), None, flat)
+            for half, rc in rims.items()
+        }
+        return walks | {
+            f"verge/{half}": (sector_mesh(0.0, rc - C.KERB - C.SIDEWALK), None, flat)
+            for half, rc in rims.items()
+        }
     if layer == "jside":  # the closed side of a T junction: sidewalk then verge
         inner = {half: float(half) + C.KERB + C.SIDEWALK for half in HALVES}
-        walks = {f"walk/{half}": (rect_mesh(-h, h, float(half), b), None, flat)
-                 for half, b in inner.items()}
-        return walks | {f"verge/{half}": (rect_mesh(-h, h, b, h), None, flat)
-                        for half, b in inner.items()}
+        walks = {
+            f"walk/{half}": (rect_mesh(-h, h, float(half), b), None, flat)
+            for half, b in inner.items()
+        }
+        return walks | {
+            f"verge/{half}": (rect_mesh(-h, h, b, h), None, flat) for half, b in inner.items()
+        }
     if layer == "crown":
         crowns: dict[str, KitMesh] = {}
         for v, (radius, height) in enumerate(TREES):
             verts, faces = _icosahedron(radius, height * 0.6)
-            crowns[str(v)] = ((verts, faces, [[0.5, 0.5]]), _bullet_normals(verts),
-                              [0.0, 0.0, height * 0.65])
+            crowns[str(v)] = (
+                (verts, faces, [[0.5, 0.5]]),
+                _bullet_normals(verts),
+                [0.0, 0.0, height * 0.65],
+            )
         return crowns
     return {}
 
@@ -342,14 +435,16 @@ class World:
             pool up to the cap, and :meth:`place` returns ``None`` beyond it.
     """
 
-    def __init__(self, client: BulletClient, bounds: Mapping[str, int],
-                 caps: Mapping[str, int | None]) -> None:
+    def __init__(
+        self, client: BulletClient, bounds: Mapping[str, int], caps: Mapping[str, int | None]
+    ) -> None:
         self.c = c = client
         self.images: dict[int, np.ndarray] = {}  # texture id -> its image (RGB uint8)
         self.version = 0  # bumped by every change of what is drawn or where it stands
         c.setGravity(0, 0, -9.81)
-        c.setPhysicsEngineParameter(fixedTimeStep=C.PHYSICS_DT, numSolverIterations=10,
-                                    deterministicOverlappingPairs=1)
+        c.setPhysicsEngineParameter(
+            fixedTimeStep=C.PHYSICS_DT, numSolverIterations=10, deterministicOverlappingPairs=1
+        )
         c.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.patterns = {k: self._texture(img) for k, img in pattern_bank().items()}
         self.sidewalk_texture = self._texture(paint_sidewalk())
@@ -407,11 +502,16 @@ class World:
         chassis = links["chassis"]
         wheels = [names[n] for n in C.DRIVE_WHEELS]
         return Car(
-            body=body, wheels=wheels, steering=[names[n] for n in C.STEER_JOINTS],
-            links=[s[1] for s in shapes], colors=[tuple(s[7]) for s in shapes],
-            camera_link=links[C.CAMERA_LINK], chassis_link=chassis,
+            body=body,
+            wheels=wheels,
+            steering=[names[n] for n in C.STEER_JOINTS],
+            links=[s[1] for s in shapes],
+            colors=[tuple(s[7]) for s in shapes],
+            camera_link=links[C.CAMERA_LINK],
+            chassis_link=chassis,
             chassis_mass=float(c.getDynamicsInfo(body, chassis)[0]),
-            wheel_friction=C.TYRE_FRICTION, rest_height=rest,
+            wheel_friction=C.TYRE_FRICTION,
+            rest_height=rest,
         )
 
     def forget_contacts(self) -> None:
@@ -425,8 +525,9 @@ class World:
 
     def show_car(self, visible: bool) -> None:
         for link, rgba in zip(self.car.links, self.car.colors):
-            self.c.changeVisualShape(self.car.body, link,
-                                     rgbaColor=[*rgba[:3], rgba[3] if visible else 0.0])
+            self.c.changeVisualShape(
+                self.car.body, link, rgbaColor=[*rgba[:3], rgba[3] if visible else 0.0]
+            )
 
     # ------------------------------------------------------------------ kinds and pools
     def _kit(self, name: str, meshes: Mapping[str, KitMesh]) -> Kind:
@@ -439,9 +540,12 @@ class World:
             files.append(path)
         c = self.c
         vis = c.createVisualShapeArray(
-            [c.GEOM_MESH] * len(files), fileNames=files, meshScales=[[1.0, 1.0, 1.0]] * len(files),
+            [c.GEOM_MESH] * len(files),
+            fileNames=files,
+            meshScales=[[1.0, 1.0, 1.0]] * len(files),
             visualFramePositions=[frame for _, _, frame in meshes.values()],
-            rgbaColors=[HIDDEN] * len(files))
+            rgbaColors=[HIDDEN] * len(files),
+        )
         return Kind(vis, -1, {v: (n,) for n, v in enumerate(meshes)})
 
     def _kind(self, name: str) -> Kind:
@@ -465,23 +569,35 @@ class World:
             vis = c.createVisualShape(c.GEOM_BOX, halfExtents=half_extents, rgbaColor=HIDDEN)
             col = c.createCollisionShape(c.GEOM_BOX, halfExtents=half_extents)
         elif layer == "trunk":
-            vis = c.createVisualShape(c.GEOM_BOX, halfExtents=[0.03, 0.03, 0.25],
-                                      rgbaColor=[0.4, 0.28, 0.18, 0])
+            vis = c.createVisualShape(
+                c.GEOM_BOX, halfExtents=[0.03, 0.03, 0.25], rgbaColor=[0.4, 0.28, 0.18, 0]
+            )
             col = c.createCollisionShape(c.GEOM_BOX, halfExtents=[0.03, 0.03, 0.25])
         elif layer == "lamp":
             vis = c.createVisualShapeArray(
-                [c.GEOM_BOX, c.GEOM_BOX], halfExtents=[[0.012, 0.012, 0.3], [0.07, 0.02, 0.012]],
-                visualFramePositions=[[0, 0, 0.3], [-0.06, 0, 0.6]], rgbaColors=[HIDDEN] * 2)
+                [c.GEOM_BOX, c.GEOM_BOX],
+                halfExtents=[[0.012, 0.012, 0.3], [0.07, 0.02, 0.012]],
+                visualFramePositions=[[0, 0, 0.3], [-0.06, 0, 0.6]],
+                rgbaColors=[HIDDEN] * 2,
+            )
         elif layer == "cone":
-            vis = c.createVisualShape(c.GEOM_MESH, fileName="racecar/meshes/cone.obj",
-                                      rgbaColor=[1.0, 0.45, 0.05, 0])
-            col = c.createCollisionShape(c.GEOM_CYLINDER, radius=0.05, height=0.17,
-                                         collisionFramePosition=[0, 0, 0.085])
+            vis = c.createVisualShape(
+                c.GEOM_MESH, fileName="racecar/meshes/cone.obj", rgbaColor=[1.0, 0.45, 0.05, 0]
+            )
+            col = c.createCollisionShape(
+                c.GEOM_CYLINDER, radius=0.05, height=0.17, collisionFramePosition=[0, 0, 0.085]
+            )
         elif layer == "barrel":
-            vis = c.createVisualShape(c.GEOM_CYLINDER, radius=0.06, length=0.15,
-                                      visualFramePosition=[0, 0, 0.075], rgbaColor=HIDDEN)
-            col = c.createCollisionShape(c.GEOM_CYLINDER, radius=0.06, height=0.15,
-                                         collisionFramePosition=[0, 0, 0.075])
+            vis = c.createVisualShape(
+                c.GEOM_CYLINDER,
+                radius=0.06,
+                length=0.15,
+                visualFramePosition=[0, 0, 0.075],
+                rgbaColor=HIDDEN,
+            )
+            col = c.createCollisionShape(
+                c.GEOM_CYLINDER, radius=0.06, height=0.15, collisionFramePosition=[0, 0, 0.075]
+            )
         elif layer in ("parked", "vehicle"):
             vis, col = self._vehicle_shapes()
         else:
@@ -492,18 +608,25 @@ class World:
         """A low-poly car about the racecar's size: body, cabin and four wheels."""
         c = self.c
         boxes = [([0.22, 0.1, 0.035], [0, 0, 0.075]), ([0.11, 0.085, 0.035], [-0.03, 0, 0.14])]
-        boxes += [([0.045, 0.02, 0.045], [sx * 0.14, sy * 0.095, 0.045])
-                  for sx in (-1, 1) for sy in (-1, 1)]
-        vis = c.createVisualShapeArray([c.GEOM_BOX] * len(boxes),
-                                       halfExtents=[b[0] for b in boxes],
-                                       visualFramePositions=[b[1] for b in boxes],
-                                       rgbaColors=[HIDDEN] * len(boxes))
-        col = c.createCollisionShape(c.GEOM_BOX, halfExtents=[0.22, 0.1, 0.08],
-                                     collisionFramePosition=[0, 0, 0.08])
+        boxes += [
+            ([0.045, 0.02, 0.045], [sx * 0.14, sy * 0.095, 0.045])
+            for sx in (-1, 1)
+            for sy in (-1, 1)
+        ]
+        vis = c.createVisualShapeArray(
+            [c.GEOM_BOX] * len(boxes),
+            halfExtents=[b[0] for b in boxes],
+            visualFramePositions=[b[1] for b in boxes],
+            rgbaColors=[HIDDEN] * len(boxes),
+        )
+        col = c.createCollisionShape(
+            c.GEOM_BOX, halfExtents=[0.22, 0.1, 0.08], collisionFramePosition=[0, 0, 0.08]
+        )
         return vis, col
 
-    def ensure(self, bounds: Mapping[str, int], caps: Mapping[str, int | None] | None = None
-               ) -> None:
+    def ensure(
+        self, bounds: Mapping[str, int], caps: Mapping[str, int | None] | None = None
+    ) -> None:
         """Grow every pool to at least ``bounds[kind]`` bodies (pools never shrink)."""
         self.caps.update(caps or {})
         for name, n in bounds.items():
@@ -526,9 +649,17 @@ class World:
         # one call per body: a batched createMultiBody (batchPositions) is no faster once
         # the client has learnt of its bodies (syncBodyInfo), and without that getNumBodies
         # and everything that lists bodies miss them
-        bodies = [c.createMultiBody(0, kind.collision, kind.visual, spot,
-                                    useMaximalCoordinates=True, flags=c.URDF_ENABLE_SLEEPING)
-                  for spot in spots]
+        bodies = [
+            c.createMultiBody(
+                0,
+                kind.collision,
+                kind.visual,
+                spot,
+                useMaximalCoordinates=True,
+                flags=c.URDF_ENABLE_SLEEPING,
+            )
+            for spot in spots
+        ]
         if not pool.colors:  # each shape's colour as made, shown
             pool.colors = [[*d[7][:3], 1.0] for d in c.getVisualShapeData(bodies[0])]
             if kind.variants == {"": ()}:
@@ -541,8 +672,10 @@ class World:
         pool.bodies += bodies
         pool.spots += spots
         pool.shown += [{} for _ in bodies]
-        pool.textures += [dict.fromkeys(range(len(pool.colors)), self.sidewalk_texture)
-                          if kind.textured else {} for _ in bodies]
+        pool.textures += [
+            dict.fromkeys(range(len(pool.colors)), self.sidewalk_texture) if kind.textured else {}
+            for _ in bodies
+        ]
         for i, body in enumerate(bodies, start=len(pool.bodies) - n):
             self._index[body] = (pool, i)
         return pool
@@ -563,16 +696,26 @@ class World:
                     continue
                 body = pool.bodies[i]
                 for k in pool.shown[i]:
-                    c.changeVisualShape(body, -1, shapeIndex=k,
-                                        rgbaColor=[*pool.colors[k][:3], 0.0])
+                    c.changeVisualShape(
+                        body, -1, shapeIndex=k, rgbaColor=[*pool.colors[k][:3], 0.0]
+                    )
                 if pool.kind.solid:
                     c.setCollisionFilterGroupMask(body, -1, 0, 0)
                 c.resetBasePositionAndOrientation(body, pool.spots[i], [0, 0, 0, 1])
                 pool.shown[i] = {}
 
-    def place(self, key: str, x: float, y: float, z: float, yaw: float,
-              rgb: np.ndarray | tuple | None = None, texture: int | None = None, *,
-              show: Mapping[str, Look] | None = None) -> int | None:
+    def place(
+        self,
+        key: str,
+        x: float,
+        y: float,
+        z: float,
+        yaw: float,
+        rgb: np.ndarray | tuple | None = None,
+        texture: int | None = None,
+        *,
+        show: Mapping[str, Look] | None = None,
+    ) -> int | None:
         """Put a body of kind ``key`` at a pose and return it.
 
         One-variant kinds (``"barrel"``, ``"building/3"``, …) show every shape, optionally
@@ -586,8 +729,12 @@ class World:
             if pool.cap is not None and len(pool.bodies) >= pool.cap:
                 return None
             if pool.cap is None and pool.bodies:
-                warnings.warn(f"the {key!r} pool grows past its bound ({len(pool.bodies)}): "
-                              "constants.ROAD_KIT_MAX is stale", RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"the {key!r} pool grows past its bound ({len(pool.bodies)}): "
+                    "constants.ROAD_KIT_MAX is stale",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             self._grow(key, 1)
         c = self.c
         self.version += 1
@@ -611,16 +758,14 @@ class World:
             if kwargs:
                 c.changeVisualShape(body, -1, **kwargs)
         else:
-            looks = {k: look for variant, look in show.items()
-                     for k in pool.kind.variants[variant]}
+            looks = {k: look for variant, look in show.items() for k in pool.kind.variants[variant]}
             for k in shown.keys() - looks.keys():
                 c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=[*pool.colors[k][:3], 0.0])
                 del shown[k]
             for k, (tint, tex) in looks.items():
                 rgba = [*map(float, tint), 1.0] if tint is not None else pool.colors[k]
                 if tex is not None and textures.get(k) != tex:
-                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba,
-                                        textureUniqueId=tex)
+                    c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba, textureUniqueId=tex)
                     textures[k] = tex
                 elif shown.get(k) != rgba:
                     c.changeVisualShape(body, -1, shapeIndex=k, rgbaColor=rgba)
@@ -646,8 +791,9 @@ class World:
         x, y = (round(v / GROUND_TILE) * GROUND_TILE for v in (x, y))
         self.c.resetBasePositionAndOrientation(self.ground, [x, y, 0], [0, 0, 0, 1])
         rgba = [*map(float, rgb), 1.0]
-        self.c.changeVisualShape(self.ground, -1, rgbaColor=rgba,
-                                 textureUniqueId=self.patterns[pattern])
+        self.c.changeVisualShape(
+            self.ground, -1, rgbaColor=rgba, textureUniqueId=self.patterns[pattern]
+        )
         self.ground_look = (rgba, self.patterns[pattern])
         self.version += 1
 
@@ -676,13 +822,18 @@ class World:
         reports that colour for every shape of the body, hidden variants included."""
         rgba, texture = self.ground_look
         return [(self.ground, 0, rgba, texture)] + [
-            (body, k, rgba, pool.textures[i].get(k)) for pool in self.pools.values()
-            for i, body in enumerate(pool.bodies) for k, rgba in pool.shown[i].items()]
+            (body, k, rgba, pool.textures[i].get(k))
+            for pool in self.pools.values()
+            for i, body in enumerate(pool.bodies)
+            for k, rgba in pool.shown[i].items()
+        ]
 
     def car_looks(self, visible: bool) -> list[tuple[int, int, list[float], None]]:
         """``(body, shape index, rgba, None)`` of the ego car's shapes, shown or hidden."""
-        return [(self.car.body, k, [*rgba[:3], rgba[3] if visible else 0.0], None)
-                for k, rgba in enumerate(self.car.colors)]
+        return [
+            (self.car.body, k, [*rgba[:3], rgba[3] if visible else 0.0], None)
+            for k, rgba in enumerate(self.car.colors)
+        ]
 
     def semantic_class(self, body: int, shape: int) -> str:
         """The ``seg`` class (``constants.SEG_CLASSES``) of one shape of a body."""

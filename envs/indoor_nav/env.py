@@ -177,18 +177,42 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         renderer: str = "batch",
     ) -> None:
         EzPickle.__init__(
-            self, task, obs_mode, camera_size, action_mode, randomization, dr_scale, split,
-            layout, object_category, success_distance, object_success_distance, success_reward,
-            slack_reward, collision_reward, render_mode, render_size, renderer,
+            self,
+            task,
+            obs_mode,
+            camera_size,
+            action_mode,
+            randomization,
+            dr_scale,
+            split,
+            layout,
+            object_category,
+            success_distance,
+            object_success_distance,
+            success_reward,
+            slack_reward,
+            collision_reward,
+            render_mode,
+            render_size,
+            renderer,
         )
-        super().__init__(PARAMS, randomization, dr_scale, render_mode, camera_size, render_size,
-                         C.CONTROL_DT, renderer)
+        super().__init__(
+            PARAMS,
+            randomization,
+            dr_scale,
+            render_mode,
+            camera_size,
+            render_size,
+            C.CONTROL_DT,
+            renderer,
+        )
         self.task = check_choice("task", task, TASKS)
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         self.layouts = layout_id_range(split)
-        if layout is not None and (not isinstance(layout, (int, np.integer)) or layout < 0
-                                   or layout >= 1_000_000):
+        if layout is not None and (
+            not isinstance(layout, (int, np.integer)) or layout < 0 or layout >= 1_000_000
+        ):
             raise ValueError(f"layout must be an integer id in [0, 1000000), got {layout!r}")
         self.fixed_layout = layout
         if object_category is not None:
@@ -196,8 +220,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         self.object_category = object_category
         self.success_distance = float(success_distance)
         self.object_success_distance = float(object_success_distance)
-        self.rewards = Rewards(float(success_reward), float(slack_reward),
-                               float(collision_reward))
+        self.rewards = Rewards(float(success_reward), float(slack_reward), float(collision_reward))
 
         if action_mode == "continuous":
             self.action_space: spaces.Space[Any] = spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -212,8 +235,9 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         if "seg" in self.obs_parts:
             obs["seg"] = spaces.Box(0, len(C.SEG_CLASSES) - 1, (h, w, 1), np.uint8)
         if task == "pointgoal":  # distance (m), cos, sin of the heading to the goal
-            obs["goal"] = spaces.Box(np.array([0, -1, -1], np.float32),
-                                     np.array([50, 1, 1], np.float32))
+            obs["goal"] = spaces.Box(
+                np.array([0, -1, -1], np.float32), np.array([50, 1, 1], np.float32)
+            )
         else:
             obs["goal"] = spaces.Box(0.0, 1.0, (len(C.CATEGORIES),), np.float32)
         obs["proprio"] = spaces.Box(-10.0, 10.0, (2,), np.float32)
@@ -224,15 +248,20 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         self._structure: tuple[Any, ...] | None = None
 
     # ------------------------------------------------------------------ reset pieces
-    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
-                        ) -> IndoorNavEpisode:
+    def _sample_episode(
+        self, sample: Mapping[str, Value], rng: np.random.Generator
+    ) -> IndoorNavEpisode:
         layout = self.fixed_layout
         if layout is None:
             layout = int(rng.integers(self.layouts.start, self.layouts.stop))
         plan = _floorplan(layout)
-        items = furnish(plan, int(sample["scene.furniture_per_room"]),
-                        float(sample["scene.furniture_jitter"]),
-                        int(sample["scene.distractors"]), rng)
+        items = furnish(
+            plan,
+            int(sample["scene.furniture_per_room"]),
+            float(sample["scene.furniture_jitter"]),
+            int(sample["scene.distractors"]),
+            rng,
+        )
         grid = OccupancyGrid(plan, items, C.CLEARANCE)
         goal, field, category = self._sample_goal(plan, items, grid, rng)
         start_xy, start_d = self._sample_start(grid, field, rng)
@@ -240,10 +269,20 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         order = np.argsort([-(r.w * r.h) for r in plan.rooms], kind="stable")
         light_rooms = tuple(int(r) for r in order[: int(sample["lighting.count"])])
         return IndoorNavEpisode(
-            layout=layout, plan=plan, items=tuple(items), grid=grid, distance_field=field,
-            goal=goal, category=category, start=start_xy, yaw=yaw, light_rooms=light_rooms,
-            look=sample_look(sample, len(light_rooms)), shortest=start_d,
-            distance=start_d, noise=float(sample["dynamics.actuation_noise"]),
+            layout=layout,
+            plan=plan,
+            items=tuple(items),
+            grid=grid,
+            distance_field=field,
+            goal=goal,
+            category=category,
+            start=start_xy,
+            yaw=yaw,
+            light_rooms=light_rooms,
+            look=sample_look(sample, len(light_rooms)),
+            shortest=start_d,
+            distance=start_d,
+            noise=float(sample["dynamics.actuation_noise"]),
             latency=deque([np.zeros(2)] * int(sample["dynamics.action_latency"])),
         )
 
@@ -251,8 +290,13 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         structure = (episode.layout, episode.items, episode.light_rooms)
         if structure == self._structure:
             return
-        spec = build_spec(episode.plan, list(episode.items), list(episode.light_rooms),
-                          self.camera_size, self.render_size)
+        spec = build_spec(
+            episode.plan,
+            list(episode.items),
+            list(episode.light_rooms),
+            self.camera_size,
+            self.render_size,
+        )
         self.set_model(spec.compile())
         self._refs = self._lookup_refs(episode.plan, list(episode.light_rooms))
         self._seg_lut = self._segmentation_lut()
@@ -270,8 +314,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         assert model is not None and data is not None
         mujoco.mj_resetData(model, data)
         root, yaw, goal = self._root_qpos, episode.yaw, episode.goal
-        data.qpos[root:root + 7] = [*episode.start, 0.001, np.cos(yaw / 2), 0, 0,
-                                    np.sin(yaw / 2)]
+        data.qpos[root : root + 7] = [*episode.start, 0.001, np.cos(yaw / 2), 0, 0, np.sin(yaw / 2)]
         data.mocap_pos[0] = [*goal, 0.0] if goal is not None else [0, 0, -1.0]
         mujoco.mj_forward(model, data)
         self._sensor = SensorModel.from_sample(sample)
@@ -286,7 +329,7 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
             sources[rc[0], rc[1]] = True
             return grid.center((int(rc[0]), int(rc[1]))), grid.distance_field(sources), None
         # objectgoal: a category with at least one instance whose 1 m vicinity is reachable
-        rr, cc = np.mgrid[0:grid.shape[0], 0:grid.shape[1]]
+        rr, cc = np.mgrid[0 : grid.shape[0], 0 : grid.shape[1]]
         centres = grid.origin + (np.stack([cc, rr], -1) + 0.5) * grid.res
         regions = {}
         for cat in C.CATEGORIES:
@@ -324,18 +367,23 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         model = self.model
         assert model is not None
         lights = np.array([self.light(f"light/{k}") for k in range(len(light_rooms))], int)
-        span = np.array([[plan.rooms[r].w / 2 - 0.3, plan.rooms[r].h / 2 - 0.3]
-                         for r in light_rooms]).reshape(-1, 2)
+        span = np.array(
+            [[plan.rooms[r].w / 2 - 0.3, plan.rooms[r].h / 2 - 0.3] for r in light_rooms]
+        ).reshape(-1, 2)
         chassis = self.body("robot")
         acts = np.array([self.actuator(a) for a in C.WHEEL_ACTUATORS])
         return Refs(
             textures={g: self.texture(f"tex/{g}") for g in LOOK_GROUPS},
             materials={g: self.material(f"mat/{g}") for g in LOOK_GROUPS},
-            lights=lights, light_pos=model.light_pos[lights].copy(), light_span=span,
-            camera=self.camera(C.EGO_CAMERA), chassis_body=chassis,
+            lights=lights,
+            light_pos=model.light_pos[lights].copy(),
+            light_span=span,
+            camera=self.camera(C.EGO_CAMERA),
+            chassis_body=chassis,
             chassis_mass=float(model.body_mass[chassis]),
             chassis_inertia=model.body_inertia[chassis].copy(),
-            wheel_geoms=np.array([self.geom(g) for g in C.WHEELS]), actuators=acts,
+            wheel_geoms=np.array([self.geom(g) for g in C.WHEELS]),
+            actuators=acts,
             kv=float(model.actuator_gainprm[acts[0], 0]),
             force=model.actuator_forcerange[acts].copy(),
         )
@@ -351,8 +399,11 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
             head = name.split("/")[0]
             lut[g] = classes.get(head, 0)
         self._robot_geoms = np.array(
-            [(mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, g) or "").startswith("robot/")
-             for g in range(model.ngeom)])
+            [
+                (mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, g) or "").startswith("robot/")
+                for g in range(model.ngeom)
+            ]
+        )
         self._obstacle_geoms = lut[:-1] != classes["floor"]
         self._obstacle_geoms &= ~self._robot_geoms
         return lut
@@ -403,16 +454,24 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         ep = self.episode
         if self.task == "pointgoal":
             return bool(np.linalg.norm(xy - ep.goal) < self.success_distance)
-        return any(_point_to_item(xy, it) <= self.object_success_distance
-                   for it in ep.items if it.category == ep.category)
+        return any(
+            _point_to_item(xy, it) <= self.object_success_distance
+            for it in ep.items
+            if it.category == ep.category
+        )
 
     def _info(self) -> dict[str, Any]:
         ep = self.episode
         spl = float(ep.success) * ep.shortest / max(ep.path, ep.shortest, 1e-9)
         return {
-            "success": ep.success, "spl": spl, "distance_to_goal": ep.distance,
-            "collisions": ep.collisions, "path_length": ep.path, "layout": ep.layout,
-            "geodesic_start_distance": ep.shortest, "object_category": ep.category,
+            "success": ep.success,
+            "spl": spl,
+            "distance_to_goal": ep.distance,
+            "collisions": ep.collisions,
+            "path_length": ep.path,
+            "layout": ep.layout,
+            "geodesic_start_distance": ep.shortest,
+            "object_category": ep.category,
         }
 
     # ------------------------------------------------------------------ observations
@@ -445,12 +504,13 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         if self.task == "pointgoal":
             d = ep.goal - xy
             heading = np.arctan2(d[1], d[0]) - yaw
-            obs["goal"] = np.array([np.linalg.norm(d), np.cos(heading), np.sin(heading)],
-                                   np.float32)
+            obs["goal"] = np.array(
+                [np.linalg.norm(d), np.cos(heading), np.sin(heading)], np.float32
+            )
         else:
             obs["goal"] = np.zeros(len(C.CATEGORIES), np.float32)
             obs["goal"][C.CATEGORIES.index(ep.category)] = 1.0
-        vel = data.qvel[self._root_dof:self._root_dof + 6]
+        vel = data.qvel[self._root_dof : self._root_dof + 6]
         forward = vel[0] * np.cos(yaw) + vel[1] * np.sin(yaw)
         obs["proprio"] = np.clip(np.array([forward, vel[5]], np.float32), -10.0, 10.0)
         if "state" in self.obs_parts:
@@ -466,8 +526,20 @@ class IndoorNavEnv(MujocoEnv[IndoorNavEpisode], EzPickle):
         dist = np.zeros(C.N_RANGES)
         group = np.array([1, 0, 0, 0, 0, 0], np.uint8)
         assert model is not None and data is not None
-        mujoco.mj_multiRay(model, data, data.site_xpos[site].copy(), vec, group, 1, -1, geomid,
-                           dist, None, C.N_RANGES, C.MAX_RANGE)
+        mujoco.mj_multiRay(
+            model,
+            data,
+            data.site_xpos[site].copy(),
+            vec,
+            group,
+            1,
+            -1,
+            geomid,
+            dist,
+            None,
+            C.N_RANGES,
+            C.MAX_RANGE,
+        )
         dist[dist < 0] = C.MAX_RANGE
         return np.minimum(dist, C.MAX_RANGE).astype(np.float32)
 

@@ -14,9 +14,15 @@ import numpy as np
 
 from . import constants as C
 
-_STEPS = [(dr, dc) for dr in (-2, -1, 0, 1, 2) for dc in (-2, -1, 0, 1, 2)
-          if (dr, dc) != (0, 0) and (abs(dr), abs(dc)) != (2, 2)
-          and not (abs(dr) == 2 and dc == 0) and not (abs(dc) == 2 and dr == 0)]
+_STEPS = [
+    (dr, dc)
+    for dr in (-2, -1, 0, 1, 2)
+    for dc in (-2, -1, 0, 1, 2)
+    if (dr, dc) != (0, 0)
+    and (abs(dr), abs(dc)) != (2, 2)
+    and not (abs(dr) == 2 and dc == 0)
+    and not (abs(dc) == 2 and dr == 0)
+]
 
 
 class IndoorNavExpert:
@@ -36,12 +42,23 @@ class IndoorNavExpert:
         r, c = grid.cell(xy)
         if not np.isfinite(field[r, c]):  # pushed off the free grid: start from nearest cell
             r0, c0 = max(r - 4, 0), max(c - 4, 0)
-            patch = field[r0:r + 5, c0:c + 5]
+            patch = field[r0 : r + 5, c0 : c + 5]
             if not np.isfinite(patch).any():
                 return []
-            rr, cc = np.unravel_index(np.argmin(np.where(np.isfinite(patch), np.hypot(
-                *np.mgrid[r0 - r:r0 - r + patch.shape[0], c0 - c:c0 - c + patch.shape[1]]),
-                np.inf)), patch.shape)
+            rr, cc = np.unravel_index(
+                np.argmin(
+                    np.where(
+                        np.isfinite(patch),
+                        np.hypot(
+                            *np.mgrid[
+                                r0 - r : r0 - r + patch.shape[0], c0 - c : c0 - c + patch.shape[1]
+                            ]
+                        ),
+                        np.inf,
+                    )
+                ),
+                patch.shape,
+            )
             r, c = r0 + int(rr), c0 + int(cc)
         points, length = [grid.center((r, c))], 0.0
         h, w = field.shape

@@ -117,8 +117,9 @@ def _bsp(rng: np.random.Generator, outer: Rect) -> tuple[list[Rect], list[tuple]
     corridor_first = rng.random() < 0.5
     while len(leaves) < n_rooms:
         order = sorted(range(len(leaves)), key=lambda i: -leaves[i].w * leaves[i].h)
-        cand = [i for i in order if i not in corridors and max(leaves[i].w, leaves[i].h)
-                >= 2 * MIN_ROOM]
+        cand = [
+            i for i in order if i not in corridors and max(leaves[i].w, leaves[i].h) >= 2 * MIN_ROOM
+        ]
         if not cand:
             break
         i = cand[0]
@@ -151,8 +152,12 @@ def _touching(leaves: list[Rect], region: Rect, axis: int, coord: float) -> list
     eps = 1e-6
     out = []
     for r in leaves:
-        inside = (region.x0 - eps <= r.x0 and r.x1 <= region.x1 + eps
-                  and region.y0 - eps <= r.y0 and r.y1 <= region.y1 + eps)
+        inside = (
+            region.x0 - eps <= r.x0
+            and r.x1 <= region.x1 + eps
+            and region.y0 - eps <= r.y0
+            and r.y1 <= region.y1 + eps
+        )
         if not inside:
             continue
         if axis == 1 and (abs(r.x0 - coord) < eps or abs(r.x1 - coord) < eps):
@@ -185,8 +190,12 @@ def _doors(rng: np.random.Generator, leaves: list[Rect], splits: list[tuple]) ->
 
 def _wall_boxes(width: float, depth: float, splits: list[tuple], doors: list[Door]) -> list[Rect]:
     ht = WALL_THICKNESS / 2
-    lines = [(0, 0.0, 0.0, width), (0, depth, 0.0, width), (1, 0.0, 0.0, depth),
-             (1, width, 0.0, depth)]
+    lines = [
+        (0, 0.0, 0.0, width),
+        (0, depth, 0.0, width),
+        (1, 0.0, 0.0, depth),
+        (1, width, 0.0, depth),
+    ]
     lines += [(axis, coord, lo, hi) for axis, coord, lo, hi, _, _ in splits]
     boxes = []
     for axis, coord, lo, hi in lines:
@@ -227,8 +236,9 @@ def _door_zones(doors: list[Door]) -> list[Rect]:
 
 
 def _overlaps(a: Rect, b: Rect, pad: float = 0.0) -> bool:
-    return not (a.x1 + pad <= b.x0 or b.x1 + pad <= a.x0 or a.y1 + pad <= b.y0
-                or b.y1 + pad <= a.y0)
+    return not (
+        a.x1 + pad <= b.x0 or b.x1 + pad <= a.x0 or a.y1 + pad <= b.y0 or b.y1 + pad <= a.y0
+    )
 
 
 def _bbox(item: Item) -> Rect:
@@ -254,8 +264,9 @@ def _place_slots(
         for _ in range(25):
             side = int(rng.integers(0, 5))  # 0..3: against the S, E, N, W wall; 4: free-standing
             yaw = [0.0, np.pi / 2, np.pi, -np.pi / 2, float(rng.choice([0.0, np.pi / 2]))][side]
-            ex, ey = (length / 2, depth_ / 2) if abs(np.sin(yaw)) < 0.5 else (depth_ / 2,
-                                                                             length / 2)
+            ex, ey = (
+                (length / 2, depth_ / 2) if abs(np.sin(yaw)) < 0.5 else (depth_ / 2, length / 2)
+            )
             margin = gap if side == 4 else 0.0
             if inner.w < 2 * (ex + margin) or inner.h < 2 * (ey + margin):
                 continue
@@ -296,8 +307,10 @@ def generate_floorplan(layout_id: int) -> Floorplan:
     leaves, splits, corridors = _bsp(rng, Rect(0.0, 0.0, width, depth))
     doors = _doors(rng, leaves, splits)
     walls = _wall_boxes(width, depth, splits, doors)
-    order = sorted((i for i in range(len(leaves)) if i not in corridors),
-                   key=lambda i: -leaves[i].w * leaves[i].h)
+    order = sorted(
+        (i for i in range(len(leaves)) if i not in corridors),
+        key=lambda i: -leaves[i].w * leaves[i].h,
+    )
     kinds = ["corridor"] * len(leaves)
     others = list(rng.permutation(["bedroom", "kitchen", "office", "bedroom", "office"]))
     for rank, i in enumerate(order):
@@ -328,16 +341,25 @@ def furnish(
             box = _bbox(moved)
             ox = max(0.0, room.x0 + 0.06 - box.x0) - max(0.0, box.x1 - room.x1 + 0.06)
             oy = max(0.0, room.y0 + 0.06 - box.y0) - max(0.0, box.y1 - room.y1 + 0.06)
-            items.append(Item(it.category, moved.x + ox, moved.y + oy, moved.yaw, it.sx, it.sy,
-                              r))
+            items.append(Item(it.category, moved.x + ox, moved.y + oy, moved.yaw, it.sx, it.sy, r))
     for _ in range(max(0, n_distractors)):
         r = int(rng.integers(len(plan.rooms)))
         room = plan.rooms[r]
         size = rng.uniform(0.08, 0.2)
         x = rng.uniform(room.x0 + 0.3, room.x1 - 0.3)
         y = rng.uniform(room.y0 + 0.3, room.y1 - 0.3)
-        items.append(Item("distractor", x, y, rng.uniform(-np.pi, np.pi), size, size, r,
-                          shape=int(rng.integers(3))))
+        items.append(
+            Item(
+                "distractor",
+                x,
+                y,
+                rng.uniform(-np.pi, np.pi),
+                size,
+                size,
+                r,
+                shape=int(rng.integers(3)),
+            )
+        )
     return items
 
 
@@ -349,28 +371,30 @@ class OccupancyGrid:
     of it (where starts and goals are drawn).
     """
 
-    _OFFSETS = np.array(
-        [(1, 0), (0, 1), (1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1)]
-    )
+    _OFFSETS = np.array([(1, 0), (0, 1), (1, 1), (1, -1), (1, 2), (2, 1), (1, -2), (2, -1)])
 
     def __init__(self, plan: Floorplan, items: list[Item], clearance: float) -> None:
         self.res = GRID_RES
         self.origin = np.array([-0.2, -0.2])
-        self.shape = (int(np.ceil((plan.depth + 0.4) / self.res)),
-                      int(np.ceil((plan.width + 0.4) / self.res)))
+        self.shape = (
+            int(np.ceil((plan.depth + 0.4) / self.res)),
+            int(np.ceil((plan.width + 0.4) / self.res)),
+        )
         occ = np.zeros(self.shape, np.uint8)
-        polys = [np.array([[w.x0, w.y0], [w.x1, w.y0], [w.x1, w.y1], [w.x0, w.y1]])
-                 for w in plan.walls] + [it.corners() for it in items]
+        polys = [
+            np.array([[w.x0, w.y0], [w.x1, w.y0], [w.x1, w.y1], [w.x0, w.y1]]) for w in plan.walls
+        ] + [it.corners() for it in items]
         cv2.fillPoly(occ, [self._poly(p) for p in polys], 1, shift=3)
         self.occupied = occ.astype(bool)
         # Distance (m) from each cell centre to the nearest occupied cell centre.
-        self.clearance_map = cv2.distanceTransform((occ == 0).astype(np.uint8), cv2.DIST_L2,
-                                                   5) * self.res
+        self.clearance_map = (
+            cv2.distanceTransform((occ == 0).astype(np.uint8), cv2.DIST_L2, 5) * self.res
+        )
         free = self.clearance_map >= clearance + self.res / 2
         inside = np.zeros_like(free)
         r0, c0 = self.cell(np.array([0.0, 0.0]))
         r1, c1 = self.cell(np.array([plan.width, plan.depth]))
-        inside[r0:r1 + 1, c0:c1 + 1] = True
+        inside[r0 : r1 + 1, c0 : c1 + 1] = True
         free &= inside
         n, labels = cv2.connectedComponents(free.astype(np.uint8), connectivity=8)
         counts = np.bincount(labels[free], minlength=n) if free.any() else np.zeros(n, int)
@@ -454,6 +478,5 @@ def _shift(free: np.ndarray, dr: int, dc: int) -> np.ndarray:
     out = np.zeros_like(free)
     rs, re = max(0, -dr), min(h, h - dr)
     cs, ce = max(0, -dc), min(w, w - dc)
-    out[rs:re, cs:ce] = free[rs + dr:re + dr, cs + dc:ce + dc]
+    out[rs:re, cs:ce] = free[rs + dr : re + dr, cs + dc : ce + dc]
     return out
-

@@ -27,17 +27,32 @@ from .scene import LOOK_GROUPS, TEXTURE_SIZE
 # top of the nominal scene, well outside the default DR ranges where a range exists.
 PSEUDO_REAL: dict[str, object] = {
     "preset": "none",
-    "texture.wall": "noise", "texture.floor": "tiles", "texture.furniture": "wood",
+    "texture.wall": "noise",
+    "texture.floor": "tiles",
+    "texture.furniture": "wood",
     "texture.contrast": 0.5,
-    "material.wall.hue": 0.1, "material.wall.saturation": 2.2, "material.wall.value": 0.75,
-    "material.floor.hue": -0.12, "material.floor.saturation": 1.8, "material.floor.value": 0.6,
-    "material.furniture.hue": 0.3, "material.furniture.value": 1.2,
+    "material.wall.hue": 0.1,
+    "material.wall.saturation": 2.2,
+    "material.wall.value": 0.75,
+    "material.floor.hue": -0.12,
+    "material.floor.saturation": 1.8,
+    "material.floor.value": 0.6,
+    "material.furniture.hue": 0.3,
+    "material.furniture.value": 1.2,
     "material.specular": 0.5,
-    "lighting.intensity": 0.4, "lighting.temperature": -0.9, "lighting.ambient": 0.3,
+    "lighting.intensity": 0.4,
+    "lighting.temperature": -0.9,
+    "lighting.ambient": 0.3,
     # camera response and lens: a cheap colour camera
-    "sensor.gamma": 0.8, "sensor.color.saturation": 1.25, "sensor.color.contrast": 1.15,
-    "sensor.vignetting": 0.4, "sensor.lens.k1": -0.05, "sensor.blur": 0.5,
-    "sensor.noise.gaussian": 4.0, "sensor.noise.shot": 0.3, "sensor.jpeg.quality": 55,
+    "sensor.gamma": 0.8,
+    "sensor.color.saturation": 1.25,
+    "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4,
+    "sensor.lens.k1": -0.05,
+    "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0,
+    "sensor.noise.shot": 0.3,
+    "sensor.jpeg.quality": 55,
 }
 
 PARAMS: tuple[Param, ...] = (
@@ -46,8 +61,14 @@ PARAMS: tuple[Param, ...] = (
     Param("lighting.intensity", 0.5, 0.25, 0.9, limits=(0.0, 2.0), doc="light diffuse level"),
     Param("lighting.temperature", 0.0, -1.0, 1.0, doc="tint: -1 warm, +1 cool"),
     Param("lighting.ambient", 0.35, 0.15, 0.55, limits=(0.0, 1.0), doc="ambient level"),
-    Param("lighting.position", 0.0, 0.0, 1.0, limits=(0.0, 1.0),
-          doc="light offset from room centre (fraction of half size)"),
+    Param(
+        "lighting.position",
+        0.0,
+        0.0,
+        1.0,
+        limits=(0.0, 1.0),
+        doc="light offset from room centre (fraction of half size)",
+    ),
     # camera
     Param("camera.height", 0.6, 0.5, 0.7, doc="ego camera height (m)"),
     Param("camera.pitch", -10.0, -20.0, 0.0, doc="ego camera pitch (deg, <0 looks down)"),
@@ -57,30 +78,68 @@ PARAMS: tuple[Param, ...] = (
     Param("texture.floor", "wood", dist="choice", choices=KINDS, doc="floor pattern"),
     Param("texture.furniture", "flat", dist="choice", choices=KINDS, doc="furniture pattern"),
     Param("texture.contrast", 0.3, 0.1, 0.6, limits=(0.0, 1.0), doc="pattern contrast"),
-    Param("texture.seed", 0, dist="seed",
-          doc="the episode's pattern noise, distractor colour and light offset directions"),
+    Param(
+        "texture.seed",
+        0,
+        dist="seed",
+        doc="the episode's pattern noise, distractor colour and light offset directions",
+    ),
     *material_params("wall"),
     *material_params("floor"),
     *material_params("furniture"),
     Param("material.specular", 0.2, 0.0, 0.6, limits=(0.0, 1.0), doc="specular strength"),
     # scene structure
-    Param("scene.furniture_per_room", 2, 1, 4, integer=True, rebuild=True,
-          doc="furniture slots used per room"),
-    Param("scene.furniture_jitter", 0.0, 0.0, 0.25, limits=(0.0, 1.0), rebuild=True,
-          doc="furniture position (m) / yaw (rad) jitter"),
-    Param("scene.distractors", 0, 0, 6, integer=True, limits=(0, 30), rebuild=True,
-          doc="loose objects on the floor"),
+    Param(
+        "scene.furniture_per_room",
+        2,
+        1,
+        4,
+        integer=True,
+        rebuild=True,
+        doc="furniture slots used per room",
+    ),
+    Param(
+        "scene.furniture_jitter",
+        0.0,
+        0.0,
+        0.25,
+        limits=(0.0, 1.0),
+        rebuild=True,
+        doc="furniture position (m) / yaw (rad) jitter",
+    ),
+    Param(
+        "scene.distractors",
+        0,
+        0,
+        6,
+        integer=True,
+        limits=(0, 30),
+        rebuild=True,
+        doc="loose objects on the floor",
+    ),
     # dynamics
     Param("dynamics.wheel_friction", 1.0, 0.6, 1.4, limits=(0.05, 3.0), doc="tyre friction"),
     Param("dynamics.mass_scale", 1.0, 0.8, 1.25, limits=(0.1, 5.0), doc="chassis mass scale"),
     Param("dynamics.motor_gain", 1.0, 0.7, 1.3, limits=(0.1, 3.0), doc="wheel motor strength"),
-    Param("dynamics.actuation_noise", 0.0, 0.0, 0.1, limits=(0.0, 1.0),
-          doc="per-step wheel speed noise (relative std)"),
-    Param("dynamics.action_latency", 0, 0, 1, integer=True, limits=(0, 5),
-          doc="steps between command and execution"),
+    Param(
+        "dynamics.actuation_noise",
+        0.0,
+        0.0,
+        0.1,
+        limits=(0.0, 1.0),
+        doc="per-step wheel speed noise (relative std)",
+    ),
+    Param(
+        "dynamics.action_latency",
+        0,
+        0,
+        1,
+        integer=True,
+        limits=(0, 5),
+        doc="steps between command and execution",
+    ),
     *SENSOR_PARAMS,
 )
-
 
 
 @dataclass(frozen=True)
@@ -137,8 +196,9 @@ def sample_look(sample: Mapping[str, Value], lights: int) -> Look:
     for group in LOOK_GROUPS:
         kind_key = "furniture" if group in CATEGORIES else group
         kind = str(sample.get(f"texture.{kind_key}", "noise" if group == "distractor" else "flat"))
-        textures[group] = make_texture(kind, TEXTURE_SIZE, colors[group], rng,
-                                       float(sample["texture.contrast"]))
+        textures[group] = make_texture(
+            kind, TEXTURE_SIZE, colors[group], rng, float(sample["texture.contrast"])
+        )
     offsets = np.zeros((lights, 2))
     if lights:
         offsets = float(sample["lighting.position"]) * rng.uniform(-1, 1, (lights, 2))
@@ -154,7 +214,7 @@ def apply_appearance(
     n = TEXTURE_SIZE * TEXTURE_SIZE * 3
     for group, texid in refs.textures.items():
         adr = model.tex_adr[texid]
-        model.tex_data[adr:adr + n] = look.textures[group].ravel()
+        model.tex_data[adr : adr + n] = look.textures[group].ravel()
     for matid in refs.materials.values():
         model.mat_specular[matid] = sample["material.specular"]
     tint = light_tint(float(sample["lighting.temperature"]))
@@ -163,7 +223,8 @@ def apply_appearance(
         model.light_diffuse[refs.lights] = level * tint
         model.light_specular[refs.lights] = 0.3 * level * tint
         model.light_pos[refs.lights, :2] = refs.light_pos[:, :2] + (
-            look.light_offsets * refs.light_span)
+            look.light_offsets * refs.light_span
+        )
     model.vis.headlight.ambient[:] = float(sample["lighting.ambient"]) * tint
     model.vis.headlight.diffuse[:] = 0.15 * tint
     model.cam_pos[refs.camera, 2] = sample["camera.height"]

@@ -41,8 +41,11 @@ def _materials(spec: mujoco.MjSpec) -> None:
     blank = np.full(TEXTURE_SIZE * TEXTURE_SIZE * 3, 200, np.uint8).tobytes()
     for group in LOOK_GROUPS:
         tex = spec.add_texture(
-            name=f"tex/{group}", type=mujoco.mjtTexture.mjTEXTURE_2D, width=TEXTURE_SIZE,
-            height=TEXTURE_SIZE, nchannel=3,
+            name=f"tex/{group}",
+            type=mujoco.mjtTexture.mjTEXTURE_2D,
+            width=TEXTURE_SIZE,
+            height=TEXTURE_SIZE,
+            nchannel=3,
         )
         tex.data = blank
         mat = spec.add_material(name=f"mat/{group}", texuniform=True)
@@ -65,8 +68,11 @@ def _furniture(body: mujoco.MjsBody, item: Item, name: str) -> None:
         box("top", (0, 0, top - 0.025), (hx, hy, 0.025))
         leg = 0.025
         for i, (sx, sy) in enumerate(((1, 1), (1, -1), (-1, 1), (-1, -1))):
-            box(f"leg{i}", (sx * (hx - leg), sy * (hy - leg), (top - 0.05) / 2),
-                (leg, leg, (top - 0.05) / 2))
+            box(
+                f"leg{i}",
+                (sx * (hx - leg), sy * (hy - leg), (top - 0.05) / 2),
+                (leg, leg, (top - 0.05) / 2),
+            )
         if item.category == "chair":
             box("back", (0, -hy + 0.025, (top + height) / 2), (hx, 0.025, (height - top) / 2))
     elif item.category == "sofa":
@@ -91,30 +97,67 @@ def _robot(spec: mujoco.MjSpec) -> None:
     """The robot at the origin; the env places it through its free joint at reset."""
     base = spec.worldbody.add_body(name="robot")
     base.add_freejoint(name="robot/root")
-    base.add_geom(name=CHASSIS, type=G.mjGEOM_CYLINDER, size=[ROBOT_RADIUS, 0.06],
-                  pos=[0, 0, 0.09], mass=4.0, material="mat/robot", group=1)
-    base.add_geom(name="robot/mast", type=G.mjGEOM_BOX, size=[0.02, 0.02, 0.25],
-                  pos=[-0.05, 0, 0.4], mass=0.3, material="mat/robot", group=1, contype=0,
-                  conaffinity=0)
-    base.add_geom(name="robot/head", type=G.mjGEOM_BOX, size=[0.04, 0.07, 0.03],
-                  pos=[-0.02, 0, 0.62], mass=0.2, rgba=[0.8, 0.2, 0.1, 1], group=1,
-                  contype=0, conaffinity=0)
+    base.add_geom(
+        name=CHASSIS,
+        type=G.mjGEOM_CYLINDER,
+        size=[ROBOT_RADIUS, 0.06],
+        pos=[0, 0, 0.09],
+        mass=4.0,
+        material="mat/robot",
+        group=1,
+    )
+    base.add_geom(
+        name="robot/mast",
+        type=G.mjGEOM_BOX,
+        size=[0.02, 0.02, 0.25],
+        pos=[-0.05, 0, 0.4],
+        mass=0.3,
+        material="mat/robot",
+        group=1,
+        contype=0,
+        conaffinity=0,
+    )
+    base.add_geom(
+        name="robot/head",
+        type=G.mjGEOM_BOX,
+        size=[0.04, 0.07, 0.03],
+        pos=[-0.02, 0, 0.62],
+        mass=0.2,
+        rgba=[0.8, 0.2, 0.1, 1],
+        group=1,
+        contype=0,
+        conaffinity=0,
+    )
     for name, px in (("robot/caster_front", 0.13), ("robot/caster_back", -0.13)):
-        base.add_geom(name=name, type=G.mjGEOM_SPHERE, size=[0.02], pos=[px, 0, 0.02],
-                      mass=0.05, condim=1, priority=1, friction=[0, 0, 0], group=1)
+        base.add_geom(
+            name=name,
+            type=G.mjGEOM_SPHERE,
+            size=[0.02],
+            pos=[px, 0, 0.02],
+            mass=0.05,
+            condim=1,
+            priority=1,
+            friction=[0, 0, 0],
+            group=1,
+        )
     base.add_camera(name=EGO_CAMERA, pos=[0.0, 0, 0.6], xyaxes=[0, -1, 0, 0, 0, 1], fovy=79)
     base.add_site(name=RANGEFINDER_SITE, pos=[0, 0, 0.1], size=[0.01])
     for name, joint, side in zip(WHEELS, WHEEL_JOINTS, (1, -1)):
         wheel = base.add_body(name=f"{name}_body", pos=[0, side * WHEEL_BASE / 2, WHEEL_RADIUS])
-        wheel.add_joint(name=joint, type=mujoco.mjtJoint.mjJNT_HINGE, axis=[0, 1, 0],
-                        damping=0.01)
-        wheel.add_geom(name=name, type=G.mjGEOM_CYLINDER, size=[WHEEL_RADIUS, 0.015],
-                       quat=[np.sqrt(0.5), np.sqrt(0.5), 0, 0], mass=0.3,
-                       friction=[1.0, 0.005, 0.0001], condim=3, rgba=[0.05, 0.05, 0.05, 1],
-                       group=1)
+        wheel.add_joint(name=joint, type=mujoco.mjtJoint.mjJNT_HINGE, axis=[0, 1, 0], damping=0.01)
+        wheel.add_geom(
+            name=name,
+            type=G.mjGEOM_CYLINDER,
+            size=[WHEEL_RADIUS, 0.015],
+            quat=[np.sqrt(0.5), np.sqrt(0.5), 0, 0],
+            mass=0.3,
+            friction=[1.0, 0.005, 0.0001],
+            condim=3,
+            rgba=[0.05, 0.05, 0.05, 1],
+            group=1,
+        )
     for actuator, joint in zip(WHEEL_ACTUATORS, WHEEL_JOINTS):
-        act = spec.add_actuator(name=actuator, target=joint,
-                                trntype=mujoco.mjtTrn.mjTRN_JOINT)
+        act = spec.add_actuator(name=actuator, target=joint, trntype=mujoco.mjtTrn.mjTRN_JOINT)
         act.set_to_velocity(kv=1.0)
         act.forcelimited = True
         act.forcerange = [-2.5, 2.5]
@@ -143,16 +186,32 @@ def build_spec(
     spec.stat.center = [plan.width / 2, plan.depth / 2, 1.0]
     _materials(spec)
     world = spec.worldbody
-    world.add_geom(name="floor", type=G.mjGEOM_PLANE, size=[plan.width / 2 + 1,
-                   plan.depth / 2 + 1, 0.1], pos=[plan.width / 2, plan.depth / 2, 0],
-                   material="mat/floor")
-    world.add_geom(name="ceiling", type=G.mjGEOM_BOX, size=[plan.width / 2, plan.depth / 2,
-                   0.02], pos=[plan.width / 2, plan.depth / 2, WALL_HEIGHT + 0.02],
-                   material="mat/ceiling", contype=0, conaffinity=0, group=GROUP_CEILING)
+    world.add_geom(
+        name="floor",
+        type=G.mjGEOM_PLANE,
+        size=[plan.width / 2 + 1, plan.depth / 2 + 1, 0.1],
+        pos=[plan.width / 2, plan.depth / 2, 0],
+        material="mat/floor",
+    )
+    world.add_geom(
+        name="ceiling",
+        type=G.mjGEOM_BOX,
+        size=[plan.width / 2, plan.depth / 2, 0.02],
+        pos=[plan.width / 2, plan.depth / 2, WALL_HEIGHT + 0.02],
+        material="mat/ceiling",
+        contype=0,
+        conaffinity=0,
+        group=GROUP_CEILING,
+    )
     for i, w in enumerate(plan.walls):
         cx, cy = (w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2
-        world.add_geom(name=f"wall/{i}", type=G.mjGEOM_BOX, pos=[cx, cy, WALL_HEIGHT / 2],
-                       size=[w.w / 2, w.h / 2, WALL_HEIGHT / 2], material="mat/wall")
+        world.add_geom(
+            name=f"wall/{i}",
+            type=G.mjGEOM_BOX,
+            pos=[cx, cy, WALL_HEIGHT / 2],
+            size=[w.w / 2, w.h / 2, WALL_HEIGHT / 2],
+            material="mat/wall",
+        )
     for i, it in enumerate(items):
         name = f"{it.category}/{i}"
         if it.category == "distractor":
@@ -160,23 +219,42 @@ def build_spec(
             body.add_freejoint()
             kind = (G.mjGEOM_BOX, G.mjGEOM_CYLINDER, G.mjGEOM_SPHERE)[it.shape]
             size = [it.sx, it.sx, it.sx] if it.shape != 1 else [it.sx, it.sx, 0]
-            body.add_geom(name=f"{name}/geom", type=kind, size=size, mass=0.5,
-                          material="mat/distractor")
+            body.add_geom(
+                name=f"{name}/geom", type=kind, size=size, mass=0.5, material="mat/distractor"
+            )
             continue
-        body = world.add_body(name=name, pos=[it.x, it.y, 0],
-                              quat=[np.cos(it.yaw / 2), 0, 0, np.sin(it.yaw / 2)])
+        body = world.add_body(
+            name=name, pos=[it.x, it.y, 0], quat=[np.cos(it.yaw / 2), 0, 0, np.sin(it.yaw / 2)]
+        )
         _furniture(body, it, name)
     for k, r in enumerate(light_rooms):
         cx, cy = plan.rooms[r].center
-        world.add_light(name=f"light/{k}", pos=[cx, cy, WALL_HEIGHT - 0.1], dir=[0, 0, -1],
-                        castshadow=False, cutoff=85, exponent=1, attenuation=[1, 0.05, 0.02])
+        world.add_light(
+            name=f"light/{k}",
+            pos=[cx, cy, WALL_HEIGHT - 0.1],
+            dir=[0, 0, -1],
+            castshadow=False,
+            cutoff=85,
+            exponent=1,
+            attenuation=[1, 0.05, 0.02],
+        )
     marker = world.add_body(name=GOAL_MARKER, mocap=True, pos=[0, 0, 0])
-    marker.add_geom(name=f"{GOAL_MARKER}/geom", type=G.mjGEOM_CYLINDER, size=[0.25, 0.01],
-                    pos=[0, 0, 0.01], rgba=[0.1, 0.9, 0.2, 0.6], contype=0, conaffinity=0,
-                    group=GROUP_MARKER)
+    marker.add_geom(
+        name=f"{GOAL_MARKER}/geom",
+        type=G.mjGEOM_CYLINDER,
+        size=[0.25, 0.01],
+        pos=[0, 0, 0.01],
+        rgba=[0.1, 0.9, 0.2, 0.6],
+        contype=0,
+        conaffinity=0,
+        group=GROUP_MARKER,
+    )
     span = max(plan.width, plan.depth)
-    world.add_camera(name=OVERVIEW_CAMERA, pos=[plan.width / 2, plan.depth / 2 - 0.35 * span,
-                     1.15 * span], xyaxes=[1, 0, 0, 0, 0.95, 0.31], fovy=55)
+    world.add_camera(
+        name=OVERVIEW_CAMERA,
+        pos=[plan.width / 2, plan.depth / 2 - 0.35 * span, 1.15 * span],
+        xyaxes=[1, 0, 0, 0, 0.95, 0.31],
+        fovy=55,
+    )
     _robot(spec)
     return spec
-

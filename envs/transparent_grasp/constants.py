@@ -34,8 +34,11 @@ MAX_OBJECTS = 7  # 4 glassware + 3 distractors
 # ----------------------------------------------------------------------------- looks
 TRAIN_TEXTURES = ("flat", "checker", "stripes", "gradient", "noise", "bricks", "wood")
 TEST_TEXTURES = ("marble", "dots", "tiles")
-NOMINAL_COLORS = {"table": (0.62, 0.5, 0.38), "floor": (0.45, 0.45, 0.48),
-                  "wall": (0.78, 0.78, 0.74)}
+NOMINAL_COLORS = {
+    "table": (0.62, 0.5, 0.38),
+    "floor": (0.45, 0.45, 0.48),
+    "wall": (0.78, 0.78, 0.74),
+}
 NOMINAL_TEXTURES = {"table": "wood", "floor": "flat", "wall": "flat"}
 
 # ----------------------------------------------------------------------------- the Panda

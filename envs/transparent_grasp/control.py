@@ -34,9 +34,13 @@ def down_rotation(theta: float) -> np.ndarray:
 def _orientation_error(rot: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Half the sum of the cross products of matching columns of ``rot`` and ``target`` (the
     same floating-point operations as ``np.cross`` per column, a tenth of its time)."""
-    crosses = np.stack([rot[1] * target[2] - rot[2] * target[1],
-                        rot[2] * target[0] - rot[0] * target[2],
-                        rot[0] * target[1] - rot[1] * target[0]])
+    crosses = np.stack(
+        [
+            rot[1] * target[2] - rot[2] * target[1],
+            rot[2] * target[0] - rot[0] * target[2],
+            rot[0] * target[1] - rot[1] * target[0],
+        ]
+    )
     return 0.5 * crosses.sum(1)
 
 
@@ -51,7 +55,8 @@ class ArmController:
         self.dofs = model.jnt_dofadr[jid].copy()
         self.lower, self.upper = model.jnt_range[jid].T.copy()
         self.actuators = np.array(
-            [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_ACTUATOR, a) for a in ARM_ACTUATORS])
+            [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_ACTUATOR, a) for a in ARM_ACTUATORS]
+        )
         self.gripper = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_ACTUATOR, GRIPPER_ACTUATOR)
         fid = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in FINGER_JOINTS]
         self.finger_qadr = model.jnt_qposadr[fid].copy()
@@ -60,8 +65,9 @@ class ArmController:
         self._jacr = np.zeros((3, model.nv))
         self.q_target = HOME_QPOS.copy()
 
-    def solve(self, pos: np.ndarray, theta: float, seed: np.ndarray, iters: int = 12,
-              tol: float = 1e-4) -> np.ndarray:
+    def solve(
+        self, pos: np.ndarray, theta: float, seed: np.ndarray, iters: int = 12, tol: float = 1e-4
+    ) -> np.ndarray:
         """Joint angles placing the grip at ``pos`` with finger angle ``theta``."""
         m, d = self.model, self._scratch
         target = down_rotation(theta)
@@ -70,9 +76,12 @@ class ArmController:
             d.qpos[self.qadr] = q
             mujoco.mj_kinematics(m, d)
             mujoco.mj_comPos(m, d)
-            err = np.concatenate([pos - d.site_xpos[self.site],
-                                  _orientation_error(d.site_xmat[self.site].reshape(3, 3),
-                                                     target)])
+            err = np.concatenate(
+                [
+                    pos - d.site_xpos[self.site],
+                    _orientation_error(d.site_xmat[self.site].reshape(3, 3), target),
+                ]
+            )
             if np.abs(err).max() < tol:
                 break
             mujoco.mj_jacSite(m, d, self._jacp, self._jacr, self.site)

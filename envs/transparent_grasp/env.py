@@ -177,8 +177,11 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
 
     """
 
-    metadata: dict[str, Any] = {**MujocoEnv.metadata, "render_fps": 20,
-                                "episode_metrics": ("success", "attempts", "lift", "time_to_grasp")}
+    metadata: dict[str, Any] = {
+        **MujocoEnv.metadata,
+        "render_fps": 20,
+        "episode_metrics": ("success", "attempts", "lift", "time_to_grasp"),
+    }
 
     def __init__(
         self,
@@ -199,13 +202,36 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         render_size: tuple[int, int] = (256, 256),
         renderer: str = "batch",
     ) -> None:
-        EzPickle.__init__(self, obs_mode, camera_size, action_mode, randomization, dr_scale,
-                          split, categories, max_attempts, reach_reward, grasp_reward,
-                          lift_reward, success_reward, attempt_reward, render_mode, render_size,
-                          renderer)
+        EzPickle.__init__(
+            self,
+            obs_mode,
+            camera_size,
+            action_mode,
+            randomization,
+            dr_scale,
+            split,
+            categories,
+            max_attempts,
+            reach_reward,
+            grasp_reward,
+            lift_reward,
+            success_reward,
+            attempt_reward,
+            render_mode,
+            render_size,
+            renderer,
+        )
         self.split = check_choice("split", split, tuple(STYLES))
-        super().__init__(params_for_split(self.split), randomization, dr_scale, render_mode,
-                         camera_size, render_size, CONTROL_DT, renderer)
+        super().__init__(
+            params_for_split(self.split),
+            randomization,
+            dr_scale,
+            render_mode,
+            camera_size,
+            render_size,
+            CONTROL_DT,
+            renderer,
+        )
         self.action_mode = check_choice("action_mode", action_mode, ACTION_MODES)
         self.obs_parts = parse_obs_mode(obs_mode, OBS_PARTS, OBS_ALIASES)
         cats = tuple(CATEGORIES if categories is None else categories)
@@ -217,8 +243,13 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         if not isinstance(max_attempts, (int, np.integer)) or max_attempts < 1:
             raise ValueError(f"max_attempts must be a positive integer, got {max_attempts!r}")
         self.max_attempts = int(max_attempts)
-        self.rewards = Rewards(float(reach_reward), float(grasp_reward), float(lift_reward),
-                               float(success_reward), float(attempt_reward))
+        self.rewards = Rewards(
+            float(reach_reward),
+            float(grasp_reward),
+            float(lift_reward),
+            float(success_reward),
+            float(attempt_reward),
+        )
 
         if self.action_mode == "ee_delta":
             self.action_space: spaces.Space[Any] = spaces.Box(-1.0, 1.0, (5,), np.float32)
@@ -250,24 +281,31 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         return obs
 
     # ------------------------------------------------------------------ reset pieces
-    def _sample_episode(self, sample: Mapping[str, Value], rng: np.random.Generator
-                        ) -> GraspEpisode:
+    def _sample_episode(
+        self, sample: Mapping[str, Value], rng: np.random.Generator
+    ) -> GraspEpisode:
         scale = float(sample["scene.object_scale"])
-        shapes = tuple(sample_shape(self.categories[int(rng.integers(len(self.categories)))], rng,
-                                    self.split, scale)
-                       for _ in range(int(sample["scene.objects"])))
-        distractors = tuple(_sample_distractor(rng)
-                            for _ in range(int(sample["scene.distractors"])))
+        shapes = tuple(
+            sample_shape(
+                self.categories[int(rng.integers(len(self.categories)))], rng, self.split, scale
+            )
+            for _ in range(int(sample["scene.objects"]))
+        )
+        distractors = tuple(
+            _sample_distractor(rng) for _ in range(int(sample["scene.distractors"]))
+        )
         look = sample_look(sample, len(shapes), len(distractors))
         footprints = [s.max_radius for s in shapes] + [d.footprint for d in distractors]
-        poses = tuple((x, y, float(rng.uniform(-np.pi, np.pi)))
-                      for x, y in _place(footprints, rng))
+        poses = tuple((x, y, float(rng.uniform(-np.pi, np.pi))) for x, y in _place(footprints, rng))
         return GraspEpisode(shapes, distractors, look, poses)
 
     def _build(self, episode: GraspEpisode, sample: Mapping[str, Value]) -> None:
         n_glass, n_dist = len(episode.shapes), len(episode.distractors)
-        self.set_model(build_spec(list(episode.shapes), list(episode.distractors),
-                                  self.camera_size, self.render_size).compile())
+        self.set_model(
+            build_spec(
+                list(episode.shapes), list(episode.distractors), self.camera_size, self.render_size
+            ).compile()
+        )
         self._refs = self._lookup_refs(n_glass, n_dist)
         self._lookup_ids(n_glass, n_dist)
         assert self.model is not None
@@ -285,8 +323,15 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         data.ctrl[self.arm.gripper] = model.actuator_ctrlrange[self.arm.gripper, 1]
         data.qpos[self.arm.finger_qadr] = model.actuator_ctrlrange[self.arm.gripper, 1]
         for adr, (x, y, yaw) in zip(self._obj_qadr, episode.poses):
-            data.qpos[adr:adr + 7] = [x, y, TABLE_TOP + 0.002, np.cos(yaw / 2), 0, 0,
-                                      np.sin(yaw / 2)]
+            data.qpos[adr : adr + 7] = [
+                x,
+                y,
+                TABLE_TOP + 0.002,
+                np.cos(yaw / 2),
+                0,
+                0,
+                np.sin(yaw / 2),
+            ]
         mujoco.mj_forward(model, data)
         mujoco.mj_step(model, data, nstep=100)  # let the objects settle (0.2 s)
         data.time = 0.0
@@ -305,12 +350,13 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         lights = np.array([self.light(f"light{k}") for k in range(N_LIGHTS)], int)
         return Refs(
             textures={g: self.texture(f"tex/{g}") for g in LOOK_GROUPS},
-            lights=lights, light_pos=model.light_pos[lights].copy(),
+            lights=lights,
+            light_pos=model.light_pos[lights].copy(),
             camera=self.camera(CAMERA),
             glass_materials=np.array([self.material(f"mat/{o}") for o in objs[:n_glass]], int),
-            distractor_materials=np.array([self.material(f"mat/{o}") for o in objs[n_glass:]],
-                                          int),
-            object_geoms=geoms, object_bodies=bodies,
+            distractor_materials=np.array([self.material(f"mat/{o}") for o in objs[n_glass:]], int),
+            object_geoms=geoms,
+            object_bodies=bodies,
             object_masses=model.body_mass[bodies].copy(),
             object_inertias=model.body_inertia[bodies].copy(),
             gripper_actuator=self.actuator(GRIPPER_ACTUATOR),
@@ -324,7 +370,8 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         self._camera = self.camera(CAMERA)
         self._obj_bodies = np.array([self.body(object_name(i)) for i in range(n)], int)
         self._obj_qadr = np.array(
-            [model.jnt_qposadr[self.joint(f"{object_name(i)}/joint")] for i in range(n)], int)
+            [model.jnt_qposadr[self.joint(f"{object_name(i)}/joint")] for i in range(n)], int
+        )
         self._fingers = np.array([self.body(b) for b in FINGER_BODIES])
         self._hand_bodies = np.array([self.body(HAND_BODY), *self._fingers])
         glass_mats = self._refs.glass_materials
@@ -344,10 +391,13 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
             terms = self._ee_step(act)
         else:
             terms = self._topdown_step(act)
-        fallen = bool(np.all(data.xpos[self._obj_bodies[:self._n_glass], 2] < TABLE_TOP - 0.05))
+        fallen = bool(np.all(data.xpos[self._obj_bodies[: self._n_glass], 2] < TABLE_TOP - 0.05))
         terminated = ep.success or fallen
-        truncated = ep.unstable or (self.action_mode == "topdown_grasp" and not terminated
-                                    and ep.attempts >= self.max_attempts)
+        truncated = ep.unstable or (
+            self.action_mode == "topdown_grasp"
+            and not terminated
+            and ep.attempts >= self.max_attempts
+        )
         return terms, terminated, truncated
 
     def _ee_step(self, act: np.ndarray) -> dict[str, float]:
@@ -362,11 +412,14 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         self._advance(ep.target, ep.theta, close, 1)
         held = ep.held
         r = self.rewards
-        terms = {"reward_reach": r.reach * (1.0 - np.tanh(10.0 * self._reach_distance())),
-                 "reward_grasp": r.grasp if held >= 0 else 0.0,
-                 "reward_lift": r.lift * min(max(self._lift(held), 0.0) / LIFT_HEIGHT, 1.0)
-                 if held >= 0 else 0.0,
-                 "reward_success": r.success if ep.success else 0.0}
+        terms = {
+            "reward_reach": r.reach * (1.0 - np.tanh(10.0 * self._reach_distance())),
+            "reward_grasp": r.grasp if held >= 0 else 0.0,
+            "reward_lift": r.lift * min(max(self._lift(held), 0.0) / LIFT_HEIGHT, 1.0)
+            if held >= 0
+            else 0.0,
+            "reward_success": r.success if ep.success else 0.0,
+        }
         return {k: float(v) for k, v in terms.items()}
 
     def _advance(self, target: np.ndarray, theta: float, close: bool, steps: int) -> None:
@@ -444,18 +497,22 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
     def _contact_bodies(self) -> np.ndarray:
         data, model = self.data, self.model
         assert data is not None and model is not None
-        return model.geom_bodyid[data.contact.geom[:data.ncon]]
+        return model.geom_bodyid[data.contact.geom[: data.ncon]]
 
     def _held_glass(self) -> int:
         """Index of a glassware object touched by both fingers, else -1."""
         pairs = self._contact_bodies()
         if not len(pairs):
             return -1
-        glass = self._obj_bodies[:self._n_glass]
+        glass = self._obj_bodies[: self._n_glass]
         for i, b in enumerate(glass):
-            touching = [np.any(((pairs[:, 0] == f) & (pairs[:, 1] == b))
-                               | ((pairs[:, 1] == f) & (pairs[:, 0] == b)))
-                        for f in self._fingers]
+            touching = [
+                np.any(
+                    ((pairs[:, 0] == f) & (pairs[:, 1] == b))
+                    | ((pairs[:, 1] == f) & (pairs[:, 0] == b))
+                )
+                for f in self._fingers
+            ]
             if all(touching):
                 return i
         return -1
@@ -497,9 +554,13 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
             nearest = int(np.argmin(np.linalg.norm(self.grasp_points() - pos, axis=1)))
             category = ep.shapes[nearest].category
         return {
-            "success": ep.success, "attempts": ep.attempts, "object_category": category,
-            "time_to_grasp": ep.time_to_grasp, "lift": ep.max_lift,
-            "objects": [s.category for s in ep.shapes], "physics_unstable": ep.unstable,
+            "success": ep.success,
+            "attempts": ep.attempts,
+            "object_category": category,
+            "time_to_grasp": ep.time_to_grasp,
+            "lift": ep.max_lift,
+            "objects": [s.category for s in ep.shapes],
+            "physics_unstable": ep.unstable,
             "intrinsics": self._K.copy(),
         }
 
@@ -572,8 +633,8 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         out = np.zeros((MAX_OBJECTS, 4), np.float32)
         pos, _ = self.arm.grip_pose(data)
         rel = data.xpos[self._obj_bodies] - pos
-        out[:len(rel), :3] = np.clip(rel, -2.0, 2.0)
-        out[:len(rel), 3] = 1.0
+        out[: len(rel), :3] = np.clip(rel, -2.0, 2.0)
+        out[: len(rel), 3] = 1.0
         return out
 
     def _proprio(self) -> np.ndarray:
@@ -581,11 +642,15 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         assert data is not None
         pos, theta = self.arm.grip_pose(data)
         ep = self.episode
-        vec = np.concatenate([
-            data.qpos[self.arm.qadr], [self.arm.finger_width(data)],
-            pos - [0.0, 0.0, TABLE_TOP], [np.cos(2 * theta), np.sin(2 * theta)],
-            [1.0 if ep.close else 0.0, 1.0 if ep.held >= 0 else 0.0],
-        ])
+        vec = np.concatenate(
+            [
+                data.qpos[self.arm.qadr],
+                [self.arm.finger_width(data)],
+                pos - [0.0, 0.0, TABLE_TOP],
+                [np.cos(2 * theta), np.sin(2 * theta)],
+                [1.0 if ep.close else 0.0, 1.0 if ep.held >= 0 else 0.0],
+            ]
+        )
         return np.clip(vec, -4.0, 4.0).astype(np.float32)
 
     def _render_frame(self) -> np.ndarray:
@@ -609,8 +674,7 @@ class TransparentGraspEnv(MujocoEnv[GraspEpisode], EzPickle):
         its grasp column 5 cm above the table (labels for image-space grasp policies)."""
         (x0, x1), (y0, y1) = WORKSPACE
         a = np.clip(np.asarray(action, np.float64)[:2], -1.0, 1.0)
-        point = [x0 + (a[0] + 1) / 2 * (x1 - x0), y0 + (a[1] + 1) / 2 * (y1 - y0),
-                 TABLE_TOP + 0.05]
+        point = [x0 + (a[0] + 1) / 2 * (x1 - x0), y0 + (a[1] + 1) / 2 * (y1 - y0), TABLE_TOP + 0.05]
         return self.project(np.array(point))[0]
 
     def pixel_action(self, pixels: np.ndarray) -> np.ndarray:

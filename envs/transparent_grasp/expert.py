@@ -60,8 +60,11 @@ class TransparentGraspExpert:
         grasp = base.grasp_points()[self._target]
         goal, close, speed = grasp + APPROACH_HEIGHT * UP, False, 1.0
         grip, _ = base.arm.grip_pose(base.data)
-        if self._phase == "approach" and _reached(ep, goal, self._theta) \
-                and np.linalg.norm(grip - goal) < 0.005:
+        if (
+            self._phase == "approach"
+            and _reached(ep, goal, self._theta)
+            and np.linalg.norm(grip - goal) < 0.005
+        ):
             self._phase = "descend"
         if self._phase == "descend":
             goal, speed = grasp, DESCEND_SPEED
@@ -87,8 +90,18 @@ class TransparentGraspExpert:
         self._target, self._theta = self.plan(base)
         x, y = pos[self._target, :2]
         (x0, x1), (y0, y1) = WORKSPACE
-        return np.clip(np.array([2 * (x - x0) / (x1 - x0) - 1, 2 * (y - y0) / (y1 - y0) - 1,
-                                 self._theta / (np.pi / 2)], np.float32), -1.0, 1.0)
+        return np.clip(
+            np.array(
+                [
+                    2 * (x - x0) / (x1 - x0) - 1,
+                    2 * (y - y0) / (y1 - y0) - 1,
+                    self._theta / (np.pi / 2),
+                ],
+                np.float32,
+            ),
+            -1.0,
+            1.0,
+        )
 
 
 def _reached(ep: Any, goal: np.ndarray, theta: float, tol: float = 0.01) -> bool:

@@ -90,8 +90,14 @@ def _wine_glass(rng: np.random.Generator, style: int) -> tuple[list[tuple[float,
         bowl = [(bowl_r * 0.9, stem + 0.4 * bowl_h), (bowl_r * 0.95, top)]
     else:  # held out: coupe-like, flaring open
         bowl = [(bowl_r * 0.8, stem + 0.3 * bowl_h), (bowl_r, top)]
-    knots = [(foot, 0), (foot * 0.8, 0.004), (stem_r, 0.008), (stem_r, stem),
-             (bowl_r * 0.55, stem + 0.12 * bowl_h), *bowl]
+    knots = [
+        (foot, 0),
+        (foot * 0.8, 0.004),
+        (stem_r, 0.008),
+        (stem_r, stem),
+        (bowl_r * 0.55, stem + 0.12 * bowl_h),
+        *bowl,
+    ]
     return knots, stem + 0.01
 
 
@@ -141,8 +147,14 @@ def _vase(rng: np.random.Generator, style: int) -> tuple[list[tuple[float, float
     return knots, 0.01
 
 
-_MAKERS = {"glass": _glass, "wine_glass": _wine_glass, "bottle": _bottle, "cup": _cup,
-           "bowl": _bowl, "vase": _vase}
+_MAKERS = {
+    "glass": _glass,
+    "wine_glass": _wine_glass,
+    "bottle": _bottle,
+    "cup": _cup,
+    "bowl": _bowl,
+    "vase": _vase,
+}
 
 
 def sample_shape(
@@ -169,8 +181,7 @@ def _section(shape: Shape, n: int) -> np.ndarray:
     outer = shape.outer(n)
     inner_z = outer[:, 1][outer[:, 1] >= shape.base][::-1]
     inner_r = np.maximum(np.interp(inner_z, outer[:, 1], outer[:, 0]) - shape.wall, 0.002)
-    return np.vstack([[0.0, 0.0], outer, np.column_stack([inner_r, inner_z]),
-                      [0.0, shape.base]])
+    return np.vstack([[0.0, 0.0], outer, np.column_stack([inner_r, inner_z]), [0.0, shape.base]])
 
 
 def revolve(shape: Shape, segments: int = 24, samples: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -217,8 +228,9 @@ def collision_pieces(shape: Shape, segments: int = 12) -> list[np.ndarray]:
     return pieces
 
 
-def mass_properties(shape: Shape, density: float = GLASS_DENSITY) -> tuple[float, np.ndarray,
-                                                                             np.ndarray]:
+def mass_properties(
+    shape: Shape, density: float = GLASS_DENSITY
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Mass (kg), centre of mass (3,) and diagonal inertia about it (3,) of the glass shell."""
     z = np.linspace(0.0, shape.height, 400)
     dz = z[1] - z[0]

@@ -70,8 +70,9 @@ def _origin(el: ET.Element | None) -> tuple[list[float], np.ndarray]:
     return _floats(el.get("xyz")), quat
 
 
-def _add_link_geoms(spec: mujoco.MjSpec, body: mujoco.MjsBody, link: ET.Element,
-                    meshes: dict[str, np.ndarray]) -> None:
+def _add_link_geoms(
+    spec: mujoco.MjSpec, body: mujoco.MjsBody, link: ET.Element, meshes: dict[str, np.ndarray]
+) -> None:
     name = link.get("name", "")
     mass_el = link.find("inertial/mass")
     mass = float(mass_el.get("value", "0")) if mass_el is not None else 0.0
@@ -84,19 +85,39 @@ def _add_link_geoms(spec: mujoco.MjSpec, body: mujoco.MjsBody, link: ET.Element,
         while f"{name}/{kind}/{i}/vertices" in meshes:
             key = f"{name}/{kind}/{i}"
             mesh = f"panda/{key}"
-            spec.add_mesh(name=mesh, uservert=meshes[f"{key}/vertices"].ravel().tolist(),
-                          userface=meshes[f"{key}/faces"].ravel().tolist())
-            common: dict[str, Any] = {"type": mujoco.mjtGeom.mjGEOM_MESH, "meshname": mesh,
-                                      "pos": pos, "quat": quat}
+            spec.add_mesh(
+                name=mesh,
+                uservert=meshes[f"{key}/vertices"].ravel().tolist(),
+                userface=meshes[f"{key}/faces"].ravel().tolist(),
+            )
+            common: dict[str, Any] = {
+                "type": mujoco.mjtGeom.mjGEOM_MESH,
+                "meshname": mesh,
+                "pos": pos,
+                "quat": quat,
+            }
             if kind == "visual":
                 rgb = meshes[f"{key}/rgb"]
-                body.add_geom(name=f"panda/{name}/visual{i}", **common, group=GROUP_ROBOT,
-                              contype=0, conaffinity=0, mass=0.0, material="mat/panda",
-                              rgba=[*(0.92 * rgb + 0.04), 1.0])
+                body.add_geom(
+                    name=f"panda/{name}/visual{i}",
+                    **common,
+                    group=GROUP_ROBOT,
+                    contype=0,
+                    conaffinity=0,
+                    mass=0.0,
+                    material="mat/panda",
+                    rgba=[*(0.92 * rgb + 0.04), 1.0],
+                )
             else:
-                body.add_geom(name=f"panda/{name}/collision", **common, group=GROUP_COLLISION,
-                              contype=ROBOT_CONTYPE, conaffinity=ROBOT_CONAFFINITY,
-                              mass=max(mass, 1e-3), rgba=[0.8, 0.2, 0.2, 1.0])
+                body.add_geom(
+                    name=f"panda/{name}/collision",
+                    **common,
+                    group=GROUP_COLLISION,
+                    contype=ROBOT_CONTYPE,
+                    conaffinity=ROBOT_CONAFFINITY,
+                    mass=max(mass, 1e-3),
+                    rgba=[0.8, 0.2, 0.2, 1.0],
+                )
             i += 1
 
 
@@ -139,22 +160,41 @@ def add_panda(spec: mujoco.MjSpec, parent: mujoco.MjsBody, pos: tuple[float, flo
     for i, (arm_joint, kp, kv) in enumerate(zip(ARM_JOINTS, KP, KV, strict=True)):
         effort = 87.0 if i < 4 else 12.0
         spec.add_actuator(
-            name=ARM_ACTUATORS[i], target=arm_joint, trntype=mujoco.mjtTrn.mjTRN_JOINT,
-            gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[kp] + [0] * 9,
-            biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -kp, -kv] + [0] * 7,
-            forcerange=[-effort, effort], forcelimited=mujoco.mjtLimited.mjLIMITED_TRUE,
-            ctrlrange=spec.joint(arm_joint).range, ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
+            name=ARM_ACTUATORS[i],
+            target=arm_joint,
+            trntype=mujoco.mjtTrn.mjTRN_JOINT,
+            gaintype=mujoco.mjtGain.mjGAIN_FIXED,
+            gainprm=[kp] + [0] * 9,
+            biastype=mujoco.mjtBias.mjBIAS_AFFINE,
+            biasprm=[0, -kp, -kv] + [0] * 7,
+            forcerange=[-effort, effort],
+            forcelimited=mujoco.mjtLimited.mjLIMITED_TRUE,
+            ctrlrange=spec.joint(arm_joint).range,
+            ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
         )
     spec.add_actuator(
-        name=GRIPPER_ACTUATOR, target=FINGER_JOINTS[0], trntype=mujoco.mjtTrn.mjTRN_JOINT,
-        gaintype=mujoco.mjtGain.mjGAIN_FIXED, gainprm=[GRIPPER_KP] + [0] * 9,
-        biastype=mujoco.mjtBias.mjBIAS_AFFINE, biasprm=[0, -GRIPPER_KP, -GRIPPER_KV] + [0] * 7,
-        forcerange=[-40.0, 40.0], forcelimited=mujoco.mjtLimited.mjLIMITED_TRUE,
-        ctrlrange=[-0.01, FINGER_OPEN], ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
+        name=GRIPPER_ACTUATOR,
+        target=FINGER_JOINTS[0],
+        trntype=mujoco.mjtTrn.mjTRN_JOINT,
+        gaintype=mujoco.mjtGain.mjGAIN_FIXED,
+        gainprm=[GRIPPER_KP] + [0] * 9,
+        biastype=mujoco.mjtBias.mjBIAS_AFFINE,
+        biasprm=[0, -GRIPPER_KP, -GRIPPER_KV] + [0] * 7,
+        forcerange=[-40.0, 40.0],
+        forcelimited=mujoco.mjtLimited.mjLIMITED_TRUE,
+        ctrlrange=[-0.01, FINGER_OPEN],
+        ctrllimited=mujoco.mjtLimited.mjLIMITED_TRUE,
     )
-    spec.add_equality(type=mujoco.mjtEq.mjEQ_JOINT, name1=FINGER_JOINTS[1],
-                      name2=FINGER_JOINTS[0], data=[0, 1, 0, 0, 0] + [0] * 7,
-                      solref=[0.005, 1.0])
-    for a, b in (("panda_link7", "panda_hand"), ("panda_hand", FINGER_BODIES[0]),
-                 ("panda_hand", FINGER_BODIES[1])):
+    spec.add_equality(
+        type=mujoco.mjtEq.mjEQ_JOINT,
+        name1=FINGER_JOINTS[1],
+        name2=FINGER_JOINTS[0],
+        data=[0, 1, 0, 0, 0] + [0] * 7,
+        solref=[0.005, 1.0],
+    )
+    for a, b in (
+        ("panda_link7", "panda_hand"),
+        ("panda_hand", FINGER_BODIES[0]),
+        ("panda_hand", FINGER_BODIES[1]),
+    ):
         spec.add_exclude(bodyname1=a, bodyname2=b)

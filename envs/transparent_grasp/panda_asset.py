@@ -78,9 +78,15 @@ def build(max_faces: int, out: Path = ASSET_DIR) -> dict[str, np.ndarray]:
             path = src / el.get("filename", "").replace("package://", "")
             parts = read_obj(path)
             if kind == "collision":  # one convex-ish part: keep as is
-                parts = [(parts[0][0], np.concatenate([p[1] for p in parts]),
-                          np.concatenate([p[2] + sum(len(q[1]) for q in parts[:i])
-                                          for i, p in enumerate(parts)]))]
+                parts = [
+                    (
+                        parts[0][0],
+                        np.concatenate([p[1] for p in parts]),
+                        np.concatenate(
+                            [p[2] + sum(len(q[1]) for q in parts[:i]) for i, p in enumerate(parts)]
+                        ),
+                    )
+                ]
             for i, (rgb, v, f) in enumerate(parts):
                 if kind == "visual" and len(f) > max_faces:
                     v, f = fast_simplification.simplify(v, f, 1.0 - max_faces / len(f))

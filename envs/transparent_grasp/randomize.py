@@ -35,8 +35,13 @@ from .scene import look_at_quat
 
 def _look(group: str) -> list[Param]:
     return [
-        Param(f"texture.{group}", NOMINAL_TEXTURES[group], dist="choice",
-              choices=TRAIN_TEXTURES, doc=f"{group} pattern (test split: held-out patterns)"),
+        Param(
+            f"texture.{group}",
+            NOMINAL_TEXTURES[group],
+            dist="choice",
+            choices=TRAIN_TEXTURES,
+            doc=f"{group} pattern (test split: held-out patterns)",
+        ),
         *material_params(group),
     ]
 
@@ -45,15 +50,27 @@ def _look(group: str) -> list[Param]:
 # warm lamps, cheap camera), fixed values on top of the nominal scene.
 PSEUDO_REAL: dict[str, object] = {
     "preset": "none",
-    "texture.table": "stripes", "texture.wall": "noise",
-    "material.table.hue": 0.25, "material.table.value": 0.7,
-    "material.floor.value": 0.6, "material.wall.hue": -0.1, "material.wall.saturation": 2.0,
+    "texture.table": "stripes",
+    "texture.wall": "noise",
+    "material.table.hue": 0.25,
+    "material.table.value": 0.7,
+    "material.floor.value": 0.6,
+    "material.wall.hue": -0.1,
+    "material.wall.saturation": 2.0,
     "texture.contrast": 0.45,
-    "lighting.intensity": 0.35, "lighting.temperature": -0.9, "lighting.ambient": 0.2,
+    "lighting.intensity": 0.35,
+    "lighting.temperature": -0.9,
+    "lighting.ambient": 0.2,
     # camera response and lens: a cheap colour camera
-    "sensor.gamma": 0.8, "sensor.color.saturation": 1.25, "sensor.color.contrast": 1.15,
-    "sensor.vignetting": 0.4, "sensor.lens.k1": -0.05, "sensor.blur": 0.5,
-    "sensor.noise.gaussian": 4.0, "sensor.noise.shot": 0.3, "sensor.jpeg.quality": 55,
+    "sensor.gamma": 0.8,
+    "sensor.color.saturation": 1.25,
+    "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4,
+    "sensor.lens.k1": -0.05,
+    "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0,
+    "sensor.noise.shot": 0.3,
+    "sensor.jpeg.quality": 55,
 }
 
 PARAMS: tuple[Param, ...] = (
@@ -110,7 +127,8 @@ def params_for_split(split: str) -> tuple[Param, ...]:
         return PARAMS
     return tuple(
         replace(p, nominal=TEST_TEXTURES[i % len(TEST_TEXTURES)], choices=TEST_TEXTURES)
-        if p.name.startswith("texture.") and p.dist == "choice" else p
+        if p.name.startswith("texture.") and p.dist == "choice"
+        else p
         for i, p in enumerate(PARAMS)
     )
 
@@ -152,34 +170,52 @@ def sample_look(sample: Mapping[str, Value], n_glass: int, n_distractors: int) -
     textures = {}
     for group in LOOK_GROUPS:
         color = material_color(NOMINAL_COLORS[group], sample, group)
-        textures[group] = make_texture(str(sample[f"texture.{group}"]), TEXTURE_SIZE, color, rng,
-                                       float(sample["texture.contrast"]))
+        textures[group] = make_texture(
+            str(sample[f"texture.{group}"]),
+            TEXTURE_SIZE,
+            color,
+            rng,
+            float(sample["texture.contrast"]),
+        )
     tint = float(sample["material.glass.tint"])
     glass = []
     for _ in range(n_glass):
         hue = rng.uniform()
         rgb = 0.85 * (1 - tint) + tint * hsv_shift(np.array([1.0, 0.2, 0.2]), hue, 1.0, 1.0)
         glass.append(np.clip(rgb + 0.1, 0, 1))
-    distractors = [hsv_shift(np.array([0.8, 0.3, 0.2]), rng.uniform(), rng.uniform(0.4, 1.0),
-                             float(sample["material.distractor.value"]) * rng.uniform(0.6, 1.0))
-                   for _ in range(n_distractors)]
+    distractors = [
+        hsv_shift(
+            np.array([0.8, 0.3, 0.2]),
+            rng.uniform(),
+            rng.uniform(0.4, 1.0),
+            float(sample["material.distractor.value"]) * rng.uniform(0.6, 1.0),
+        )
+        for _ in range(n_distractors)
+    ]
     jitter = float(sample["lighting.position"])
     lights = rng.uniform(-jitter, jitter, (N_LIGHTS, 2))
     pos = np.array(CAMERA_POS) + rng.uniform(-1, 1, 3) * float(sample["camera.position"])
     target = np.array(CAMERA_TARGET) + rng.uniform(-1, 1, 3) * float(sample["camera.target"])
-    return Look(textures, np.array(glass).reshape(-1, 3), np.array(distractors).reshape(-1, 3),
-                lights, pos, target)
+    return Look(
+        textures,
+        np.array(glass).reshape(-1, 3),
+        np.array(distractors).reshape(-1, 3),
+        lights,
+        pos,
+        target,
+    )
 
 
-def apply_appearance(model: mujoco.MjModel, refs: Refs, sample: Mapping[str, Value],
-                     look: Look) -> None:
+def apply_appearance(
+    model: mujoco.MjModel, refs: Refs, sample: Mapping[str, Value], look: Look
+) -> None:
     """Write textures, glass optics, lights, camera and dynamics for one episode.
 
     A function of the sample and the episode's look alone: it draws no random numbers."""
     n = TEXTURE_SIZE * TEXTURE_SIZE * 3
     for group in LOOK_GROUPS:
         adr = model.tex_adr[refs.textures[group]]
-        model.tex_data[adr:adr + n] = look.textures[group].ravel()
+        model.tex_data[adr : adr + n] = look.textures[group].ravel()
     for mat, rgb in zip(refs.glass_materials, look.glass_rgb):
         model.mat_rgba[mat] = [*rgb, sample["material.glass.alpha"]]
         model.mat_specular[mat] = sample["material.glass.specular"]

@@ -32,16 +32,37 @@ from .translators import FDATranslator, IdentityTranslator, StatsTranslator, loa
 from .wrappers import RealToSimWrapper, RealWorldEnv
 
 __all__ = [
-    "CameraError", "CameraFrame", "CameraSource", "CycleGANTranslator", "FDATranslator",
-    "IdentityTranslator", "RealToSimWrapper", "RealWorldEnv", "StatsTranslator", "Translator",
-    "crop_resize", "flicker", "load_translator", "look_frames", "make_pseudo_real",
-    "paired_episodes", "paired_frames", "pixel_error", "pseudo_real_look", "record_video",
-    "run_on_camera", "train_translator", "write_folder",
+    "CameraError",
+    "CameraFrame",
+    "CameraSource",
+    "CycleGANTranslator",
+    "FDATranslator",
+    "IdentityTranslator",
+    "RealToSimWrapper",
+    "RealWorldEnv",
+    "StatsTranslator",
+    "Translator",
+    "crop_resize",
+    "flicker",
+    "load_translator",
+    "look_frames",
+    "make_pseudo_real",
+    "paired_episodes",
+    "paired_frames",
+    "pixel_error",
+    "pseudo_real_look",
+    "record_video",
+    "run_on_camera",
+    "train_translator",
+    "write_folder",
 ]
 
 _LAZY = {  # these import torch
-    "CycleGANTranslator": ".cyclegan", "train_translator": ".pipeline",
-    "run_on_camera": ".pipeline", "pixel_error": ".pipeline", "flicker": ".pipeline",
+    "CycleGANTranslator": ".cyclegan",
+    "train_translator": ".pipeline",
+    "run_on_camera": ".pipeline",
+    "pixel_error": ".pipeline",
+    "flicker": ".pipeline",
 }
 
 

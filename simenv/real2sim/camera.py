@@ -44,11 +44,11 @@ def crop_resize(image: NDArray[Any], size: tuple[int, int]) -> NDArray[Any]:
     if ih * w > iw * h:  # too tall
         ch = max(1, round(iw * h / w))
         top = (ih - ch) // 2
-        image = image[top:top + ch]
+        image = image[top : top + ch]
     elif ih * w < iw * h:  # too wide
         cw = max(1, round(ih * w / h))
         left = (iw - cw) // 2
-        image = image[:, left:left + cw]
+        image = image[:, left : left + cw]
     if image.shape[:2] == (h, w):
         return np.ascontiguousarray(image)
     shrink = image.shape[0] > h
@@ -80,14 +80,22 @@ class CameraSource:
         fps: timestamps for image folders (frame index / fps).
     """
 
-    def __init__(self, source: int | str | os.PathLike[str], size: tuple[int, int] = (84, 84),
-                 *, intrinsics: dict[str, Any] | None = None, retries: int = 3,
-                 timeout_s: float = 5.0, fps: float = 10.0) -> None:
+    def __init__(
+        self,
+        source: int | str | os.PathLike[str],
+        size: tuple[int, int] = (84, 84),
+        *,
+        intrinsics: dict[str, Any] | None = None,
+        retries: int = 3,
+        timeout_s: float = 5.0,
+        fps: float = 10.0,
+    ) -> None:
         self._cap: Any = None
         self.size = check_camera_size(size)
         if retries < 0 or timeout_s <= 0 or fps <= 0:
-            raise ValueError(f"need retries >= 0, timeout_s > 0 and fps > 0; got {retries}, "
-                             f"{timeout_s}, {fps}")
+            raise ValueError(
+                f"need retries >= 0, timeout_s > 0 and fps > 0; got {retries}, {timeout_s}, {fps}"
+            )
         self.retries, self.timeout_s, self.fps = int(retries), float(timeout_s), float(fps)
         self.name = str(source)
         self.kind, self._target = self._classify(source)
@@ -103,8 +111,10 @@ class CameraSource:
         if isinstance(source, (int, np.integer)) and not isinstance(source, bool):
             return "device", int(source)
         if not isinstance(source, (str, os.PathLike)):
-            raise ValueError(f"camera source must be a device index, video file, URL or image "
-                             f"folder, got {source!r}")
+            raise ValueError(
+                f"camera source must be a device index, video file, URL or image "
+                f"folder, got {source!r}"
+            )
         text = os.fspath(source)
         if text.isdigit():
             return "device", int(text)
@@ -115,32 +125,40 @@ class CameraSource:
             return "folder", path
         if path.is_file():
             return "file", path
-        raise CameraError(f"camera source {text!r} not found: not a device index, URL, video "
-                          "file or image folder")
+        raise CameraError(
+            f"camera source {text!r} not found: not a device index, URL, video file or image folder"
+        )
 
     @staticmethod
-    def _check_intrinsics(intrinsics: dict[str, Any] | None
-                          ) -> tuple[np.ndarray, np.ndarray] | None:
+    def _check_intrinsics(
+        intrinsics: dict[str, Any] | None,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         if intrinsics is None:
             return None
         try:
             K = np.asarray(intrinsics["K"], np.float64)
             dist = np.asarray(intrinsics.get("dist", np.zeros(5)), np.float64).ravel()
         except (KeyError, TypeError, ValueError):
-            raise ValueError("intrinsics must be {'K': 3x3 matrix, 'dist': coefficients}, got "
-                             f"{intrinsics!r}") from None
+            raise ValueError(
+                f"intrinsics must be {{'K': 3x3 matrix, 'dist': coefficients}}, got {intrinsics!r}"
+            ) from None
         if K.shape != (3, 3) or not np.all(np.isfinite(K)) or dist.size not in (4, 5, 8, 12, 14):
-            raise ValueError(f"intrinsics: K must be a finite 3x3 matrix and dist 4/5/8/12/14 "
-                             f"coefficients; got K {K.shape}, dist {dist.size}")
+            raise ValueError(
+                f"intrinsics: K must be a finite 3x3 matrix and dist 4/5/8/12/14 "
+                f"coefficients; got K {K.shape}, dist {dist.size}"
+            )
         return K, dist
 
     def _open(self) -> None:
         if self.kind == "folder":
-            self._files = sorted(p for p in self._target.iterdir()
-                                 if p.suffix.lower() in IMAGE_SUFFIXES)
+            self._files = sorted(
+                p for p in self._target.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+            )
             if not self._files:
-                raise CameraError(f"camera source {self.name!r}: the folder has no images "
-                                  f"({', '.join(IMAGE_SUFFIXES)})")
+                raise CameraError(
+                    f"camera source {self.name!r}: the folder has no images "
+                    f"({', '.join(IMAGE_SUFFIXES)})"
+                )
             return
         ms = int(self.timeout_s * 1000)
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
@@ -156,10 +174,11 @@ class CameraSource:
                 break
             time.sleep(min(0.2 * (attempt + 1), 1.0))
         what = {"device": "camera device", "stream": "stream", "file": "video file"}[self.kind]
-        raise CameraError(f"cannot open {what} {self.name!r}"
-                          + ("" if self.kind == "file" else f" after {self.retries + 1} tries")
-                          + ("" if self.kind != "file" else
-                             " (not a video OpenCV can decode)"))
+        raise CameraError(
+            f"cannot open {what} {self.name!r}"
+            + ("" if self.kind == "file" else f" after {self.retries + 1} tries")
+            + ("" if self.kind != "file" else " (not a video OpenCV can decode)")
+        )
 
     # ------------------------------------------------------------------------- reading
     def _undistort(self, image: np.ndarray) -> np.ndarray:
@@ -194,8 +213,9 @@ class CameraSource:
             if self.kind == "file":
                 return None  # end of the video
             time.sleep(min(0.1 * (attempt + 1), 0.5))
-        raise CameraError(f"camera source {self.name!r} lost: no frame after "
-                          f"{self.retries + 1} tries")
+        raise CameraError(
+            f"camera source {self.name!r} lost: no frame after {self.retries + 1} tries"
+        )
 
     def read(self) -> CameraFrame | None:
         """The next frame, or ``None`` at the end of a file or folder."""
@@ -203,8 +223,9 @@ class CameraSource:
         if got is None:
             return None
         image, stamp = got
-        frame = CameraFrame(crop_resize(self._undistort(_to_rgb(image)), self.size), stamp,
-                            self._index)
+        frame = CameraFrame(
+            crop_resize(self._undistort(_to_rgb(image)), self.size), stamp, self._index
+        )
         self._index += 1
         return frame
 

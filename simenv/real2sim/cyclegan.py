@@ -47,9 +47,13 @@ class ResBlock(nn.Module):
     def __init__(self, ch: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), nn.InstanceNorm2d(ch, affine=True),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(ch, ch, 3),
+            nn.InstanceNorm2d(ch, affine=True),
             nn.ReLU(inplace=True),
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), nn.InstanceNorm2d(ch, affine=True),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(ch, ch, 3),
+            nn.InstanceNorm2d(ch, affine=True),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -66,18 +70,28 @@ class ResnetGenerator(nn.Module):
 
     def __init__(self, ngf: int = 16, blocks: int = 4) -> None:
         super().__init__()
-        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7),
-                                   nn.InstanceNorm2d(ngf, affine=True), nn.ReLU(inplace=True)]
+        layers: list[nn.Module] = [
+            nn.ReflectionPad2d(3),
+            nn.Conv2d(3, ngf, 7),
+            nn.InstanceNorm2d(ngf, affine=True),
+            nn.ReLU(inplace=True),
+        ]
         ch = ngf
         for _ in range(2):
-            layers += [nn.Conv2d(ch, ch * 2, 3, 2, 1), nn.InstanceNorm2d(ch * 2, affine=True),
-                       nn.ReLU(inplace=True)]
+            layers += [
+                nn.Conv2d(ch, ch * 2, 3, 2, 1),
+                nn.InstanceNorm2d(ch * 2, affine=True),
+                nn.ReLU(inplace=True),
+            ]
             ch *= 2
         layers += [ResBlock(ch) for _ in range(blocks)]
         for _ in range(2):
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
-                       nn.Conv2d(ch, ch // 2, 3, 1, 1), nn.InstanceNorm2d(ch // 2, affine=True),
-                       nn.ReLU(inplace=True)]
+            layers += [
+                nn.Upsample(scale_factor=2, mode="nearest"),
+                nn.Conv2d(ch, ch // 2, 3, 1, 1),
+                nn.InstanceNorm2d(ch // 2, affine=True),
+                nn.ReLU(inplace=True),
+            ]
             ch //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ch, 3, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -95,10 +109,13 @@ class PatchDiscriminator(nn.Module):
     def __init__(self, ndf: int = 32) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.InstanceNorm2d(ndf * 2, affine=True),
+            nn.Conv2d(3, ndf, 4, 2, 1),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 2, ndf * 4, 4, 1, 1), nn.InstanceNorm2d(ndf * 4, affine=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1),
+            nn.InstanceNorm2d(ndf * 2, affine=True),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 1, 1),
+            nn.InstanceNorm2d(ndf * 4, affine=True),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(ndf * 4, 1, 4, 1, 1),
         )
@@ -114,8 +131,10 @@ class FeatureDiscriminator(nn.Module):
     def __init__(self, channels: int, width: int = 128) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(channels, width, 1), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(width, width, 1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(channels, width, 1),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width, width, 1),
+            nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(width, 1, 1),
         )
 
@@ -136,11 +155,12 @@ def shift_images(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     if p == 0:
         return x
     padded = F.pad(x, (p, p, p, p), mode="replicate")
-    return padded[..., p - dy:p - dy + h, p - dx:p - dx + w]
+    return padded[..., p - dy : p - dy + h, p - dx : p - dx + w]
 
 
-def shift_loss(generator: nn.Module, x: torch.Tensor, dy: int, dx: int,
-               out: torch.Tensor | None = None) -> torch.Tensor:
+def shift_loss(
+    generator: nn.Module, x: torch.Tensor, dy: int, dx: int, out: torch.Tensor | None = None
+) -> torch.Tensor:
     """VR-Goggles shift loss ``|G(shift(x)) - shift(G(x))|_1`` away from the shifted borders.
 
     ``out`` is ``G(x)`` when it is already computed.
@@ -169,8 +189,9 @@ class CycleGANTranslator(SavedTranslator):
 
     method = "cyclegan"
 
-    def __init__(self, generator: ResnetGenerator, arch: dict[str, int],
-                 info: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, generator: ResnetGenerator, arch: dict[str, int], info: dict[str, Any] | None = None
+    ) -> None:
         self.generator = generator.eval()
         self.arch = dict(arch)
         self.info = dict(info or {})
@@ -178,13 +199,17 @@ class CycleGANTranslator(SavedTranslator):
     @torch.no_grad()
     def translate(self, frames: Frames) -> Frames:
         arr, single = as_batch(frames)
-        out = np.concatenate([to_frames(self.generator(to_tensor(arr[i:i + 64])))
-                              for i in range(0, len(arr), 64)])
+        out = np.concatenate(
+            [to_frames(self.generator(to_tensor(arr[i : i + 64]))) for i in range(0, len(arr), 64)]
+        )
         return out[0] if single else out
 
     def state(self) -> dict[str, Any]:
-        return {"arch": self.arch, "info": json.dumps(self.info),
-                "generator": self.generator.state_dict()}
+        return {
+            "arch": self.arch,
+            "info": json.dumps(self.info),
+            "generator": self.generator.state_dict(),
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> CycleGANTranslator:
@@ -223,8 +248,9 @@ class CycleGANConfig:
         known = set(cls.__dataclass_fields__)
         bad = sorted(set(data) - known)
         if bad:
-            raise ValueError(f"unknown CycleGAN setting(s) {', '.join(bad)}; valid: "
-                             + ", ".join(sorted(known)))
+            raise ValueError(
+                f"unknown CycleGAN setting(s) {', '.join(bad)}; valid: " + ", ".join(sorted(known))
+            )
         cfg = cls(**data)
         for name in ("iterations", "batch_size", "ngf", "blocks", "ndf"):
             if int(getattr(cfg, name)) < 1:
@@ -261,13 +287,15 @@ def nearest(queries: Frames, pool: Frames, size: int = 16) -> NDArray:
     import cv2
 
     def thumbs(frames: Frames) -> np.ndarray:
-        return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA)
-                         for f in frames]).reshape(len(frames), -1).astype(np.float32)
+        return (
+            np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames])
+            .reshape(len(frames), -1)
+            .astype(np.float32)
+        )
 
     q, p = thumbs(queries), thumbs(pool)
-    d = (q ** 2).sum(1)[:, None] - 2 * q @ p.T + (p ** 2).sum(1)[None]
+    d = (q**2).sum(1)[:, None] - 2 * q @ p.T + (p**2).sum(1)[None]
     return d.argmin(1)
-
 
 
 class CycleGANTrainer:
@@ -280,9 +308,12 @@ class CycleGANTrainer:
     the image ``size`` (H, W) to size its input.
     """
 
-    def __init__(self, cfg: CycleGANConfig,
-                 features: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                 size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        cfg: CycleGANConfig,
+        features: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         self.cfg = cfg
         self.features = features
         init = seeded(cfg.seed)  # every network from the run's seed, nothing from torch's global
@@ -295,8 +326,10 @@ class CycleGANTrainer:
         self.D_feat: FeatureDiscriminator | None = None
         if cfg.lambda_feature > 0:
             if features is None or size is None:
-                raise ValueError(f"lambda_feature={cfg.lambda_feature} needs a policy's features "
-                                 "(--policy) and the image size; set lambda_feature=0 without one")
+                raise ValueError(
+                    f"lambda_feature={cfg.lambda_feature} needs a policy's features "
+                    "(--policy) and the image size; set lambda_feature=0 without one"
+                )
             with torch.no_grad():
                 channels = features(torch.zeros(1, 3, *size)).shape[1]
             with global_rng_kept():
@@ -305,10 +338,12 @@ class CycleGANTrainer:
         for net in (self.G, self.F, *self.discriminators):
             init_weights(net, init)
         betas = (0.5, 0.999)
-        self.opt_g = torch.optim.Adam([*self.G.parameters(), *self.F.parameters()], cfg.lr,
-                                      betas=betas)
-        self.opt_d = torch.optim.Adam([p for d in self.discriminators for p in d.parameters()],
-                                      cfg.lr, betas=betas)
+        self.opt_g = torch.optim.Adam(
+            [*self.G.parameters(), *self.F.parameters()], cfg.lr, betas=betas
+        )
+        self.opt_d = torch.optim.Adam(
+            [p for d in self.discriminators for p in d.parameters()], cfg.lr, betas=betas
+        )
         self.rng = torch.Generator().manual_seed(cfg.seed)
         self.pool_sim = _Pool(cfg.pool_size, self.rng)
         self.pool_real = _Pool(cfg.pool_size, self.rng)
@@ -319,8 +354,9 @@ class CycleGANTrainer:
         start = self.cfg.decay_from * self.cfg.iterations
         if self.step < start:
             return self.cfg.lr
-        return self.cfg.lr * max(0.0, 1.0 - (self.step - start) / max(1.0, self.cfg.iterations
-                                                                         - start))
+        return self.cfg.lr * max(
+            0.0, 1.0 - (self.step - start) / max(1.0, self.cfg.iterations - start)
+        )
 
     def train_step(self, real: torch.Tensor, sim: torch.Tensor) -> dict[str, float]:
         """One generator and one discriminator update on batches in [-1, 1]."""
@@ -332,15 +368,17 @@ class CycleGANTrainer:
             d.requires_grad_(False)
         fake_sim, fake_real = self.G(real), self.F(sim)
         losses = {
-            "gan": lsgan_loss(self.D_sim(fake_sim), True) + lsgan_loss(self.D_real(fake_real),
-                                                                       True),
+            "gan": lsgan_loss(self.D_sim(fake_sim), True)
+            + lsgan_loss(self.D_real(fake_real), True),
             "cycle": F.l1_loss(self.F(fake_sim), real) + F.l1_loss(self.G(fake_real), sim),
         }
         if cfg.lambda_identity > 0:
             losses["identity"] = F.l1_loss(self.G(sim), sim) + F.l1_loss(self.F(real), real)
         if cfg.lambda_shift > 0:
-            dy, dx = (int(v) for v in torch.randint(-cfg.shift_max, cfg.shift_max + 1, (2,),
-                                                    generator=self.rng))
+            dy, dx = (
+                int(v)
+                for v in torch.randint(-cfg.shift_max, cfg.shift_max + 1, (2,), generator=self.rng)
+            )
             if dy == 0 and dx == 0:
                 dx = 1
             losses["shift"] = shift_loss(self.G, real, dy, dx, fake_sim)
@@ -351,13 +389,17 @@ class CycleGANTrainer:
                 sim_features = features((sim + 1) / 2)
         if features is not None and sim_features is not None and cfg.lambda_policy > 0:
             got = features((self.G(fake_real) + 1) / 2)
-            losses["policy"] = (F.mse_loss(got, sim_features)
-                                / (sim_features.pow(2).mean() + 1e-6))
+            losses["policy"] = F.mse_loss(got, sim_features) / (sim_features.pow(2).mean() + 1e-6)
         if self.D_feat is not None and features is not None:
             losses["feature"] = lsgan_loss(self.D_feat(features((fake_sim + 1) / 2)), True)
-        weights = {"gan": 1.0, "cycle": cfg.lambda_cycle, "identity": cfg.lambda_identity,
-                   "shift": cfg.lambda_shift, "policy": cfg.lambda_policy,
-                   "feature": cfg.lambda_feature}
+        weights = {
+            "gan": 1.0,
+            "cycle": cfg.lambda_cycle,
+            "identity": cfg.lambda_identity,
+            "shift": cfg.lambda_shift,
+            "policy": cfg.lambda_policy,
+            "feature": cfg.lambda_feature,
+        }
         total = cast(torch.Tensor, sum(weights[k] * v for k, v in losses.items()))
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
@@ -366,14 +408,18 @@ class CycleGANTrainer:
         for d in self.discriminators:
             d.requires_grad_(True)
         old_sim, old_real = self.pool_sim.query(fake_sim), self.pool_real.query(fake_real)
-        d_loss = 0.5 * (lsgan_loss(self.D_sim(sim), True) + lsgan_loss(self.D_sim(old_sim), False)
-                        + lsgan_loss(self.D_real(real), True)
-                        + lsgan_loss(self.D_real(old_real), False))
+        d_loss = 0.5 * (
+            lsgan_loss(self.D_sim(sim), True)
+            + lsgan_loss(self.D_sim(old_sim), False)
+            + lsgan_loss(self.D_real(real), True)
+            + lsgan_loss(self.D_real(old_real), False)
+        )
         if self.D_feat is not None and features is not None and sim_features is not None:
             with torch.no_grad():
                 f_fake = features((old_sim + 1) / 2)
-            d_loss = d_loss + 0.5 * (lsgan_loss(self.D_feat(sim_features), True)
-                                     + lsgan_loss(self.D_feat(f_fake), False))
+            d_loss = d_loss + 0.5 * (
+                lsgan_loss(self.D_feat(sim_features), True) + lsgan_loss(self.D_feat(f_fake), False)
+            )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -385,20 +431,30 @@ class CycleGANTrainer:
     def translator(self, info: dict[str, Any] | None = None) -> CycleGANTranslator:
         import copy
 
-        return CycleGANTranslator(copy.deepcopy(self.G), {"ngf": self.cfg.ngf,
-                                                          "blocks": self.cfg.blocks}, info)
+        return CycleGANTranslator(
+            copy.deepcopy(self.G), {"ngf": self.cfg.ngf, "blocks": self.cfg.blocks}, info
+        )
 
     # -- checkpoints (tensors and plain values only: torch.load(weights_only=True))
     def _parts(self) -> dict[str, Any]:
         """The networks and optimizers a checkpoint holds, by name."""
-        parts = {"G": self.G, "F": self.F, "D_sim": self.D_sim, "D_real": self.D_real,
-                 "opt_g": self.opt_g, "opt_d": self.opt_d}
+        parts = {
+            "G": self.G,
+            "F": self.F,
+            "D_sim": self.D_sim,
+            "D_real": self.D_real,
+            "opt_g": self.opt_g,
+            "opt_d": self.opt_d,
+        }
         return parts if self.D_feat is None else {**parts, "D_feat": self.D_feat}
 
     def save(self, path: Path) -> None:
         state = {
-            "format": CHECKPOINT_FORMAT, "step": self.step, "config": json.dumps(asdict(self.cfg)),
-            "history": json.dumps(self.history), "rng": self.rng.get_state(),
+            "format": CHECKPOINT_FORMAT,
+            "step": self.step,
+            "config": json.dumps(asdict(self.cfg)),
+            "history": json.dumps(self.history),
+            "rng": self.rng.get_state(),
             **{name: part.state_dict() for name, part in self._parts().items()},
         }
         tmp = path.with_suffix(".tmp")
@@ -411,23 +467,30 @@ class CycleGANTrainer:
 
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-        except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError,
-                OSError) as err:
-            raise ValueError(f"checkpoint {str(path)!r} is not readable "
-                             f"({type(err).__name__}); delete it to start over") from None
+        except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError) as err:
+            raise ValueError(
+                f"checkpoint {str(path)!r} is not readable "
+                f"({type(err).__name__}); delete it to start over"
+            ) from None
         if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"checkpoint {str(path)!r} is not a simenv CycleGAN training "
-                             "checkpoint; delete it to start over")
+            raise ValueError(
+                f"checkpoint {str(path)!r} is not a simenv CycleGAN training "
+                "checkpoint; delete it to start over"
+            )
         saved = json.loads(state["config"])
         arch = ("ngf", "blocks", "ndf")
         if any(saved[k] != getattr(self.cfg, k) for k in arch):
-            raise ValueError(f"checkpoint {str(path)!r} has architecture "
-                             f"{ {k: saved[k] for k in arch} }, the config asks for "
-                             f"{ {k: getattr(self.cfg, k) for k in arch} }")
+            raise ValueError(
+                f"checkpoint {str(path)!r} has architecture "
+                f"{ {k: saved[k] for k in arch} }, the config asks for "
+                f"{ {k: getattr(self.cfg, k) for k in arch} }"
+            )
         if ("D_feat" in state) != (self.D_feat is not None):
-            raise ValueError(f"checkpoint {str(path)!r} was trained with"
-                             f"{'' if 'D_feat' in state else 'out'} the feature discriminator; "
-                             f"the config asks for lambda_feature={self.cfg.lambda_feature}")
+            raise ValueError(
+                f"checkpoint {str(path)!r} was trained with"
+                f"{'' if 'D_feat' in state else 'out'} the feature discriminator; "
+                f"the config asks for lambda_feature={self.cfg.lambda_feature}"
+            )
         for name, part in self._parts().items():
             part.load_state_dict(state[name])
         self.rng.set_state(state["rng"])
@@ -440,15 +503,23 @@ def sample_grid(trainer: CycleGANTrainer, real: Frames, sim: Frames, n: int = 6)
     idx = np.linspace(0, len(real) - 1, n).astype(int)
     translated = trainer.translator().translate(real[idx])
     near = sim[nearest(translated, sim)]
-    return np.concatenate([np.concatenate([r, t, s], 1)
-                           for r, t, s in zip(real[idx], translated, near, strict=True)], 0)
+    return np.concatenate(
+        [np.concatenate([r, t, s], 1) for r, t, s in zip(real[idx], translated, near, strict=True)],
+        0,
+    )
 
 
-def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
-                   cfg: CycleGANConfig | None = None, *,
-                   features: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                   info: dict[str, Any] | None = None, progress: bool = True,
-                   resume: bool = True) -> CycleGANTranslator:
+def train_cyclegan(
+    real: Frames,
+    sim: Frames,
+    out_dir: str | os.PathLike[str],
+    cfg: CycleGANConfig | None = None,
+    *,
+    features: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    info: dict[str, Any] | None = None,
+    progress: bool = True,
+    resume: bool = True,
+) -> CycleGANTranslator:
     """Train on unpaired uint8 frame sets; writes ``out_dir/{checkpoint.pt, translator.pt,
     samples/step_*.png, history.json, losses.png}`` and returns the translator.
 
@@ -458,8 +529,10 @@ def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
     real = as_batch(real, "real frames")[0]
     sim = as_batch(sim, "simulator frames")[0]
     if real.shape[1:] != sim.shape[1:]:
-        raise ValueError(f"real frames are {real.shape[1]}x{real.shape[2]} but simulator frames "
-                         f"are {sim.shape[1]}x{sim.shape[2]}; resize them to one size")
+        raise ValueError(
+            f"real frames are {real.shape[1]}x{real.shape[2]} but simulator frames "
+            f"are {sim.shape[1]}x{sim.shape[2]}; resize them to one size"
+        )
     out = Path(out_dir)
     (out / "samples").mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint.pt"
@@ -469,8 +542,9 @@ def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
     real_t, sim_t = to_tensor(real), to_tensor(sim)
     gen = np.random.default_rng([cfg.seed, trainer.step])
     start = time.perf_counter()
-    bar = tqdm(total=cfg.iterations, initial=trainer.step, desc="cyclegan", unit="it",
-               disable=not progress)
+    bar = tqdm(
+        total=cfg.iterations, initial=trainer.step, desc="cyclegan", unit="it", disable=not progress
+    )
     while trainer.step < cfg.iterations:
         i = gen.integers(len(real_t), size=cfg.batch_size)
         j = gen.integers(len(sim_t), size=cfg.batch_size)
@@ -479,14 +553,20 @@ def train_cyclegan(real: Frames, sim: Frames, out_dir: str | os.PathLike[str],
         bar.update(1)
         bar.set_postfix(cycle=f"{row['cycle']:.3f}", gan=f"{row['gan']:.3f}")
         if trainer.step % cfg.sample_every == 0 or trainer.step == cfg.iterations:
-            save_png(out / "samples" / f"step_{trainer.step:06d}.png",
-                     sample_grid(trainer, real, sim))
+            save_png(
+                out / "samples" / f"step_{trainer.step:06d}.png", sample_grid(trainer, real, sim)
+            )
         if trainer.step % cfg.checkpoint_every == 0 or trainer.step == cfg.iterations:
             trainer.save(ckpt)
     bar.close()
     elapsed = time.perf_counter() - start
-    info = {**(info or {}), "iterations": trainer.step, "train_seconds_this_run": elapsed,
-            "size": list(real.shape[1:3]), "config": asdict(cfg)}
+    info = {
+        **(info or {}),
+        "iterations": trainer.step,
+        "train_seconds_this_run": elapsed,
+        "size": list(real.shape[1:3]),
+        "config": asdict(cfg),
+    }
     translator = trainer.translator(info)
     translator.save(out / "translator.pt")
     (out / "history.json").write_text(json.dumps(trainer.history))
@@ -507,7 +587,7 @@ def plot_losses(history: list[dict[str, float]], path: Path) -> None:
     for key in (k_ for k_ in history[-1] if k_ != "step"):
         values = np.array([h.get(key, np.nan) for h in history])
         smooth = np.convolve(values, np.ones(k) / k, mode="valid")
-        ax.plot(steps[k - 1:], smooth, label=key)
+        ax.plot(steps[k - 1 :], smooth, label=key)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss (moving average)")
@@ -516,6 +596,16 @@ def plot_losses(history: list[dict[str, float]], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-__all__ = ["FORMAT", "CycleGANConfig", "CycleGANTrainer", "CycleGANTranslator",
-           "FeatureDiscriminator", "PatchDiscriminator", "ResnetGenerator", "lsgan_loss",
-           "shift_images", "shift_loss", "train_cyclegan"]
+__all__ = [
+    "FORMAT",
+    "CycleGANConfig",
+    "CycleGANTrainer",
+    "CycleGANTranslator",
+    "FeatureDiscriminator",
+    "PatchDiscriminator",
+    "ResnetGenerator",
+    "lsgan_loss",
+    "shift_images",
+    "shift_loss",
+    "train_cyclegan",
+]

@@ -40,28 +40,35 @@ def policy_features(policy: Any) -> Callable[[Any], Any]:
     """The frozen image encoder of a BC or affordance-map policy over RGB only, for the
     policy-consistency loss."""
     if not isinstance(policy, (BCPolicy, AffordancePolicy)):
-        raise ValueError("the policy-consistency loss needs a BC or affordance policy (policy.pt "
-                         f"or its run folder), got {type(policy).__name__}")
+        raise ValueError(
+            "the policy-consistency loss needs a BC or affordance policy (policy.pt "
+            f"or its run folder), got {type(policy).__name__}"
+        )
     if policy.image_keys != ["rgb"]:
-        raise ValueError(f"the policy-consistency loss needs a policy over 'rgb' images only; "
-                         f"this one sees {policy.image_keys}")
+        raise ValueError(
+            f"the policy-consistency loss needs a policy over 'rgb' images only; "
+            f"this one sees {policy.image_keys}"
+        )
     net = policy.net.eval()
     for p in net.parameters():
         p.requires_grad_(False)
     return net.image_features
 
 
-def _sim_kwargs(env_kwargs: dict[str, Any] | None, size: tuple[int, int] | None
-                ) -> dict[str, Any]:
-    kwargs = {k: v for k, v in (env_kwargs or {}).items()
-              if k not in ("randomization", "dr_scale", "obs_mode", "render_mode")}
+def _sim_kwargs(env_kwargs: dict[str, Any] | None, size: tuple[int, int] | None) -> dict[str, Any]:
+    kwargs = {
+        k: v
+        for k, v in (env_kwargs or {}).items()
+        if k not in ("randomization", "dr_scale", "obs_mode", "render_mode")
+    }
     if size is not None:
         kwargs["camera_size"] = tuple(size)
     return kwargs
 
 
-def load_frames(source: Any, size: tuple[int, int], limit: int | None = None,
-                every: int = 1) -> Frames:
+def load_frames(
+    source: Any, size: tuple[int, int], limit: int | None = None, every: int = 1
+) -> Frames:
     """Frames from an array, or from a CameraSource path (folder, video, URL, device)."""
     if isinstance(source, np.ndarray):
         frames = as_batch(source, "real frames")[0]
@@ -77,8 +84,9 @@ def sample_sheet(translator: Any, real: Frames, sim: Frames, n: int = 6) -> np.n
     idx = np.linspace(0, len(real) - 1, min(n, len(real))).astype(int)
     out = translator.translate(real[idx])
     near = sim[nearest(out, sim)]
-    return np.concatenate([np.concatenate(row, 1) for row in zip(real[idx], out, near,
-                                                                    strict=True)], 0)
+    return np.concatenate(
+        [np.concatenate(row, 1) for row in zip(real[idx], out, near, strict=True)], 0
+    )
 
 
 @dataclass
@@ -91,12 +99,22 @@ class TrainResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
-                     method: str = "cyclegan", sim_frames: int = 600,
-                     real_frames: int | None = None, size: tuple[int, int] | None = None,
-                     env_kwargs: dict[str, Any] | None = None,
-                     policy: Any = None, config: dict[str, Any] | None = None, seed: int = 0,
-                     every: int = 3, progress: bool = True) -> TrainResult:
+def train_translator(
+    env_id: str,
+    real: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    method: str = "cyclegan",
+    sim_frames: int = 600,
+    real_frames: int | None = None,
+    size: tuple[int, int] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    policy: Any = None,
+    config: dict[str, Any] | None = None,
+    seed: int = 0,
+    every: int = 3,
+    progress: bool = True,
+) -> TrainResult:
     """Fit or train a real→sim translator for ``env_id``; writes ``out_dir/translator.pt``.
 
     Simulator frames: ``sim_frames`` RGB observations of expert episodes in the nominal look
@@ -131,14 +149,22 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
         if cached["frames"].shape[1:3] == size and len(cached["frames"]) == sim_frames:
             sim_set = cached["frames"]
     if sim_set is None:
-        sim_set = look_frames(env_id, "nominal", sim_frames, seed=seed, every=every,
-                              env_kwargs=kwargs, progress=progress)
+        sim_set = look_frames(
+            env_id,
+            "nominal",
+            sim_frames,
+            seed=seed,
+            every=every,
+            env_kwargs=kwargs,
+            progress=progress,
+        )
         np.savez_compressed(cache, frames=sim_set)
     config = dict(config or {})
     info: dict[str, Any] = {
         "env_id": env_id,
         "env_kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},
-        "real": str(real) if not isinstance(real, np.ndarray) else "array"}
+        "real": str(real) if not isinstance(real, np.ndarray) else "array",
+    }
     start = time.perf_counter()
     translator: Any
     if method == "cyclegan":
@@ -147,17 +173,28 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
         features = policy_features(policy) if policy is not None and uses_policy else None
         info["policy_consistency"] = features is not None and cfg.lambda_policy > 0
         info["feature_discriminator"] = features is not None and cfg.lambda_feature > 0
-        translator = train_cyclegan(real_set, sim_set, out, cfg, features=features, info=info,
-                                    progress=progress)
+        translator = train_cyclegan(
+            real_set, sim_set, out, cfg, features=features, info=info, progress=progress
+        )
     else:
-        translator = (StatsTranslator(**config) if method == "stats"
-                      else FDATranslator(**config)).fit(real=real_set, sim=sim_set)
+        translator = (
+            StatsTranslator(**config) if method == "stats" else FDATranslator(**config)
+        ).fit(real=real_set, sim=sim_set)
         translator.save(out / "translator.pt")
     seconds = time.perf_counter() - start
     save_png(out / "samples.png", sample_sheet(translator, real_set, sim_set))
-    (out / "train.json").write_text(json.dumps({**info, "method": method, "seconds": seconds,
-                                                "real_frames": len(real_set),
-                                                "sim_frames": len(sim_set)}, indent=1))
+    (out / "train.json").write_text(
+        json.dumps(
+            {
+                **info,
+                "method": method,
+                "seconds": seconds,
+                "real_frames": len(real_set),
+                "sim_frames": len(sim_set),
+            },
+            indent=1,
+        )
+    )
     return TrainResult(out / "translator.pt", method, seconds, len(real_set), len(sim_set), info)
 
 
@@ -165,8 +202,7 @@ def train_translator(env_id: str, real: Any, out_dir: str | os.PathLike[str], *,
 def _label(image: np.ndarray, text: str) -> np.ndarray:
     out = image.copy()
     cv2.putText(out, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(out, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1,
-                cv2.LINE_AA)
+    cv2.putText(out, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 0), 1, cv2.LINE_AA)
     return out
 
 
@@ -175,8 +211,9 @@ def _action_text(action: Any) -> str:
     return "action " + " ".join(f"{v:+.2f}" if arr.dtype.kind == "f" else str(v) for v in arr)
 
 
-def _vector_feed(space: Any, vectors: dict[str, Any] | str | os.PathLike[str] | None
-                 ) -> Callable[[], dict[str, np.ndarray]]:
+def _vector_feed(
+    space: Any, vectors: dict[str, Any] | str | os.PathLike[str] | None
+) -> Callable[[], dict[str, np.ndarray]]:
     """Constant values (a dict; zeros for keys not given) or a recorded ``.vectors.npz``
     replayed one row per frame (the last row repeats)."""
     zeros = {k: np.zeros(s.shape, s.dtype) for k, s in space.spaces.items() if len(s.shape) < 3}
@@ -215,10 +252,16 @@ class RunResult:
         return self.steps / self.seconds if self.seconds > 0 else float("nan")
 
 
-def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.PathLike[str]
-                  | None = None, vectors: dict[str, Any] | str | os.PathLike[str] | None = None,
-                  act: Callable[[Any], None] | None = None, max_steps: int | None = None
-                  ) -> RunResult:
+def run_on_camera(
+    policy: Any,
+    translator: Any,
+    camera: Any,
+    *,
+    video: str | os.PathLike[str] | None = None,
+    vectors: dict[str, Any] | str | os.PathLike[str] | None = None,
+    act: Callable[[Any], None] | None = None,
+    max_steps: int | None = None,
+) -> RunResult:
     """Run ``policy`` on ``camera`` frames translated by ``translator``.
 
     ``policy`` / ``translator``: objects or paths. ``vectors``: constant values of the
@@ -238,8 +281,14 @@ def run_on_camera(policy: Any, translator: Any, camera: Any, *, video: str | os.
     space, size = sim.observation_space, tuple(sim.unwrapped.camera_size)  # type: ignore[attr-defined]
     sim.close()
     source = camera if isinstance(camera, CameraSource) else CameraSource(camera, size)
-    real = RealWorldEnv.like(env_id, source, env_kwargs, act=act,
-                             vectors=_vector_feed(space, vectors), max_episode_steps=max_steps)
+    real = RealWorldEnv.like(
+        env_id,
+        source,
+        env_kwargs,
+        act=act,
+        vectors=_vector_feed(space, vectors),
+        max_episode_steps=max_steps,
+    )
     env = RealToSimWrapper(real, translator)
     frames, actions = [], []
     start = time.perf_counter()
@@ -282,6 +331,6 @@ def flicker(translator: Any, frames: Frames, shift: int = 2, margin: int = 4) ->
     a = translator.translate(frames).astype(np.float32)
     b = translator.translate(moved).astype(np.float32)
     w = frames.shape[2]
-    inner_a = a[:, margin:-margin, shift + margin:w - margin]
-    inner_b = b[:, margin:-margin, margin:w - shift - margin]
+    inner_a = a[:, margin:-margin, shift + margin : w - margin]
+    inner_b = b[:, margin:-margin, margin : w - shift - margin]
     return float(np.abs(inner_a - inner_b).mean())

@@ -60,8 +60,9 @@ def _state_keys(obs: dict[str, np.ndarray]) -> list[str]:
     return [k for k, v in obs.items() if np.asarray(v).ndim < 3]
 
 
-def _expert_steps(env: gym.Env[Any, Any], expert: Any, seed: int
-                  ) -> Iterator[tuple[dict[str, np.ndarray], Any]]:
+def _expert_steps(
+    env: gym.Env[Any, Any], expert: Any, seed: int
+) -> Iterator[tuple[dict[str, np.ndarray], Any]]:
     """Every observation of one expert episode with the action taken on it (``None``: the
     final observation)."""
     obs, _ = env.reset(seed=seed)
@@ -74,9 +75,15 @@ def _expert_steps(env: gym.Env[Any, Any], expert: Any, seed: int
             return
 
 
-def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
-                    env_kwargs: dict[str, Any] | None = None, split: str | None = None,
-                    progress: bool = False) -> Iterator[tuple[Frames, Frames]]:
+def paired_episodes(
+    env_id: str,
+    episodes: int,
+    seed: int = 0,
+    every: int = 1,
+    env_kwargs: dict[str, Any] | None = None,
+    split: str | None = None,
+    progress: bool = False,
+) -> Iterator[tuple[Frames, Frames]]:
     """Per expert episode, ``(nominal, pseudo_real)`` RGB frame arrays of the same states.
 
     The expert acts on the nominal env; the pseudo-real env takes the same actions. The vector
@@ -90,8 +97,9 @@ def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
     real = gym.make(env_id, **look_kwargs(env_id, "pseudo_real"), **kwargs)
     expert = make_expert(env_id)
     with closing(nominal), closing(real):
-        for ep in tqdm(range(episodes), desc=f"paired frames {env_id}", unit="ep",
-                       disable=not progress):
+        for ep in tqdm(
+            range(episodes), desc=f"paired frames {env_id}", unit="ep", disable=not progress
+        ):
             obs_r, _ = real.reset(seed=seed + ep)
             frames_n, frames_r = [], []
             for t, (obs_n, action) in enumerate(_expert_steps(nominal, expert, seed + ep)):
@@ -105,16 +113,20 @@ def paired_episodes(env_id: str, episodes: int, seed: int = 0, every: int = 1,
             yield np.stack(frames_n), np.stack(frames_r)
 
 
-def _check_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], env_id: str, seed: int,
-                t: int) -> None:
+def _check_same(
+    a: dict[str, np.ndarray], b: dict[str, np.ndarray], env_id: str, seed: int, t: int
+) -> None:
     for key in _state_keys(a):
         if not np.allclose(a[key], b[key], atol=1e-5):
-            raise RuntimeError(f"{env_id}: nominal and pseudo-real states differ at seed {seed}, "
-                               f"step {t} ({key}); the look must only change appearance")
+            raise RuntimeError(
+                f"{env_id}: nominal and pseudo-real states differ at seed {seed}, "
+                f"step {t} ({key}); the look must only change appearance"
+            )
 
 
-def paired_frames(env_id: str, frames: int, seed: int = 0, every: int = 4,
-                  **kwargs: Any) -> tuple[Frames, Frames]:
+def paired_frames(
+    env_id: str, frames: int, seed: int = 0, every: int = 4, **kwargs: Any
+) -> tuple[Frames, Frames]:
     """``frames`` paired ``(nominal, pseudo_real)`` frames from expert episodes from ``seed``."""
     out_n, out_r = [], []
     for n, r in paired_episodes(env_id, 10**6, seed, every, **kwargs):
@@ -125,9 +137,16 @@ def paired_frames(env_id: str, frames: int, seed: int = 0, every: int = 4,
     return np.concatenate(out_n)[:frames], np.concatenate(out_r)[:frames]
 
 
-def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int = 4,
-                env_kwargs: dict[str, Any] | None = None, progress: bool = True,
-                num_envs: int = 4) -> Frames:
+def look_frames(
+    env_id: str,
+    look: str,
+    frames: int,
+    seed: int = 0,
+    every: int = 4,
+    env_kwargs: dict[str, Any] | None = None,
+    progress: bool = True,
+    num_envs: int = 4,
+) -> Frames:
     """``frames`` RGB observations in one look, every ``every`` steps of expert episodes
     (seeds ``seed``, ``seed + 1``, …, in order).
 
@@ -136,8 +155,11 @@ def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int =
     on ``num_envs``.
     """
     kwargs = {"obs_mode": "rgb", **(env_kwargs or {}), **look_kwargs(env_id, look)}
-    env: Any = gym.make_vec(env_id, num_envs=num_envs, **kwargs) if num_envs > 1 else \
-        gym.make(env_id, **kwargs)
+    env: Any = (
+        gym.make_vec(env_id, num_envs=num_envs, **kwargs)
+        if num_envs > 1
+        else gym.make(env_id, **kwargs)
+    )
     expert = make_expert(env_id)
     out: list[np.ndarray] = []
     bar = tqdm(total=frames, desc=f"{look} frames {env_id}", unit="frame", disable=not progress)
@@ -145,21 +167,26 @@ def look_frames(env_id: str, look: str, frames: int, seed: int = 0, every: int =
         ep = seed
         while len(out) < frames:
             buffer = Buffer()
-            collect(env, expert, buffer, num_envs, list(range(ep, ep + num_envs)),
-                    progress=False)
+            collect(env, expert, buffer, num_envs, list(range(ep, ep + num_envs)), progress=False)
             ep += num_envs
             images = np.stack(buffer.obs["rgb"])
             first = np.r_[0, np.cumsum(buffer.lengths())[:-1]]
             for start, length in zip(first, buffer.lengths()):
-                take = images[start:start + length:every][:frames - len(out)]
+                take = images[start : start + length : every][: frames - len(out)]
                 out += list(take)
                 bar.update(len(take))
     return np.stack(out)
 
 
-def record_video(env_id: str, path: str | os.PathLike[str], episodes: int = 1, seed: int = 0,
-                 look: str = "pseudo_real", env_kwargs: dict[str, Any] | None = None,
-                 fps: int | None = None) -> Path:
+def record_video(
+    env_id: str,
+    path: str | os.PathLike[str],
+    episodes: int = 1,
+    seed: int = 0,
+    look: str = "pseudo_real",
+    env_kwargs: dict[str, Any] | None = None,
+    fps: int | None = None,
+) -> Path:
     """An MP4 of expert episodes seen by the env camera in ``look``: a recorded "real" feed.
 
     The vector observations of every frame (what a real robot's odometry would give, e.g.

@@ -162,8 +162,9 @@ class FDATranslator(SavedTranslator):
         arr, single = as_batch(frames)
         h, w = self.amplitude.shape[:2]
         if arr.shape[1:3] != (h, w):
-            raise ValueError(f"FDATranslator was fitted at {h}x{w}; got frames of "
-                             f"{arr.shape[1]}x{arr.shape[2]}")
+            raise ValueError(
+                f"FDATranslator was fitted at {h}x{w}; got frames of {arr.shape[1]}x{arr.shape[2]}"
+            )
         spec = np.fft.fft2(arr.astype(np.float32) / 255.0, axes=(1, 2))
         mask = _low_band(h, w, self.beta)[None, :, :, None]
         amp = np.where(mask, self.amplitude[None], np.abs(spec))
@@ -188,8 +189,12 @@ class FDATranslator(SavedTranslator):
 def _classes() -> dict[str, Any]:
     from .cyclegan import CycleGANTranslator  # imports torch: only when a file needs it
 
-    return {"identity": IdentityTranslator, "stats": StatsTranslator, "fda": FDATranslator,
-            "cyclegan": CycleGANTranslator}
+    return {
+        "identity": IdentityTranslator,
+        "stats": StatsTranslator,
+        "fda": FDATranslator,
+        "cyclegan": CycleGANTranslator,
+    }
 
 
 def load_translator(path: str | os.PathLike[str]) -> Any:
@@ -209,23 +214,29 @@ def load_translator(path: str | os.PathLike[str]) -> Any:
     if path.is_dir():
         path = path / "translator.pt"
     if not path.is_file():
-        raise ValueError(f"translator {str(path)!r} not found (a .pt file written by "
-                         "`simenv real2sim train`, a run folder, or 'identity')")
+        raise ValueError(
+            f"translator {str(path)!r} not found (a .pt file written by "
+            "`simenv real2sim train`, a run folder, or 'identity')"
+        )
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError) as err:
-        raise ValueError(f"translator {str(path)!r} is not a readable checkpoint "
-                         f"({type(err).__name__})") from None
+        raise ValueError(
+            f"translator {str(path)!r} is not a readable checkpoint ({type(err).__name__})"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"translator {str(path)!r} is not a simenv translator "
-                         f"(expected format {FORMAT!r})")
+        raise ValueError(
+            f"translator {str(path)!r} is not a simenv translator (expected format {FORMAT!r})"
+        )
     classes = _classes()
     method = data.get("method")
     if method not in classes:
-        raise ValueError(f"translator {str(path)!r} has unknown method {method!r}; "
-                         f"valid: {', '.join(classes)}")
+        raise ValueError(
+            f"translator {str(path)!r} has unknown method {method!r}; valid: {', '.join(classes)}"
+        )
     try:
         return classes[method].from_state(data["state"])
     except (KeyError, TypeError, RuntimeError, AttributeError) as err:
-        raise ValueError(f"translator {str(path)!r} is damaged ({type(err).__name__}: "
-                         f"{err})") from None
+        raise ValueError(
+            f"translator {str(path)!r} is damaged ({type(err).__name__}: {err})"
+        ) from None

@@ -25,9 +25,14 @@ from .frames import Translator
 def _rgb_keys(space: spaces.Space[Any]) -> list[str]:
     if not isinstance(space, spaces.Dict):
         return []
-    return [k for k, s in space.spaces.items()
-            if isinstance(s, spaces.Box) and s.dtype == np.uint8 and len(s.shape) == 3
-            and s.shape[-1] == 3]
+    return [
+        k
+        for k, s in space.spaces.items()
+        if isinstance(s, spaces.Box)
+        and s.dtype == np.uint8
+        and len(s.shape) == 3
+        and s.shape[-1] == 3
+    ]
 
 
 class RealToSimWrapper(gym.ObservationWrapper[dict[str, np.ndarray], Any, dict[str, np.ndarray]]):
@@ -42,16 +47,20 @@ class RealToSimWrapper(gym.ObservationWrapper[dict[str, np.ndarray], Any, dict[s
     untranslated images of the latest observation.
     """
 
-    def __init__(self, env: gym.Env[Any, Any], translator: Translator,
-                 keys: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, env: gym.Env[Any, Any], translator: Translator, keys: Sequence[str] | None = None
+    ) -> None:
         super().__init__(env)
         if not callable(getattr(translator, "translate", None)):
-            raise ValueError(f"translator must have a translate(frames) method, got "
-                             f"{type(translator).__name__}")
+            raise ValueError(
+                f"translator must have a translate(frames) method, got {type(translator).__name__}"
+            )
         valid = _rgb_keys(env.observation_space)
         if not valid:
-            raise ValueError(f"RealToSimWrapper needs a Dict observation with uint8 RGB images; "
-                             f"got {env.observation_space}")
+            raise ValueError(
+                f"RealToSimWrapper needs a Dict observation with uint8 RGB images; "
+                f"got {env.observation_space}"
+            )
         self.keys = list(keys) if keys is not None else valid
         bad = [k for k in self.keys if k not in valid]
         if bad:
@@ -86,21 +95,31 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10}
 
-    def __init__(self, observation_space: spaces.Dict, action_space: spaces.Space[Any],
-                 camera: CameraSource, act: Callable[[Any], None] | None = None,
-                 vectors: Callable[[], dict[str, Any]] | None = None,
-                 done: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
-                 max_episode_steps: int | None = None, render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        observation_space: spaces.Dict,
+        action_space: spaces.Space[Any],
+        camera: CameraSource,
+        act: Callable[[Any], None] | None = None,
+        vectors: Callable[[], dict[str, Any]] | None = None,
+        done: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
+        max_episode_steps: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
         if not isinstance(observation_space, spaces.Dict):
             raise ValueError(f"observation_space must be a Dict space, got {observation_space}")
         images = [k for k, s in observation_space.spaces.items() if len(s.shape or ()) == 3]
         if images != ["rgb"] and images != []:
-            raise ValueError(f"a camera gives RGB only; the observation has image keys {images} "
-                             "(use obs_mode='rgb' for the policy you run on a real camera)")
+            raise ValueError(
+                f"a camera gives RGB only; the observation has image keys {images} "
+                "(use obs_mode='rgb' for the policy you run on a real camera)"
+            )
         shape = (observation_space["rgb"].shape or ())[:2] if images else None
         if shape is not None and tuple(camera.size) != tuple(shape):
-            raise ValueError(f"camera size {camera.size} differs from the observation's "
-                             f"{shape}; open the CameraSource with size={shape}")
+            raise ValueError(
+                f"camera size {camera.size} differs from the observation's "
+                f"{shape}; open the CameraSource with size={shape}"
+            )
         self.observation_space = observation_space
         self.action_space = action_space
         self.camera = camera
@@ -111,14 +130,21 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
         self.render_mode = render_mode
         self.vector_keys = [k for k in observation_space.spaces if k not in images]
         if self.vector_keys and vectors is None:
-            raise ValueError(f"the observation has vector keys {self.vector_keys}: pass "
-                             "vectors=callable returning them")
+            raise ValueError(
+                f"the observation has vector keys {self.vector_keys}: pass "
+                "vectors=callable returning them"
+            )
         self._frame: np.ndarray | None = None
         self._steps = 0
 
     @classmethod
-    def like(cls, env_id: str, camera: CameraSource, env_kwargs: dict[str, Any] | None = None,
-             **kwargs: Any) -> RealWorldEnv:
+    def like(
+        cls,
+        env_id: str,
+        camera: CameraSource,
+        env_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> RealWorldEnv:
         """A real-world env with the spaces of ``gym.make(env_id, **env_kwargs)``."""
         sim = gym.make(env_id, **(env_kwargs or {}))
         try:
@@ -150,15 +176,20 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
                 sub = self.observation_space[k]
                 value = np.asarray(given[k], dtype=sub.dtype)
                 if value.shape != sub.shape or not np.all(np.isfinite(value)):
-                    raise ValueError(f"vectors()[{k!r}] must be finite with shape {sub.shape}, "
-                                     f"got {np.asarray(given[k]).shape}")
+                    raise ValueError(
+                        f"vectors()[{k!r}] must be finite with shape {sub.shape}, "
+                        f"got {np.asarray(given[k]).shape}"
+                    )
                 obs[k] = value
-        info = {"timestamp": None if frame is None else frame.timestamp,
-                "index": None if frame is None else frame.index}
+        info = {
+            "timestamp": None if frame is None else frame.timestamp,
+            "index": None if frame is None else frame.index,
+        }
         return obs, info, ended
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         super().reset(seed=seed)
         self._steps = 0
         obs, info, ended = self._observe()
@@ -173,8 +204,9 @@ class RealWorldEnv(gym.Env[dict[str, np.ndarray], Any]):
         self._steps += 1
         terminated, extra = (False, {}) if self._done is None else self._done()
         obs, info, ended = self._observe()
-        truncated = ended or (self.max_episode_steps is not None
-                              and self._steps >= self.max_episode_steps)
+        truncated = ended or (
+            self.max_episode_steps is not None and self._steps >= self.max_episode_steps
+        )
         return obs, 0.0, bool(terminated), bool(truncated), {**info, **extra}
 
     def render(self) -> np.ndarray | None:

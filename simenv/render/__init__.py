@@ -4,5 +4,15 @@ from .mujoco_adapter import MujocoScene
 from .renderer import BatchFrame, BatchRenderer
 from .scene import Camera, Instance, Light, Material, MeshData, Scene, Texture
 
-__all__ = ["BatchFrame", "BatchRenderer", "Camera", "Instance", "Light", "Material",
-           "MeshData", "MujocoScene", "Scene", "Texture"]
+__all__ = [
+    "BatchFrame",
+    "BatchRenderer",
+    "Camera",
+    "Instance",
+    "Light",
+    "Material",
+    "MeshData",
+    "MujocoScene",
+    "Scene",
+    "Texture",
+]

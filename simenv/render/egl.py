@@ -25,8 +25,10 @@ GL_VERSION = 430  # multi-draw indirect with base instance
 _EGL_EXTENSIONS = 0x3055
 _EGL_DRAW, _EGL_READ = 0x3059, 0x305A
 _SOFTWARE = "EGL_MESA_device_software"
-_FIX = ("install an EGL driver (apt install libegl1 libgl1-mesa-dri for Mesa llvmpipe, or the "
-        "NVIDIA driver), or pick another device with SIMENV_EGL_DEVICE=<index>")
+_FIX = (
+    "install an EGL driver (apt install libegl1 libgl1-mesa-dri for Mesa llvmpipe, or the "
+    "NVIDIA driver), or pick another device with SIMENV_EGL_DEVICE=<index>"
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,9 @@ class _Egl:
         lib = ctypes.CDLL(path)
         self.path = path
         # GL entry points: glvnd's libOpenGL (no X11 needed) where present, else libGL
-        self.libgl = (ctypes.util.find_library("OpenGL") or ctypes.util.find_library("GL")
-                      or "libGL.so.1")
+        self.libgl = (
+            ctypes.util.find_library("OpenGL") or ctypes.util.find_library("GL") or "libGL.so.1"
+        )
         vp = ctypes.c_void_p
         lib.eglGetProcAddress.restype = vp
         lib.eglGetProcAddress.argtypes = [ctypes.c_char_p]
@@ -65,11 +68,16 @@ class _Egl:
         self.lib = lib
         query = lib.eglGetProcAddress(b"eglQueryDevicesEXT")
         string = lib.eglGetProcAddress(b"eglQueryDeviceStringEXT")
-        self.query_devices = ctypes.CFUNCTYPE(
-            ctypes.c_uint, ctypes.c_int, ctypes.POINTER(vp), ctypes.POINTER(ctypes.c_int)
-        )(query) if query else None
-        self.device_string = ctypes.CFUNCTYPE(ctypes.c_char_p, vp, ctypes.c_int)(
-            string) if string else None
+        self.query_devices = (
+            ctypes.CFUNCTYPE(
+                ctypes.c_uint, ctypes.c_int, ctypes.POINTER(vp), ctypes.POINTER(ctypes.c_int)
+            )(query)
+            if query
+            else None
+        )
+        self.device_string = (
+            ctypes.CFUNCTYPE(ctypes.c_char_p, vp, ctypes.c_int)(string) if string else None
+        )
 
     def device_extensions(self) -> list[str]:
         """The extension string of every EGL device, in index order."""
@@ -84,8 +92,12 @@ class _Egl:
 
     def current(self) -> tuple[Any, Any, Any, Any]:
         lib = self.lib
-        return (lib.eglGetCurrentDisplay(), lib.eglGetCurrentSurface(_EGL_DRAW),
-                lib.eglGetCurrentSurface(_EGL_READ), lib.eglGetCurrentContext())
+        return (
+            lib.eglGetCurrentDisplay(),
+            lib.eglGetCurrentSurface(_EGL_DRAW),
+            lib.eglGetCurrentSurface(_EGL_READ),
+            lib.eglGetCurrentContext(),
+        )
 
     def make_current(self, state: tuple[Any, Any, Any, Any]) -> None:
         self.lib.eglMakeCurrent(*state)
@@ -175,8 +187,12 @@ def create_context(device: int | None = None) -> Context:
     saved = lib.current()
     try:
         raw = glcontext.get_backend_by_name("egl")(
-            mode="standalone", glversion=GL_VERSION, device_index=index, libegl=lib.path,
-            libgl=lib.libgl)
+            mode="standalone",
+            glversion=GL_VERSION,
+            device_index=index,
+            libegl=lib.path,
+            libgl=lib.libgl,
+        )
         ctx = moderngl.create_context(require=GL_VERSION, standalone=True, context=raw)
     except Exception as err:  # every backend failure becomes one clear error
         lib.make_current(saved)
@@ -184,7 +200,8 @@ def create_context(device: int | None = None) -> Context:
             f"the batch renderer could not create an OpenGL {GL_VERSION // 100}."
             f"{GL_VERSION // 10 % 10} context on EGL device {index} via {lib.path} and "
             f"{lib.libgl} "
-            f"({type(err).__name__}: {err}); {_FIX}") from err
+            f"({type(err).__name__}: {err}); {_FIX}"
+        ) from err
     try:
         info = ctx.info  # queried while the new context is current
         functions = GLFunctions(raw)
@@ -195,9 +212,13 @@ def create_context(device: int | None = None) -> Context:
     finally:
         _restore(lib, saved, raw)
     renderer = str(info.get("GL_RENDERER", "?"))
-    device_info = DeviceInfo(index, str(info.get("GL_VENDOR", "?")), renderer,
-                             str(info.get("GL_VERSION", "?")),
-                             any(s in renderer.lower() for s in ("llvmpipe", "softpipe")))
+    device_info = DeviceInfo(
+        index,
+        str(info.get("GL_VENDOR", "?")),
+        renderer,
+        str(info.get("GL_VERSION", "?")),
+        any(s in renderer.lower() for s in ("llvmpipe", "softpipe")),
+    )
     return Context(ctx, raw, functions, device_info, handle)
 
 

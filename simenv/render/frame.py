@@ -78,9 +78,15 @@ class Layout:
         per_scene: one draw call per scene (uniform scene data) rather than per shading key.
     """
 
-    def __init__(self, scenes: list[Scene | None], meshes: list[np.ndarray],
-                 lighting: np.ndarray, slots_per_array: int, layers: int,
-                 per_scene: bool) -> None:
+    def __init__(
+        self,
+        scenes: list[Scene | None],
+        meshes: list[np.ndarray],
+        lighting: np.ndarray,
+        slots_per_array: int,
+        layers: int,
+        per_scene: bool,
+    ) -> None:
         present = [i for i, s in enumerate(scenes) if s is not None]
         self.slots = np.array(present, np.int64)
         self.scenes: list[Scene] = [s for s in scenes if s is not None]
@@ -95,11 +101,18 @@ class Layout:
         mesh_local = _cat([s.mesh for s in self.scenes]).astype(np.int64)
         mesh_base = np.cumsum([0] + [len(s.meshes) for s in self.scenes])[:-1]
         arena = _cat([meshes[i] for i in present]).astype(np.int64)
-        self.inst_mesh = arena[mesh_local + np.repeat(mesh_base, count).astype(np.int64)] \
-            if self.total else _EMPTY
-        self.mesh_radius = _cat([s.mesh_radius for s in self.scenes])[
-            mesh_local + np.repeat(mesh_base, count).astype(np.int64)] if self.total \
+        self.inst_mesh = (
+            arena[mesh_local + np.repeat(mesh_base, count).astype(np.int64)]
+            if self.total
+            else _EMPTY
+        )
+        self.mesh_radius = (
+            _cat([s.mesh_radius for s in self.scenes])[
+                mesh_local + np.repeat(mesh_base, count).astype(np.int64)
+            ]
+            if self.total
             else np.zeros(0)
+        )
         self.pixel = lighting[self.inst_mesh].astype(np.int64) if self.total else _EMPTY
         self.array = self.inst_slot // slots_per_array
         self.layer_base = 1 + (self.inst_slot % slots_per_array) * layers
@@ -110,8 +123,11 @@ class Layout:
         sizes = np.array([len(t) for t in tables], np.int64)
         self.texture_first = _cat(tables).astype(np.int64) if tables else _EMPTY
         self.texture_start = np.repeat(np.cumsum(sizes) - sizes, count)
-        self.texture_srgb = _cat([np.append(s.texture_srgb, False) for s in self.scenes]
-                                 ).astype(bool) if tables else np.zeros(0, bool)
+        self.texture_srgb = (
+            _cat([np.append(s.texture_srgb, False) for s in self.scenes]).astype(bool)
+            if tables
+            else np.zeros(0, bool)
+        )
         self.n_mesh = int(self.inst_mesh.max()) + 1 if self.total else 1
         self.features = np.array([features(s) for s in self.scenes], np.int64)
         self.any_srgb = bool(np.any(self.features & shaders.SRGB_TEXTURES))
@@ -123,7 +139,8 @@ class Layout:
         self.light_scene = np.repeat(np.arange(len(self.scenes)), self.light_count)
         self.light_slot = self.slots[self.light_scene]
         first = np.arange(self.num_lights) - np.repeat(
-            np.cumsum(self.light_count) - self.light_count, self.light_count)
+            np.cumsum(self.light_count) - self.light_count, self.light_count
+        )
         self.light_texel = shaders.SCENE_TEXELS_FIXED + shaders.TEXELS_PER_LIGHT * first
         self.head_lights = _EMPTY  # the headlights (indices of lights) and their scenes
         self.head_scenes = _EMPTY
@@ -157,18 +174,23 @@ class Layout:
 
 
 def _cat(arrays: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(arrays) if len(arrays) > 1 else (
-        np.asarray(arrays[0]) if arrays else np.zeros(0))
+    return (
+        np.concatenate(arrays)
+        if len(arrays) > 1
+        else (np.asarray(arrays[0]) if arrays else np.zeros(0))
+    )
 
 
 def features(scene: Scene) -> int:
     """Shader feature bits the scene's textures need."""
-    return (shaders.CUBE_TEXTURES * bool(np.any(scene.texture_cube))
-            | shaders.SRGB_TEXTURES * bool(np.any(scene.texture_srgb)))
+    return shaders.CUBE_TEXTURES * bool(np.any(scene.texture_cube)) | shaders.SRGB_TEXTURES * bool(
+        np.any(scene.texture_srgb)
+    )
 
 
-def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
-          transparent_passes: bool) -> Frame:
+def build(
+    layout: Layout, aspect: float, table: np.ndarray, double_blend: bool, transparent_passes: bool
+) -> Frame:
     """The frame's rows and commands. ``table`` gives (index count, first index, base vertex)
     per arena mesh id; ``double_blend`` blends transparent instances front to back and then
     back to front (MuJoCo), else back to front; without ``transparent_passes`` transparent
@@ -178,8 +200,17 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     cams = scene_rows(layout, aspect)
     shadings, scene_sets = layout.shadings, layout.scene_sets
     if not layout.total:
-        return Frame(np.zeros((0, ROW_FLOATS), np.float32), np.zeros((0, 4), np.int32),
-                     np.zeros((0, 5), np.uint32), [], [], [], rows, shadings, scene_sets)
+        return Frame(
+            np.zeros((0, ROW_FLOATS), np.float32),
+            np.zeros((0, 4), np.int32),
+            np.zeros((0, 5), np.uint32),
+            [],
+            [],
+            [],
+            rows,
+            shadings,
+            scene_sets,
+        )
     pos = _cat([s.position for s in scenes])
     scale = _cat([s.scale for s in scenes])
     rgba = _cat([s.rgba for s in scenes])
@@ -191,17 +222,22 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
         layout.cache["radius"] = layout.mesh_radius * np.abs(scale).max(axis=1)
         layout.cache["scale_key"] = scale_key
     radius = layout.cache["radius"]
-    keep = (_cat([s.visible for s in scenes]) if one else _cat(
-        [s.visible for s in scenes]).astype(bool)) & (rgba[:, 3] > 0)
-    keep &= _in_frustum(rel, radius, _frustum_planes(cam_rot, tan_y, near, far, aspect),
-                        None if one else layout.inst_scene, layout.same_count)
+    keep = (
+        _cat([s.visible for s in scenes]) if one else _cat([s.visible for s in scenes]).astype(bool)
+    ) & (rgba[:, 3] > 0)
+    keep &= _in_frustum(
+        rel,
+        radius,
+        _frustum_planes(cam_rot, tan_y, near, far, aspect),
+        None if one else layout.inst_scene,
+        layout.same_count,
+    )
     glassy = rgba[:, 3] < TRANSPARENT_ALPHA
     # opaque instances front to back (by their centres) within each draw call: far fewer
     # fragments are shaded (the depth test rejects the hidden ones first)
     opaque = np.flatnonzero(keep & ~glassy)
     near_rel = rel[opaque]
-    opaque = opaque[np.lexsort((np.einsum("ij,ij->i", near_rel, near_rel),
-                                layout.run_key[opaque]))]
+    opaque = opaque[np.lexsort((np.einsum("ij,ij->i", near_rel, near_rel), layout.run_key[opaque]))]
     key = opaque.tobytes()
     cached = layout.cache.get("opaque")
     if cached is not None and cached[0] == key:
@@ -215,8 +251,10 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
     drawn = opaque
     glass = np.flatnonzero(keep & glassy) if transparent_passes else _EMPTY
     if len(glass):
-        dist = np.sqrt(np.einsum("ij,ij->i", rel[glass], rel[glass])) - _cat(
-            [s.radius for s in scenes])[glass]
+        dist = (
+            np.sqrt(np.einsum("ij,ij->i", rel[glass], rel[glass]))
+            - _cat([s.radius for s in scenes])[glass]
+        )
         block = layout.run_key[glass] // 2 * layout.num_slots + layout.inst_slot[glass]
         glass = glass[np.lexsort((dist, block))]
         key = glass.tobytes() + np.array([len(opaque), len(o_cmds), double_blend]).tobytes()
@@ -225,19 +263,26 @@ def build(layout: Layout, aspect: float, table: np.ndarray, double_blend: bool,
             b_cmds, blend_runs, g_cmds, glass_runs = cached[1]
         else:
             b_cmds, blend_runs, g_cmds, glass_runs = _transparent(
-                glass, layout, table, len(opaque), len(o_cmds), double_blend)
+                glass, layout, table, len(opaque), len(o_cmds), double_blend
+            )
             layout.cache["glass"] = (key, (b_cmds, blend_runs, g_cmds, glass_runs))
         cmds += [b_cmds, g_cmds]
         drawn = np.concatenate([opaque, glass])
     floats, ints = _rows(drawn, scenes, layout, pos, scale, rgba)
-    commands = np.concatenate(cmds).astype(np.uint32) if len(cmds) > 1 else \
-        cmds[0].astype(np.uint32)
-    return Frame(floats, ints, commands, o_runs, blend_runs, glass_runs, rows, shadings,
-                 scene_sets)
+    commands = (
+        np.concatenate(cmds).astype(np.uint32) if len(cmds) > 1 else cmds[0].astype(np.uint32)
+    )
+    return Frame(floats, ints, commands, o_runs, blend_runs, glass_runs, rows, shadings, scene_sets)
 
 
-def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarray,
-          scale: np.ndarray, rgba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rows(
+    drawn: np.ndarray,
+    scenes: list[Scene],
+    layout: Layout,
+    pos: np.ndarray,
+    scale: np.ndarray,
+    rgba: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Instance attribute rows of the ``drawn`` instances, in that order. The material and id
     columns are kept from the previous frame while the drawn set and the scenes' material
     arrays are byte-for-byte the same."""
@@ -268,8 +313,9 @@ def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarra
     tex = _cat([s.texture for s in scenes])[drawn]
     textured = tex >= 0
     where = layout.texture_start[drawn] + np.maximum(tex, 0)
-    ints[:, 2] = np.where(textured, layout.layer_base[drawn] + layout.texture_first[where],
-                          layout.white)
+    ints[:, 2] = np.where(
+        textured, layout.layer_base[drawn] + layout.texture_first[where], layout.white
+    )
     mode = np.where(textured, _cat([s.mapping for s in scenes])[drawn] + 1, 0)
     if layout.any_srgb:
         mode = mode + 16 * (textured & layout.texture_srgb[where])
@@ -278,8 +324,9 @@ def _rows(drawn: np.ndarray, scenes: list[Scene], layout: Layout, pos: np.ndarra
     return out, ints
 
 
-def _commands(rows: np.ndarray, layout: Layout, table: np.ndarray, first_row: int,
-              first_cmd: int) -> tuple[np.ndarray, list[Run]]:
+def _commands(
+    rows: np.ndarray, layout: Layout, table: np.ndarray, first_row: int, first_cmd: int
+) -> tuple[np.ndarray, list[Run]]:
     """One instanced command per run of equal command keys among ``rows`` (in static
     order), and the runs of commands drawn by one call."""
     n = len(rows)
@@ -289,8 +336,9 @@ def _commands(rows: np.ndarray, layout: Layout, table: np.ndarray, first_row: in
     start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     length = np.diff(start, append=n)
     mesh = layout.inst_mesh[rows[start]]
-    cmds = np.stack([table[mesh, 0], length, table[mesh, 1], table[mesh, 2],
-                     first_row + start], axis=1)
+    cmds = np.stack(
+        [table[mesh, 0], length, table[mesh, 1], table[mesh, 2], first_row + start], axis=1
+    )
     return cmds, _runs(layout, rows[start], first_cmd)
 
 
@@ -305,20 +353,36 @@ def _runs(layout: Layout, first_rows: np.ndarray, first_cmd: int) -> list[Run]:
     slot = layout.inst_slot[inst]
     sets = layout.scene_sets[slot]
     scene = slot if layout.per_scene else np.full(len(start), -1)
-    return [Run(int(a), int(sc), int(ls), first_cmd + int(s), int(c), bool(p))
-            for a, sc, ls, s, c, p in zip(layout.array[inst], scene, sets, start, count,
-                                          layout.pixel[inst])]
+    return [
+        Run(int(a), int(sc), int(ls), first_cmd + int(s), int(c), bool(p))
+        for a, sc, ls, s, c, p in zip(
+            layout.array[inst], scene, sets, start, count, layout.pixel[inst]
+        )
+    ]
 
 
-def _transparent(glass: np.ndarray, layout: Layout, table: np.ndarray, first_row: int,
-                 first_cmd: int, double_blend: bool
-                 ) -> tuple[np.ndarray, list[Run], np.ndarray, list[Run]]:
+def _transparent(
+    glass: np.ndarray,
+    layout: Layout,
+    table: np.ndarray,
+    first_row: int,
+    first_cmd: int,
+    double_blend: bool,
+) -> tuple[np.ndarray, list[Run], np.ndarray, list[Run]]:
     """Blend and glass commands, one per transparent instance (``glass``: sorted front to
     back within each scene's block)."""
     n = len(glass)
     mesh = layout.inst_mesh[glass]
-    one = np.stack([table[mesh, 0], np.ones(n, np.int64), table[mesh, 1], table[mesh, 2],
-                    first_row + np.arange(n)], axis=1)
+    one = np.stack(
+        [
+            table[mesh, 0],
+            np.ones(n, np.int64),
+            table[mesh, 1],
+            table[mesh, 2],
+            first_row + np.arange(n),
+        ],
+        axis=1,
+    )
     block = layout.run_key[glass] // 2 * layout.num_slots + layout.inst_slot[glass]
     start = np.flatnonzero(np.concatenate([[True], block[1:] != block[:-1]]))
     length = np.diff(start, append=n)
@@ -338,8 +402,9 @@ def _transparent(glass: np.ndarray, layout: Layout, table: np.ndarray, first_row
     return blend, b_runs, one, g_runs
 
 
-def _frustum_planes(cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: np.ndarray,
-                    aspect: float) -> tuple[np.ndarray, np.ndarray]:
+def _frustum_planes(
+    cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: np.ndarray, aspect: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Per camera, the world-space unit normals ``(n, 3, 6)`` (columns: right, left, top,
     bottom, near, far; pointing out of the frustum) and offsets ``(n, 6)`` of its view
     frustum's planes, for points relative to the camera: outside a plane where ``p @ normal
@@ -349,8 +414,13 @@ def _frustum_planes(cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: 
         y, nr, fr = float(ty[0]), float(near[0]), float(far[0])
         x = y * aspect
         sx, sy = 1.0 / math.sqrt(1.0 + x * x), 1.0 / math.sqrt(1.0 + y * y)
-        one = np.array([[sx, -sx, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, sy, -sy, 0.0, 0.0],
-                        [x * sx, x * sx, y * sy, y * sy, 1.0, -1.0]])
+        one = np.array(
+            [
+                [sx, -sx, 0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, sy, -sy, 0.0, 0.0],
+                [x * sx, x * sx, y * sy, y * sy, 1.0, -1.0],
+            ]
+        )
         return (cam_rot[0] @ one)[None], np.array([[0.0, 0.0, 0.0, 0.0, nr, -fr]])
     tx = ty * aspect
     cx, cy = 1.0 / np.sqrt(1.0 + tx * tx), 1.0 / np.sqrt(1.0 + ty * ty)
@@ -365,9 +435,13 @@ def _frustum_planes(cam_rot: np.ndarray, ty: np.ndarray, near: np.ndarray, far: 
     return cam_rot @ planes, offsets
 
 
-def _in_frustum(rel: np.ndarray, radius: np.ndarray,
-                planes: tuple[np.ndarray, np.ndarray], scene: np.ndarray | None,
-                same_count: int = 0) -> np.ndarray:
+def _in_frustum(
+    rel: np.ndarray,
+    radius: np.ndarray,
+    planes: tuple[np.ndarray, np.ndarray],
+    scene: np.ndarray | None,
+    same_count: int = 0,
+) -> np.ndarray:
     """Which bounding spheres (centres ``rel`` to their camera, the camera of instance ``i``
     being ``scene[i]``, or the only one) touch its view frustum (conservative: culling the
     others changes no pixel). ``same_count``: every scene has this many instances, in scene
@@ -385,12 +459,30 @@ def _in_frustum(rel: np.ndarray, radius: np.ndarray,
 
 
 # a scene's arrays that its static texels and its instances' material rows are made of
-_STATIC_FIELDS = attrgetter("ambient", "fog_color", "light_kind", "light_headlight",
-                            "light_cutoff", "light_exponent", "light_ambient", "light_diffuse",
-                            "light_specular", "light_attenuation")
-_MATERIAL_FIELDS = attrgetter("scale", "rgba", "specular", "shininess", "emission",
-                              "texture_offset", "texture_repeat", "segment", "texture",
-                              "mapping")
+_STATIC_FIELDS = attrgetter(
+    "ambient",
+    "fog_color",
+    "light_kind",
+    "light_headlight",
+    "light_cutoff",
+    "light_exponent",
+    "light_ambient",
+    "light_diffuse",
+    "light_specular",
+    "light_attenuation",
+)
+_MATERIAL_FIELDS = attrgetter(
+    "scale",
+    "rgba",
+    "specular",
+    "shininess",
+    "emission",
+    "texture_offset",
+    "texture_repeat",
+    "segment",
+    "texture",
+    "mapping",
+)
 
 
 def _bytes(scenes: list[Scene], fields: attrgetter[Any]) -> bytes:
@@ -431,8 +523,12 @@ def scene_rows(layout: Layout, aspect: float) -> tuple[np.ndarray, ...]:
     # y negated: row 0 of an image is the top one (the same float64 arithmetic either way)
     if n == 1:
         t, nr, fr = float(tan[0]), float(near[0]), float(far[0])
-        rows[where, 4] = (1.0 / (t * aspect), -1.0 / t, (fr + nr) / (nr - fr),
-                          2 * fr * nr / (nr - fr))
+        rows[where, 4] = (
+            1.0 / (t * aspect),
+            -1.0 / t,
+            (fr + nr) / (nr - fr),
+            2 * fr * nr / (nr - fr),
+        )
     else:
         proj = np.empty((n, 4))
         proj[:, 0], proj[:, 1] = 1.0 / (tan * aspect), -1.0 / tan
@@ -459,14 +555,16 @@ def _static_texels(layout: Layout) -> None:
     rows[where, 6, :3] = [sc.ambient for sc in scenes]
     kinds = np.zeros(0, np.int64)
     if layout.num_lights:
+
         def cat(name: str) -> np.ndarray:
             return _cat([getattr(sc, name) for sc in scenes])
 
         head = cat("light_headlight").astype(bool)
         cutoff = cat("light_cutoff")
         kinds = np.where(head, shaders.DIRECTIONAL, cat("light_kind"))  # LIGHT_KINDS = codes
-        kinds = np.where((kinds == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT,
-                         kinds).astype(np.int64)
+        kinds = np.where((kinds == shaders.SPOT) & (cutoff >= 180.0), shaders.POINT, kinds).astype(
+            np.int64
+        )
         layout.head_lights = np.flatnonzero(head)
         layout.head_scenes = layout.light_scene[layout.head_lights]
         slot, t = layout.light_slot, layout.light_texel
@@ -482,9 +580,13 @@ def _static_texels(layout: Layout) -> None:
     index: dict[Shading, int] = {}
     sets = np.full(layout.num_slots, -1, np.int64)
     end = 0
-    for slot_, c, f, bits in zip(layout.slots.tolist(), layout.light_count.tolist(),
-                                 (fog > 0).tolist(), layout.features.tolist()):
-        key = (tuple(kinds[end:end + c].tolist()), f, bits)
+    for slot_, c, f, bits in zip(
+        layout.slots.tolist(),
+        layout.light_count.tolist(),
+        (fog > 0).tolist(),
+        layout.features.tolist(),
+    ):
+        key = (tuple(kinds[end : end + c].tolist()), f, bits)
         end += c
         k = index.get(key)
         if k is None:
@@ -515,6 +617,7 @@ def _light_texels(layout: Layout, cam_pos: np.ndarray, cam_rot: np.ndarray) -> N
     if norm.all():
         direction /= norm[:, None]
     else:
-        direction[:] = np.where(norm[:, None] > 0, direction / np.maximum(norm, 1e-300)[:, None],
-                                (0.0, 0.0, -1.0))
+        direction[:] = np.where(
+            norm[:, None] > 0, direction / np.maximum(norm, 1e-300)[:, None], (0.0, 0.0, -1.0)
+        )
     layout.rows.reshape(-1, 4)[layout.light_flat, :3] = block

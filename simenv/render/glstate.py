@@ -27,8 +27,11 @@ _NEG = np.full(4, -1, np.int32)
 _BLACK = np.array([0, 0, 0, 255], np.uint8)
 _ONE = np.array([1.0], np.float32)
 # read-back formats: (GL format, GL type) per output kind
-_READ = {"rgb": (_GL_RGB, _GL_UNSIGNED_BYTE), "depth": (_GL_DEPTH_COMPONENT, _GL_FLOAT),
-         "segment": (_GL_RED_INTEGER, _GL_INT)}
+_READ = {
+    "rgb": (_GL_RGB, _GL_UNSIGNED_BYTE),
+    "depth": (_GL_DEPTH_COMPONENT, _GL_FLOAT),
+    "segment": (_GL_RED_INTEGER, _GL_INT),
+}
 
 
 class GLState:
@@ -42,10 +45,17 @@ class GLState:
     recovered from the depth values at read-back.
     """
 
-    def __init__(self, context: egl.Context, num_scenes: int, size: tuple[int, int],
-                 array_layers: list[int], texture_size: int,
-                 scene_data: shaders.SceneData, layer_extension: str,
-                 texture_filter: str = "bilinear") -> None:
+    def __init__(
+        self,
+        context: egl.Context,
+        num_scenes: int,
+        size: tuple[int, int],
+        array_layers: list[int],
+        texture_size: int,
+        scene_data: shaders.SceneData,
+        layer_extension: str,
+        texture_filter: str = "bilinear",
+    ) -> None:
         ctx = self.ctx = context.ctx
         self.context = context
         self.size = size
@@ -57,22 +67,30 @@ class GLState:
         self.inst_f = ctx.buffer(reserve=4 * shaders.ROW_FLOATS * 256)
         self.inst_i = ctx.buffer(reserve=4 * 4 * 256)
         self.commands = ctx.buffer(reserve=4 * 5 * 256)
-        self.scenes = ctx.buffer(reserve=num_scenes * shaders.SCENE_WIDTH * 16) \
-            if scene_data == "storage" else None
-        self.scene_texture = ctx.texture((shaders.SCENE_WIDTH, num_scenes), 4, dtype="f4") \
-            if scene_data == "texture" else None
+        self.scenes = (
+            ctx.buffer(reserve=num_scenes * shaders.SCENE_WIDTH * 16)
+            if scene_data == "storage"
+            else None
+        )
+        self.scene_texture = (
+            ctx.texture((shaders.SCENE_WIDTH, num_scenes), 4, dtype="f4")
+            if scene_data == "texture"
+            else None
+        )
         if self.scene_texture is not None:
             self.scene_texture.filter = (ctx.NEAREST, ctx.NEAREST)
         # minification: bilinear within the nearest mipmap level, or trilinear (MuJoCo's)
-        self.min_filter = ctx.LINEAR_MIPMAP_LINEAR if texture_filter == "trilinear" else \
-            ctx.LINEAR_MIPMAP_NEAREST
+        self.min_filter = (
+            ctx.LINEAR_MIPMAP_LINEAR if texture_filter == "trilinear" else ctx.LINEAR_MIPMAP_NEAREST
+        )
         # every array's layer 0 is white, for untextured instances
         self.arrays = [self._texture_array(texture_size, n + 1) for n in array_layers]
         white = np.full((texture_size, texture_size, 4), 255, np.uint8)
         for k in range(len(array_layers)):
             self.write_layer(k, 0, white)
-        self.clamped = ctx.sampler(repeat_x=False, repeat_y=False,
-                                   filter=(self.min_filter, ctx.LINEAR))
+        self.clamped = ctx.sampler(
+            repeat_x=False, repeat_y=False, filter=(self.min_filter, ctx.LINEAR)
+        )
         self.background_rows = ctx.buffer(reserve=28 * 64)
         self._background: tuple[Any, Any] | None = None
         self._clear_color: tuple[np.ndarray | None, np.ndarray] = (None, _BLACK)
@@ -102,12 +120,16 @@ class GLState:
         fn.gen_textures(1, ctypes.byref(name))
         self._textures.append(name.value)
         fn.bind_texture(_GL_TEXTURE_2D_ARRAY, name.value)
-        for pname, value in ((_GL_TEXTURE_MIN_FILTER, _GL_NEAREST),
-                             (_GL_TEXTURE_MAG_FILTER, _GL_NEAREST), (_GL_TEXTURE_MAX_LEVEL, 0)):
+        for pname, value in (
+            (_GL_TEXTURE_MIN_FILTER, _GL_NEAREST),
+            (_GL_TEXTURE_MAG_FILTER, _GL_NEAREST),
+            (_GL_TEXTURE_MAX_LEVEL, 0),
+        ):
             fn.tex_parameter_i(_GL_TEXTURE_2D_ARRAY, pname, value)
         h, w = self.size
-        fn.tex_image_3d(_GL_TEXTURE_2D_ARRAY, 0, internal, w, h, self.num_scenes, 0, fmt, kind,
-                        None)
+        fn.tex_image_3d(
+            _GL_TEXTURE_2D_ARRAY, 0, internal, w, h, self.num_scenes, 0, fmt, kind, None
+        )
         fn.bind_texture(_GL_TEXTURE_2D_ARRAY, 0)
         return name.value
 
@@ -122,7 +144,8 @@ class GLState:
             fn.framebuffer_texture(_GL_FRAMEBUFFER, _GL_COLOR_ATTACHMENT0 + k, tex, 0)
         fn.framebuffer_texture(_GL_FRAMEBUFFER, _GL_DEPTH_ATTACHMENT, self.depth, 0)
         buffers = (ctypes.c_uint * max(1, len(colors)))(
-            *([_GL_COLOR_ATTACHMENT0 + k for k in range(len(colors))] or [_GL_NONE]))
+            *([_GL_COLOR_ATTACHMENT0 + k for k in range(len(colors))] or [_GL_NONE])
+        )
         fn.draw_buffers(len(buffers), buffers)
         fn.read_buffer(_GL_COLOR_ATTACHMENT0 if colors else _GL_NONE)
         status = fn.check_framebuffer_status(_GL_FRAMEBUFFER)
@@ -146,15 +169,26 @@ class GLState:
         array.use(0)
         level, edge = 1, size // 2
         while edge >= 1:
-            self.context.gl.tex_image_3d(_GL_TEXTURE_2D_ARRAY, level, _GL_RGBA8, edge, edge,
-                                         layers, 0, _GL_RGBA, _GL_UNSIGNED_BYTE, None)
+            self.context.gl.tex_image_3d(
+                _GL_TEXTURE_2D_ARRAY,
+                level,
+                _GL_RGBA8,
+                edge,
+                edge,
+                layers,
+                0,
+                _GL_RGBA,
+                _GL_UNSIGNED_BYTE,
+                None,
+            )
             level, edge = level + 1, edge // 2
         array.filter = (self.min_filter, ctx.LINEAR)
         return array
 
     # ------------------------------------------------------------------ programs
-    def program(self, lighting: shaders.Lighting, segment: bool, shading: Shading
-                ) -> tuple[Any, Any]:
+    def program(
+        self, lighting: shaders.Lighting, segment: bool, shading: Shading
+    ) -> tuple[Any, Any]:
         """The program and vertex array of a pass variant (``shading``: light kinds, fog,
         texture features)."""
         if lighting == "none":
@@ -162,8 +196,9 @@ class GLState:
         key = (lighting, segment, shading)
         if key not in self._programs:
             lights, fog, features = shading
-            vertex, fragment = shaders.program(lighting, segment, self.scene_data, lights,
-                                               features, fog, self.layer_extension)
+            vertex, fragment = shaders.program(
+                lighting, segment, self.scene_data, lights, features, fog, self.layer_extension
+            )
             prog = self.ctx.program(vertex_shader=vertex, fragment_shader=fragment)
             for name, unit in _SAMPLERS:
                 if name in prog:
@@ -175,17 +210,33 @@ class GLState:
         return self._programs[key]
 
     def _vertex_array(self, program: Any) -> Any:
-        content = [_layout(program, self.vbo, shaders.VERTEX_ATTRIBUTES, ""),
-                   _layout(program, self.inst_f, tuple(
-                       a for a in shaders.INSTANCE_ATTRIBUTES if a[2] == "f"), "/i"),
-                   _layout(program, self.inst_i, tuple(
-                       a for a in shaders.INSTANCE_ATTRIBUTES if a[2] == "i"), "/i")]
-        return self.ctx.vertex_array(program, [c for c in content if len(c) > 2],
-                                     index_buffer=self.ibo, index_element_size=4)
+        content = [
+            _layout(program, self.vbo, shaders.VERTEX_ATTRIBUTES, ""),
+            _layout(
+                program,
+                self.inst_f,
+                tuple(a for a in shaders.INSTANCE_ATTRIBUTES if a[2] == "f"),
+                "/i",
+            ),
+            _layout(
+                program,
+                self.inst_i,
+                tuple(a for a in shaders.INSTANCE_ATTRIBUTES if a[2] == "i"),
+                "/i",
+            ),
+        ]
+        return self.ctx.vertex_array(
+            program, [c for c in content if len(c) > 2], index_buffer=self.ibo, index_element_size=4
+        )
 
     # ------------------------------------------------------------------ uploads
-    def write_meshes(self, blocks: list[tuple[int, int, bytes, bytes]], vertices: int,
-                     indices: int, rewrite: bool) -> None:
+    def write_meshes(
+        self,
+        blocks: list[tuple[int, int, bytes, bytes]],
+        vertices: int,
+        indices: int,
+        rewrite: bool,
+    ) -> None:
         """Write mesh blocks (vertex offset, index offset, bytes); grow the buffers first
         (and rewrite everything) when ``rewrite`` or when they are too small."""
         vbytes, ibytes = 4 * VERTEX_FLOATS * vertices, 4 * indices
@@ -201,8 +252,18 @@ class GLState:
         self.arrays[array].use(0)
         for level, img in enumerate(mip_chain(image)):
             self.context.gl.tex_sub_image_3d(
-                _GL_TEXTURE_2D_ARRAY, level, 0, 0, layer, img.shape[1], img.shape[0], 1,
-                _GL_RGBA, _GL_UNSIGNED_BYTE, img.ctypes.data)
+                _GL_TEXTURE_2D_ARRAY,
+                level,
+                0,
+                0,
+                layer,
+                img.shape[1],
+                img.shape[0],
+                1,
+                _GL_RGBA,
+                _GL_UNSIGNED_BYTE,
+                img.ctypes.data,
+            )
 
     def write_frame(self, frame: Frame) -> None:
         _write(self.inst_f, frame.floats)
@@ -216,9 +277,13 @@ class GLState:
             self.scene_texture.use(3)
 
     # ------------------------------------------------------------------ drawing
-    def clear(self, flat: list[tuple[int, np.ndarray]],
-              gradients: list[tuple[int, np.ndarray, np.ndarray]], color: bool,
-              segment: bool) -> None:
+    def clear(
+        self,
+        flat: list[tuple[int, np.ndarray]],
+        gradients: list[tuple[int, np.ndarray, np.ndarray]],
+        color: bool,
+        segment: bool,
+    ) -> None:
         """Clear every layer: depth, segments to -1 and colour to the first ``flat``
         background (slot, RGBA uint8), then the layers of the other ``flat`` entries to theirs;
         draw the ``gradients`` (slot, zenith, horizon as floats that are multiples of 1/255)
@@ -232,8 +297,19 @@ class GLState:
             _clear(fn, _GL_COLOR, 0, self._clear_color[1])
             h, w = self.size
             for slot, value in flat[1:]:
-                fn.clear_tex_sub_image(self.color, 0, 0, 0, slot, w, h, 1, _GL_RGBA,
-                                       _GL_UNSIGNED_BYTE, value.ctypes.data)
+                fn.clear_tex_sub_image(
+                    self.color,
+                    0,
+                    0,
+                    0,
+                    slot,
+                    w,
+                    h,
+                    1,
+                    _GL_RGBA,
+                    _GL_UNSIGNED_BYTE,
+                    value.ctypes.data,
+                )
         if segment:
             _clear(fn, _GL_COLOR, 1, _NEG)
         _clear(fn, _GL_DEPTH, 0, _ONE)
@@ -245,12 +321,14 @@ class GLState:
         if self._background is None:
             vertex, fragment = shaders.background(self.layer_extension)
             prog = ctx.program(vertex_shader=vertex, fragment_shader=fragment)
-            vao = ctx.vertex_array(prog, [(self.background_rows, "1i 3f 3f/i", "i_layer",
-                                           "i_zenith", "i_horizon")])
+            vao = ctx.vertex_array(
+                prog, [(self.background_rows, "1i 3f 3f/i", "i_layer", "i_zenith", "i_horizon")]
+            )
             self._background = (prog, vao)
         prog, vao = self._background
-        rows = np.zeros(len(gradients), [("layer", "<i4"), ("zenith", "<f4", 3),
-                                         ("horizon", "<f4", 3)])
+        rows = np.zeros(
+            len(gradients), [("layer", "<i4"), ("zenith", "<f4", 3), ("horizon", "<f4", 3)]
+        )
         rows["layer"] = [g[0] for g in gradients]
         rows["zenith"] = [g[1] for g in gradients]
         rows["horizon"] = [g[2] for g in gradients]
@@ -267,8 +345,7 @@ class GLState:
         uniform = self.scene_data == "uniform"
         bound = -1
         for run in runs:
-            lighting: shaders.Lighting = ("pixel" if run.pixel else "vertex") if shade \
-                else "none"
+            lighting: shaders.Lighting = ("pixel" if run.pixel else "vertex") if shade else "none"
             shading = frame.shadings[run.shading]
             prog, vao = self.program(lighting, segment, shading)
             if uniform:
@@ -283,8 +360,9 @@ class GLState:
                     if cube:
                         array.use(2)
                         self.clamped.use(2)
-            vao.render_indirect(self.commands, mode=self.ctx.TRIANGLES, count=run.count,
-                                first=run.first)
+            vao.render_indirect(
+                self.commands, mode=self.ctx.TRIANGLES, count=run.count, first=run.first
+            )
 
     def read(self, what: str, out: np.ndarray) -> None:
         """Every layer of ``what`` (``"rgb"``, ``"depth"`` or ``"segment"``) into ``out``, a
@@ -295,8 +373,9 @@ class GLState:
         fmt, kind = _READ[what]
         fn.pixel_store_i(_GL_PACK_ALIGNMENT, 1)
         if self.num_scenes == 1:  # a layered framebuffer reads back its layer 0
-            fbo = {"rgb": self.fbo_color, "depth": self.fbo_depth,
-                   "segment": self.fbo_segment}[what]
+            fbo = {"rgb": self.fbo_color, "depth": self.fbo_depth, "segment": self.fbo_segment}[
+                what
+            ]
             fn.bind_framebuffer(_GL_READ_FRAMEBUFFER, fbo)
             h, w = self.size
             fn.read_pixels(0, 0, w, h, fmt, kind, out.ctypes.data)
@@ -316,8 +395,17 @@ class GLState:
             self._background[1].release()
             self._background[0].release()
             self._background = None
-        for name in ("vbo", "ibo", "inst_f", "inst_i", "commands", "scenes", "scene_texture",
-                     "background_rows", "clamped"):
+        for name in (
+            "vbo",
+            "ibo",
+            "inst_f",
+            "inst_i",
+            "commands",
+            "scenes",
+            "scene_texture",
+            "background_rows",
+            "clamped",
+        ):
             obj = getattr(self, name)
             if obj is not None:
                 obj.release()
@@ -327,16 +415,17 @@ class GLState:
         fn = self.context.gl
         fn.bind_framebuffer(_GL_FRAMEBUFFER, 0)
         if self._fbos:
-            fn.delete_framebuffers(len(self._fbos), (ctypes.c_uint * len(self._fbos))(
-                *self._fbos))
+            fn.delete_framebuffers(len(self._fbos), (ctypes.c_uint * len(self._fbos))(*self._fbos))
         if self._textures:
-            fn.delete_textures(len(self._textures), (ctypes.c_uint * len(self._textures))(
-                *self._textures))
+            fn.delete_textures(
+                len(self._textures), (ctypes.c_uint * len(self._textures))(*self._textures)
+            )
         self._fbos, self._textures = [], []
 
 
-def _layout(program: Any, buffer: Any, attrs: tuple[tuple[str, int, str], ...],
-            suffix: str) -> tuple[Any, ...]:
+def _layout(
+    program: Any, buffer: Any, attrs: tuple[tuple[str, int, str], ...], suffix: str
+) -> tuple[Any, ...]:
     """A vertex-array binding; attributes the program does not use become padding."""
     fmt, names = [], []
     for name, n, kind in attrs:

@@ -60,8 +60,14 @@ _DEFAULT_RGBA = np.array([0.5, 0.5, 0.5, 1.0], np.float32)
 _RGB_ROLE = int(mujoco.mjtTextureRole.mjTEXROLE_RGB)
 # part kinds: how a geom's size becomes an instance's scale and offset
 _PLANE, _SPHERE, _ELLIPSOID, _BOX, _CYLINDER, _TUBE, _CAP_TOP, _CAP_BOTTOM, _MESH = range(9)
-_UV_TYPES = {int(_G.mjGEOM_PLANE), int(_G.mjGEOM_SPHERE), int(_G.mjGEOM_ELLIPSOID),
-             int(_G.mjGEOM_BOX), int(_G.mjGEOM_CYLINDER), int(_G.mjGEOM_CAPSULE)}
+_UV_TYPES = {
+    int(_G.mjGEOM_PLANE),
+    int(_G.mjGEOM_SPHERE),
+    int(_G.mjGEOM_ELLIPSOID),
+    int(_G.mjGEOM_BOX),
+    int(_G.mjGEOM_CYLINDER),
+    int(_G.mjGEOM_CAPSULE),
+}
 
 
 @dataclass
@@ -82,20 +88,33 @@ class _Static:
 
     @classmethod
     def of(cls, model: Any, geom: np.ndarray, kind: np.ndarray, uv: np.ndarray) -> _Static:
-        cols = {_SPHERE: (0, 0, 0), _CYLINDER: (0, 0, 1), _TUBE: (0, 0, 1),
-                _CAP_TOP: (0, 0, 0), _CAP_BOTTOM: (0, 0, 0)}
+        cols = {
+            _SPHERE: (0, 0, 0),
+            _CYLINDER: (0, 0, 1),
+            _TUBE: (0, 0, 1),
+            _CAP_TOP: (0, 0, 0),
+            _CAP_BOTTOM: (0, 0, 0),
+        }
         gtype = model.geom_type[geom]
-        visual = {int(_G.mjGEOM_SPHERE): (0, 0, 0), int(_G.mjGEOM_CAPSULE): (0, 0, 1),
-                  int(_G.mjGEOM_CYLINDER): (0, 0, 1)}
+        visual = {
+            int(_G.mjGEOM_SPHERE): (0, 0, 0),
+            int(_G.mjGEOM_CAPSULE): (0, 0, 1),
+            int(_G.mjGEOM_CYLINDER): (0, 0, 1),
+        }
         mat = model.geom_matid[geom]
         return cls(
-            geom, kind, uv,
+            geom,
+            kind,
+            uv,
             np.array([cols.get(int(k), (0, 1, 2)) for k in kind], np.int64).reshape(-1, 3),
             np.isin(kind, (_PLANE, _MESH)),
             np.select([kind == _CAP_TOP, kind == _CAP_BOTTOM], [1.0, -1.0], 0.0),
             np.array([visual.get(int(t), (0, 1, 2)) for t in gtype], np.int64).reshape(-1, 3),
-            np.maximum(mat, 0), mat >= 0, np.clip(model.geom_group[geom], 0, 5),
-            kind == _PLANE)
+            np.maximum(mat, 0),
+            mat >= 0,
+            np.clip(model.geom_group[geom], 0, 5),
+            kind == _PLANE,
+        )
 
 
 def _transparent(model: Any, g: int) -> bool:
@@ -131,21 +150,33 @@ class MujocoScene:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
     """
 
-    def __init__(self, model: Any, camera: int | str | Camera = 0, *,
-                 geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
-                 point_lights: bool = False, tessellation: Tessellation = "adaptive",
-                 vertex_spacing: float = 1.0, mesh_triangles: int | None = 120) -> None:
+    def __init__(
+        self,
+        model: Any,
+        camera: int | str | Camera = 0,
+        *,
+        geomgroup: Sequence[int] = (1, 1, 1, 0, 0, 0),
+        point_lights: bool = False,
+        tessellation: Tessellation = "adaptive",
+        vertex_spacing: float = 1.0,
+        mesh_triangles: int | None = 120,
+    ) -> None:
         if tessellation not in TESSELLATIONS:
-            raise ValueError(f"unknown tessellation {tessellation!r}; valid: "
-                             f"{', '.join(TESSELLATIONS)}")
+            raise ValueError(
+                f"unknown tessellation {tessellation!r}; valid: {', '.join(TESSELLATIONS)}"
+            )
         if not vertex_spacing > 0:
             raise ValueError(f"vertex_spacing must be > 0 metres, got {vertex_spacing!r}")
         self.tessellation = tessellation
         self.vertex_spacing = float(vertex_spacing)
-        if mesh_triangles is not None and (isinstance(mesh_triangles, bool) or not isinstance(
-                mesh_triangles, (int, np.integer)) or mesh_triangles < 1):
-            raise ValueError(f"mesh_triangles must be None or an integer >= 1, got "
-                             f"{mesh_triangles!r}")
+        if mesh_triangles is not None and (
+            isinstance(mesh_triangles, bool)
+            or not isinstance(mesh_triangles, (int, np.integer))
+            or mesh_triangles < 1
+        ):
+            raise ValueError(
+                f"mesh_triangles must be None or an integer >= 1, got {mesh_triangles!r}"
+            )
         self.mesh_triangles = None if mesh_triangles is None else int(mesh_triangles)
         self.model = model
         self.geomgroup = _check_geomgroup(geomgroup)
@@ -163,8 +194,14 @@ class MujocoScene:
         self._model_lights = ids[self._model_slots]
         camera = free or Camera(near=self._near, far=self._far)
         ambient = (0.0,) * 3 if self._light_ids else (0.3,) * 3  # mjr_render's fallback
-        self.scene = Scene(meshes, instances, self._lights(), camera,
-                           [t for t in self._textures if t is not None], ambient)
+        self.scene = Scene(
+            meshes,
+            instances,
+            self._lights(),
+            camera,
+            [t for t in self._textures if t is not None],
+            ambient,
+        )
         self._infinite = self._infinite_planes()
         self._infinite_head = bool(len(self._infinite))
         self._head = np.zeros(3)  # camera position of the previous update
@@ -174,12 +211,26 @@ class MujocoScene:
         self._model_key = b""
         # the model fields domain randomization writes in place (views of the model's memory)
         self._watched = (
-            model.geom_size, model.geom_rgba, model.mat_rgba, model.mat_specular,
-            model.mat_shininess, model.mat_emission, model.mat_texid, model.mat_texrepeat,
-            model.mat_texuniform, model.light_active, model.light_ambient,
-            model.light_diffuse, model.light_specular, model.light_attenuation,
-            model.light_cutoff, model.light_exponent, model.vis.headlight.ambient,
-            model.vis.headlight.diffuse, model.vis.headlight.specular)
+            model.geom_size,
+            model.geom_rgba,
+            model.mat_rgba,
+            model.mat_specular,
+            model.mat_shininess,
+            model.mat_emission,
+            model.mat_texid,
+            model.mat_texrepeat,
+            model.mat_texuniform,
+            model.light_active,
+            model.light_ambient,
+            model.light_diffuse,
+            model.light_specular,
+            model.light_attenuation,
+            model.light_cutoff,
+            model.light_exponent,
+            model.vis.headlight.ambient,
+            model.vis.headlight.diffuse,
+            model.vis.headlight.specular,
+        )
         # model lights' slots: a slice when contiguous (np.take writes into it in place)
         j = self._model_slots
         contiguous = len(j) and np.array_equal(j, np.arange(j[0], j[0] + len(j)))
@@ -195,16 +246,24 @@ class MujocoScene:
             cid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, camera)
             if cid < 0:
                 raise ValueError(f"no camera named {camera!r} in the model")
-        elif isinstance(camera, (int, np.integer)) and not isinstance(camera, bool) \
-                and 0 <= camera < model.ncam:
+        elif (
+            isinstance(camera, (int, np.integer))
+            and not isinstance(camera, bool)
+            and 0 <= camera < model.ncam
+        ):
             cid = int(camera)
         else:
-            raise ValueError(f"camera must be a camera name, an id in 0..{model.ncam - 1} or a "
-                             f"Camera, got {camera!r}")
-        if model.cam_projection[cid] != mujoco.mjtProjection.mjPROJ_PERSPECTIVE or \
-                model.cam_sensorsize[cid, 1] > 0:
-            raise ValueError(f"camera {camera!r}: only perspective cameras given by fovy are "
-                             "supported")
+            raise ValueError(
+                f"camera must be a camera name, an id in 0..{model.ncam - 1} or a "
+                f"Camera, got {camera!r}"
+            )
+        if (
+            model.cam_projection[cid] != mujoco.mjtProjection.mjPROJ_PERSPECTIVE
+            or model.cam_sensorsize[cid, 1] > 0
+        ):
+            raise ValueError(
+                f"camera {camera!r}: only perspective cameras given by fovy are supported"
+            )
         return cid, None
 
     def _instances(self) -> tuple[list[MeshData], list[Instance], _Static]:
@@ -230,10 +289,15 @@ class MujocoScene:
             _CAP_TOP: primitives.hemisphere(1, slices, stacks // 2),
             _CAP_BOTTOM: primitives.hemisphere(-1, slices, stacks // 2),
         }
-        kinds = {int(_G.mjGEOM_SPHERE): [_SPHERE], int(_G.mjGEOM_ELLIPSOID): [_ELLIPSOID],
-                 int(_G.mjGEOM_BOX): [_BOX], int(_G.mjGEOM_CYLINDER): [_CYLINDER],
-                 int(_G.mjGEOM_CAPSULE): [_TUBE, _CAP_TOP, _CAP_BOTTOM],
-                 int(_G.mjGEOM_PLANE): [_PLANE], int(_G.mjGEOM_MESH): [_MESH]}
+        kinds = {
+            int(_G.mjGEOM_SPHERE): [_SPHERE],
+            int(_G.mjGEOM_ELLIPSOID): [_ELLIPSOID],
+            int(_G.mjGEOM_BOX): [_BOX],
+            int(_G.mjGEOM_CYLINDER): [_CYLINDER],
+            int(_G.mjGEOM_CAPSULE): [_TUBE, _CAP_TOP, _CAP_BOTTOM],
+            int(_G.mjGEOM_PLANE): [_PLANE],
+            int(_G.mjGEOM_MESH): [_MESH],
+        }
         instances, geom, kind, uv = [], [], [], []
         for g in range(model.ngeom):
             gtype = int(model.geom_type[g])
@@ -245,8 +309,9 @@ class MujocoScene:
                 elif k in (_SPHERE, _ELLIPSOID, _CYLINDER) and self.tessellation == "adaptive":
                     mesh = self._round_mesh(k, g, slices, stacks)
                 elif k == _BOX and self.tessellation == "adaptive":
-                    q = np.clip(np.ceil(2 * model.geom_size[g] / self.vertex_spacing), 1,
-                                max(quads, 1)).astype(int)
+                    q = np.clip(
+                        np.ceil(2 * model.geom_size[g] / self.vertex_spacing), 1, max(quads, 1)
+                    ).astype(int)
                     mesh = primitives.box_grid(int(q[0]), int(q[1]), int(q[2]))
                 elif k == _MESH:
                     mesh = _model_mesh(model, int(model.geom_dataid[g]))
@@ -254,16 +319,18 @@ class MujocoScene:
                         mesh = simplify(mesh, self.mesh_triangles)
                 else:
                     mesh = shared[k]
-                instances.append(Instance(mesh_id(mesh), segment=g,
-                                          radius=float(model.geom_rbound[g])))
+                instances.append(
+                    Instance(mesh_id(mesh), segment=g, radius=float(model.geom_rbound[g]))
+                )
                 geom.append(g)
                 kind.append(k)
                 has_uv = gtype in _UV_TYPES or (
-                    gtype == _G.mjGEOM_MESH
-                    and model.mesh_texcoordadr[model.geom_dataid[g]] >= 0)
+                    gtype == _G.mjGEOM_MESH and model.mesh_texcoordadr[model.geom_dataid[g]] >= 0
+                )
                 uv.append(has_uv)
-        static = _Static.of(self.model, np.array(geom, np.int64), np.array(kind, np.int64),
-                            np.array(uv, bool))
+        static = _Static.of(
+            self.model, np.array(geom, np.int64), np.array(kind, np.int64), np.array(uv, bool)
+        )
         return meshes, instances, static
 
     def _round_mesh(self, kind: int, g: int, slices: int, stacks: int) -> MeshData:
@@ -272,8 +339,7 @@ class MujocoScene:
         tube gets a stack per ``vertex_spacing`` of height and its disks a ring per
         ``vertex_spacing`` of radius (at most MuJoCo's)."""
         size = self.model.geom_size[g]
-        if float(np.max(size[:3] if kind == _ELLIPSOID else size[:1])) < 0.1 * \
-                self.vertex_spacing:
+        if float(np.max(size[:3] if kind == _ELLIPSOID else size[:1])) < 0.1 * self.vertex_spacing:
             slices, stacks = max(8, slices // 2), max(4, stacks // 2)
         if kind != _CYLINDER:
             return primitives.sphere(slices, stacks)
@@ -288,32 +354,50 @@ class MujocoScene:
         repeat = tuple(float(r) for r in model.mat_texrepeat[mat]) if mat >= 0 else (0.0, 0.0)
         if self.tessellation == "adaptive" and size[0] > 0 and size[1] > 0:
             q = np.clip(np.ceil(2 * size[:2] / self.vertex_spacing), 1, _MAX_PLANE_CELLS)
-            return primitives.grid_plane(float(size[0]), float(size[1]), float(size[2]),
-                                         self._far, (repeat[0], repeat[1]),
-                                         (int(q[0]), int(q[1])), "vertex")
-        return primitives.grid_plane(float(size[0]), float(size[1]), float(size[2]),
-                                     self._far, (repeat[0], repeat[1]),
-                                     None if self.tessellation == "mujoco" else 1)
+            return primitives.grid_plane(
+                float(size[0]),
+                float(size[1]),
+                float(size[2]),
+                self._far,
+                (repeat[0], repeat[1]),
+                (int(q[0]), int(q[1])),
+                "vertex",
+            )
+        return primitives.grid_plane(
+            float(size[0]),
+            float(size[1]),
+            float(size[2]),
+            self._far,
+            (repeat[0], repeat[1]),
+            None if self.tessellation == "mujoco" else 1,
+        )
 
     def _light_list(self) -> list[int]:
         """Model light ids in MuJoCo's scene order (-1: the headlight), kept if drawable."""
         model = self.model
         order = ([-1] if model.vis.headlight.active else []) + [
-            i for i in range(model.nlight) if model.light_active[i]]
-        drawable = {int(mujoco.mjtLightType.mjLIGHT_SPOT),
-                    int(mujoco.mjtLightType.mjLIGHT_DIRECTIONAL)}
+            i for i in range(model.nlight) if model.light_active[i]
+        ]
+        drawable = {
+            int(mujoco.mjtLightType.mjLIGHT_SPOT),
+            int(mujoco.mjtLightType.mjLIGHT_DIRECTIONAL),
+        }
         if self.point_lights:
             drawable.add(int(mujoco.mjtLightType.mjLIGHT_POINT))
-        return [i for i in order[:_GL_MAX_LIGHTS]
-                if i < 0 or int(model.light_type[i]) in drawable]
+        return [i for i in order[:_GL_MAX_LIGHTS] if i < 0 or int(model.light_type[i]) in drawable]
 
     def _lights(self) -> list[Light]:
-        kinds = {int(mujoco.mjtLightType.mjLIGHT_SPOT): "spot",
-                 int(mujoco.mjtLightType.mjLIGHT_DIRECTIONAL): "directional",
-                 int(mujoco.mjtLightType.mjLIGHT_POINT): "point"}
-        return [Light("directional", headlight=True) if i < 0 else
-                Light(kinds[int(self.model.light_type[i])])  # type: ignore[arg-type]
-                for i in self._light_ids]
+        kinds = {
+            int(mujoco.mjtLightType.mjLIGHT_SPOT): "spot",
+            int(mujoco.mjtLightType.mjLIGHT_DIRECTIONAL): "directional",
+            int(mujoco.mjtLightType.mjLIGHT_POINT): "point",
+        }
+        return [
+            Light("directional", headlight=True)
+            if i < 0
+            else Light(kinds[int(self.model.light_type[i])])  # type: ignore[arg-type]
+            for i in self._light_ids
+        ]
 
     def _infinite_planes(self) -> np.ndarray:
         st, size = self._static, self.model.geom_size
@@ -393,7 +477,7 @@ class MujocoScene:
         scale[st.unit_scale] = 1.0
         scene.scale[:] = scale
         caps = self._caps
-        self._cap_offset = (st.cap_sign[caps] * (size[caps, 1] - size[caps, 0]))
+        self._cap_offset = st.cap_sign[caps] * (size[caps, 1] - size[caps, 0])
         self._update_materials()
         self._update_texture_mapping()
         self._update_light_colours()
@@ -414,8 +498,9 @@ class MujocoScene:
                 shift = 2 * step * np.floor(0.5 * (to_camera @ axes[:, k]) / step + 0.5)
                 scene.position[i] = scene.position[i] + shift * axes[:, k]
 
-    def _material(self, values: np.ndarray, default: Any, use: np.ndarray | None = None
-                  ) -> np.ndarray:
+    def _material(
+        self, values: np.ndarray, default: Any, use: np.ndarray | None = None
+    ) -> np.ndarray:
         """A material field per instance where it has a material (``use``), else
         ``default``."""
         st = self._static
@@ -478,8 +563,9 @@ class MujocoScene:
         scene.light_diffuse[j] = on * model.light_diffuse[i]
         scene.light_specular[j] = on * model.light_specular[i]
         spot = model.light_type[i] == mujoco.mjtLightType.mjLIGHT_SPOT
-        scene.light_attenuation[j] = np.where(spot[:, None], model.light_attenuation[i],
-                                              [1.0, 0.0, 0.0])
+        scene.light_attenuation[j] = np.where(
+            spot[:, None], model.light_attenuation[i], [1.0, 0.0, 0.0]
+        )
         scene.light_cutoff[j] = np.where(spot, model.light_cutoff[i], 180.0)
         scene.light_exponent[j] = np.where(spot, model.light_exponent[i], 0.0)
 
@@ -507,14 +593,15 @@ def _textures(model: Any) -> tuple[list[Texture | None], np.ndarray]:
 
 
 def _drawable_texture(model: Any, t: int) -> bool:
-    return int(model.tex_type[t]) != mujoco.mjtTexture.mjTEXTURE_SKYBOX and \
-        int(model.tex_nchannel[t]) in (3, 4)
+    return int(model.tex_type[t]) != mujoco.mjtTexture.mjTEXTURE_SKYBOX and int(
+        model.tex_nchannel[t]
+    ) in (3, 4)
 
 
 def _texture(model: Any, t: int) -> Texture:
     w, h, nc = int(model.tex_width[t]), int(model.tex_height[t]), int(model.tex_nchannel[t])
     adr = int(model.tex_adr[t])
-    data = np.asarray(model.tex_data[adr:adr + w * h * nc], np.uint8)
+    data = np.asarray(model.tex_data[adr : adr + w * h * nc], np.uint8)
     srgb = int(model.tex_colorspace[t]) == mujoco.mjtColorSpace.mjCOLORSPACE_SRGB
     if int(model.tex_type[t]) == mujoco.mjtTexture.mjTEXTURE_2D:
         return Texture(data.reshape(h, w, nc).copy(), srgb)
@@ -532,16 +619,18 @@ def _model_mesh(model: Any, m: int) -> MeshData:
     """Mesh ``m`` as ``mjr_uploadMesh`` draws it: per-face vertices; the vertex normal unless
     the mesh has no texture coordinates and it deviates from the face normal (dot < 0.8).
     Cached by the mesh's content (rebuilt models keep most of their meshes)."""
-    faces = model.mesh_face[model.mesh_faceadr[m]:model.mesh_faceadr[m] + model.mesh_facenum[m]]
-    fn = model.mesh_facenormal[model.mesh_faceadr[m]:model.mesh_faceadr[m]
-                               + model.mesh_facenum[m]]
+    faces = model.mesh_face[model.mesh_faceadr[m] : model.mesh_faceadr[m] + model.mesh_facenum[m]]
+    fn = model.mesh_facenormal[
+        model.mesh_faceadr[m] : model.mesh_faceadr[m] + model.mesh_facenum[m]
+    ]
     pos = model.mesh_vert[model.mesh_vertadr[m] + faces]  # (F, 3, 3)
     nrm = model.mesh_normal[model.mesh_normaladr[m] + fn]
     tadr = model.mesh_texcoordadr[m]
     ft = None
     if tadr >= 0:
-        ft = model.mesh_facetexcoord[model.mesh_faceadr[m]:model.mesh_faceadr[m]
-                                     + model.mesh_facenum[m]]
+        ft = model.mesh_facetexcoord[
+            model.mesh_faceadr[m] : model.mesh_faceadr[m] + model.mesh_facenum[m]
+        ]
     h = hashlib.blake2b(digest_size=16)
     for part in (pos, nrm, None if ft is None else model.mesh_texcoord[tadr + ft]):
         h.update(b"-" if part is None else np.ascontiguousarray(part).tobytes())
@@ -558,8 +647,12 @@ def _model_mesh(model: Any, m: int) -> MeshData:
     else:
         off = np.einsum("fvk,fk->fv", nrm, face_n) < 0.8
         nrm = np.where(off[:, :, None], face_n[:, None, :], nrm)
-    mesh = MeshData.indexed(pos.reshape(-1, 3), nrm.reshape(-1, 3), uvs,
-                            mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m) or f"mesh{m}")
+    mesh = MeshData.indexed(
+        pos.reshape(-1, 3),
+        nrm.reshape(-1, 3),
+        uvs,
+        mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_MESH, m) or f"mesh{m}",
+    )
     _MESHES[key] = mesh
     if len(_MESHES) > _MESH_CACHE_SIZE:
         _MESHES.popitem(last=False)

@@ -41,25 +41,29 @@ class _Builder:
         self.nrm.append((n[0], n[1], n[2]))
         self.uv.append(uv)
 
-    def triangle(self, *verts: tuple[tuple[float, ...], tuple[float, ...], tuple[float, float]]
-                 ) -> None:
+    def triangle(
+        self, *verts: tuple[tuple[float, ...], tuple[float, ...], tuple[float, float]]
+    ) -> None:
         for v in verts:
             self.vertex(*v)
 
-    def quad(self, *verts: tuple[tuple[float, ...], tuple[float, ...], tuple[float, float]]
-             ) -> None:
+    def quad(
+        self, *verts: tuple[tuple[float, ...], tuple[float, ...], tuple[float, float]]
+    ) -> None:
         # GL_QUADS (v0, v1, v2, v3) as the triangles Mesa draws: (v0, v1, v3), (v1, v2, v3)
         a, b, c, d = verts
         self.triangle(a, b, d)
         self.triangle(b, c, d)
 
     def mesh(self, name: str, lighting: Lighting = "vertex") -> MeshData:
-        return MeshData.indexed(np.array(self.pos), np.array(self.nrm), np.array(self.uv), name,
-                                lighting)
+        return MeshData.indexed(
+            np.array(self.pos), np.array(self.nrm), np.array(self.uv), name, lighting
+        )
 
 
-def _sphere_vertex(az: float, el: float, offset: float) -> tuple[tuple[float, ...],
-                                                                   tuple[float, ...]]:
+def _sphere_vertex(
+    az: float, el: float, offset: float
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     v = (np.cos(az) * np.cos(el), np.sin(az) * np.cos(el), offset + np.sin(el))
     return v, (v[0], v[1], v[2] - offset)
 
@@ -77,8 +81,11 @@ def sphere(slices: int = 28, stacks: int = 16) -> MeshData:
             az1, az2 = 2 * np.pi * j / slices, 2 * np.pi * (j + 1) / slices
             p1, n1 = _sphere_vertex(az1, el, 0.0)
             p2, n2 = _sphere_vertex(az2, el, 0.0)
-            top = ((0.0, 0.0, float(sign)), (0.0, 0.0, float(sign)),
-                   ((az1 + az2) / 2 / (2 * np.pi), pole_uv))
+            top = (
+                (0.0, 0.0, float(sign)),
+                (0.0, 0.0, float(sign)),
+                ((az1 + az2) / 2 / (2 * np.pi), pole_uv),
+            )
             v1 = (p1, n1, (az1 / (2 * np.pi), v_el))
             v2 = (p2, n2, (az2 / (2 * np.pi), v_el))
             b.triangle(v1, v2, top) if sign > 0 else b.triangle(top, v2, v1)
@@ -91,8 +98,16 @@ def sphere(slices: int = 28, stacks: int = 16) -> MeshData:
     return b.mesh(f"sphere{slices}x{stacks}")
 
 
-def _sphere_band(b: _Builder, slices: int, el1: float, el2: float, ve1: float, ve2: float,
-                 offset: float, upward: bool) -> None:
+def _sphere_band(
+    b: _Builder,
+    slices: int,
+    el1: float,
+    el2: float,
+    ve1: float,
+    ve2: float,
+    offset: float,
+    upward: bool,
+) -> None:
     for j in range(slices):
         az1, az2 = 2 * np.pi * j / slices, 2 * np.pi * (j + 1) / slices
         u1, u2 = az1 / (2 * np.pi), az2 / (2 * np.pi)
@@ -120,8 +135,11 @@ def hemisphere(sign: int, slices: int = 28, stacks: int = 8) -> MeshData:
         az1, az2 = 2 * np.pi * j / slices, 2 * np.pi * (j + 1) / slices
         p1, n1 = _sphere_vertex(az1, el, float(sign))
         p2, n2 = _sphere_vertex(az2, el, float(sign))
-        top = ((0.0, 0.0, 2.0 * sign), (0.0, 0.0, float(sign)),
-               ((az1 + az2) / 2 / (2 * np.pi), pole_v))
+        top = (
+            (0.0, 0.0, 2.0 * sign),
+            (0.0, 0.0, float(sign)),
+            ((az1 + az2) / 2 / (2 * np.pi), pole_v),
+        )
         v1, v2 = (p1, n1, (az1 / (2 * np.pi), v_el)), (p2, n2, (az2 / (2 * np.pi), v_el))
         b.triangle(v1, v2, top) if sign > 0 else b.triangle(top, v2, v1)
     for i in range(stacks - 1):
@@ -138,8 +156,9 @@ def _disk(b: _Builder, sign: int, slices: int, stacks: int) -> None:
     """Flat disk of radius 1 at ``z = sign`` facing ``sign`` (``sign=0``: z = 0, facing -z)."""
     nrm = (0.0, 0.0, float(sign if sign else -1))
 
-    def vert(az: float, r: float) -> tuple[tuple[float, ...], tuple[float, ...],
-                                             tuple[float, float]]:
+    def vert(
+        az: float, r: float
+    ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, float]]:
         x, y = np.cos(az) * r, np.sin(az) * r
         return (x, y, float(sign)), nrm, (0.5 + 0.5 * x, 0.5 + 0.5 * y)
 
@@ -164,15 +183,18 @@ def _tube(b: _Builder, slices: int, stacks: int) -> None:
             az1, az2 = 2 * np.pi * j / slices, 2 * np.pi * (j + 1) / slices
             c1, s1, c2, s2 = np.cos(az1), np.sin(az1), np.cos(az2), np.sin(az2)
             u1, u2 = j / slices, (j + 1) / slices
-            b.quad(((c1, s1, h1), (c1, s1, 0.0), (u1, ve1)),
-                   ((c2, s2, h1), (c2, s2, 0.0), (u2, ve1)),
-                   ((c2, s2, h2), (c2, s2, 0.0), (u2, ve2)),
-                   ((c1, s1, h2), (c1, s1, 0.0), (u1, ve2)))
+            b.quad(
+                ((c1, s1, h1), (c1, s1, 0.0), (u1, ve1)),
+                ((c2, s2, h1), (c2, s2, 0.0), (u2, ve1)),
+                ((c2, s2, h2), (c2, s2, 0.0), (u2, ve2)),
+                ((c1, s1, h2), (c1, s1, 0.0), (u1, ve2)),
+            )
 
 
 @cache
-def cylinder(slices: int = 28, stacks: int = 16, closed: bool = True,
-             rings: int | None = None) -> MeshData:
+def cylinder(
+    slices: int = 28, stacks: int = 16, closed: bool = True, rings: int | None = None
+) -> MeshData:
     """Cylinder of radius 1 from ``z = -1`` to ``1``; ``closed`` adds the two end disks of
     ``rings`` rings (default ``stacks // 2``, as MuJoCo)."""
     b = _Builder()
@@ -215,12 +237,20 @@ def box_grid(qx: int, qy: int, qz: int, lighting: Lighting = "vertex") -> MeshDa
                 u0, u1 = x / na, (x + 1) / na
                 if top:
                     v0, v1 = 1 - y / nc, 1 - (y + 1) / nc
-                    b.quad((at(a0, c0), n, (u0, v0)), (at(a1, c0), n, (u1, v0)),
-                           (at(a1, c1), n, (u1, v1)), (at(a0, c1), n, (u0, v1)))
+                    b.quad(
+                        (at(a0, c0), n, (u0, v0)),
+                        (at(a1, c0), n, (u1, v0)),
+                        (at(a1, c1), n, (u1, v1)),
+                        (at(a0, c1), n, (u0, v1)),
+                    )
                 else:
                     v0, v1 = 1 - (y + 1) / nc, 1 - y / nc
-                    b.quad((at(a0, c1), n, (u0, v0)), (at(a1, c1), n, (u1, v0)),
-                           (at(a1, c0), n, (u1, v1)), (at(a0, c0), n, (u0, v1)))
+                    b.quad(
+                        (at(a0, c1), n, (u0, v0)),
+                        (at(a1, c1), n, (u1, v0)),
+                        (at(a1, c0), n, (u1, v1)),
+                        (at(a0, c0), n, (u0, v1)),
+                    )
     name = f"box{qx}" if qx == qy == qz else f"box{qx}x{qy}x{qz}"
     return b.mesh(name, lighting)
 
@@ -233,16 +263,24 @@ def plane(quads: int = 4, lighting: Lighting = "vertex") -> MeshData:
     return _grid_mesh(grid, grid, uv_u, 1.0 - uv_u, f"plane{quads}", lighting)
 
 
-def _grid_mesh(gx: np.ndarray, gy: np.ndarray, u: np.ndarray, v: np.ndarray,
-               name: str, lighting: Lighting = "vertex") -> MeshData:
+def _grid_mesh(
+    gx: np.ndarray,
+    gy: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    name: str,
+    lighting: Lighting = "vertex",
+) -> MeshData:
     b = _Builder()
     n = (0.0, 0.0, 1.0)
     for x in range(len(gx) - 1):
         for y in range(len(gy) - 1):
-            b.quad(((gx[x], gy[y], 0.0), n, (u[x], v[y])),
-                   ((gx[x + 1], gy[y], 0.0), n, (u[x + 1], v[y])),
-                   ((gx[x + 1], gy[y + 1], 0.0), n, (u[x + 1], v[y + 1])),
-                   ((gx[x], gy[y + 1], 0.0), n, (u[x], v[y + 1])))
+            b.quad(
+                ((gx[x], gy[y], 0.0), n, (u[x], v[y])),
+                ((gx[x + 1], gy[y], 0.0), n, (u[x + 1], v[y])),
+                ((gx[x + 1], gy[y + 1], 0.0), n, (u[x + 1], v[y + 1])),
+                ((gx[x], gy[y + 1], 0.0), n, (u[x], v[y + 1])),
+            )
     return b.mesh(name, lighting)
 
 
@@ -270,9 +308,15 @@ def _infinite_grid(far: float, repeat: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
-               repeat: tuple[float, float] = (0.0, 0.0), cells: int | tuple[int, int] | None = None,
-               lighting: Lighting | None = None) -> MeshData:
+def grid_plane(
+    size_x: float,
+    size_y: float,
+    spacing: float,
+    far: float = 0.0,
+    repeat: tuple[float, float] = (0.0, 0.0),
+    cells: int | tuple[int, int] | None = None,
+    lighting: Lighting | None = None,
+) -> MeshData:
     """A plane in metres, tessellated like MuJoCo's plane geoms.
 
     ``size_x``/``size_y`` are half-sizes; a side of size <= 0 is infinite and spans
@@ -302,5 +346,6 @@ def grid_plane(size_x: float, size_y: float, spacing: float, far: float = 0.0,
     v = 1.0 - v if size_y > 0 else -v
     if lighting is None:
         lighting = "vertex" if cells is None else "pixel"
-    return _grid_mesh(gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}/{cells}",
-                      lighting)
+    return _grid_mesh(
+        gx, gy, u, v, f"grid_plane{size_x:g}x{size_y:g}@{spacing:g}/{cells}", lighting
+    )

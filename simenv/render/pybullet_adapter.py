@@ -38,10 +38,13 @@ _TEXTURE_IDS = 1  # pybullet.VISUAL_SHAPE_DATA_TEXTURE_UNIQUE_IDS
 def _rotation(quat: Sequence[float]) -> np.ndarray:
     """3×3 matrix of a PyBullet quaternion (x, y, z, w)."""
     x, y, z, w = quat
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 @lru_cache(maxsize=256)
@@ -65,8 +68,9 @@ def _stl(path: str) -> MeshData:
     data = open(path, "rb").read()
     count = int.from_bytes(data[80:84], "little") if len(data) >= 84 else -1
     if count >= 0 and len(data) == 84 + 50 * count:  # binary
-        rec = np.frombuffer(data[84:], np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)),
-                                                 ("a", "<u2")]), count)
+        rec = np.frombuffer(
+            data[84:], np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")]), count
+        )
         return _flat(rec["v"].astype(np.float64), os.path.basename(path))
     verts = _ascii_vertices(data.decode("ascii", "replace").split())
     return _flat(np.array(verts, np.float64), os.path.basename(path))
@@ -76,7 +80,7 @@ def _ascii_vertices(words: list[str]) -> list[float]:
     out: list[float] = []
     for i, w in enumerate(words):
         if w == "vertex":
-            out += [float(v) for v in words[i + 1:i + 4]]
+            out += [float(v) for v in words[i + 1 : i + 4]]
     return out
 
 
@@ -189,9 +193,13 @@ class PybulletScene:
             is its segment id in rendered segmentation (-1: background).
     """
 
-    def __init__(self, client: Any, bodies: Sequence[int],
-                 textures: Mapping[int, np.ndarray] | None = None,
-                 search_path: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bodies: Sequence[int],
+        textures: Mapping[int, np.ndarray] | None = None,
+        search_path: str | None = None,
+    ) -> None:
         if search_path is None:
             import pybullet_data
 
@@ -224,9 +232,15 @@ class PybulletScene:
         self.show([])
 
     # ------------------------------------------------------------------ construction
-    def _read_shape(self, link: int, geom: int, dims: Sequence[float], file: bytes,
-                    position: Sequence[float], orientation: Sequence[float]
-                    ) -> tuple[list[_Part], int]:
+    def _read_shape(
+        self,
+        link: int,
+        geom: int,
+        dims: Sequence[float],
+        file: bytes,
+        position: Sequence[float],
+        orientation: Sequence[float],
+    ) -> tuple[list[_Part], int]:
         """The instances of one visual shape and its mesh file's texture (-1: none)."""
         local = np.eye(4)
         local[:3, :3] = _rotation(orientation)
@@ -240,46 +254,68 @@ class PybulletScene:
             parts.append(_Part(mesh, scale, frame, int(link)))
         return parts, own
 
-    def _shape_parts(self, geom: int, dims: Sequence[float], file: str
-                     ) -> list[tuple[int, tuple[float, float, float], tuple[float, float, float],
-                                     str | None]]:
+    def _shape_parts(
+        self, geom: int, dims: Sequence[float], file: str
+    ) -> list[tuple[int, tuple[float, float, float], tuple[float, float, float], str | None]]:
         """(mesh index, instance scale, offset along the shape frame, the mesh file's own
         texture) of the instances that draw one visual shape."""
         zero = (0.0, 0.0, 0.0)
         if geom == GEOM_MESH:
             path = file if os.path.isabs(file) else os.path.join(self._search, file)
             if not file or not os.path.exists(path):
-                raise ValueError(f"a mesh visual shape without a readable file ({file!r}); "
-                                 "give PyBullet meshes to the batch renderer as OBJ or STL files")
+                raise ValueError(
+                    f"a mesh visual shape without a readable file ({file!r}); "
+                    "give PyBullet meshes to the batch renderer as OBJ or STL files"
+                )
             mesh, texture = load_mesh(path)
-            return [(self._mesh(("file", path), mesh), (dims[0], dims[1], dims[2]), zero,
-                     texture)]
+            return [(self._mesh(("file", path), mesh), (dims[0], dims[1], dims[2]), zero, texture)]
         if geom == GEOM_BOX:  # dims: full extents; the unit box spans [-1, 1]
-            return [(self._mesh("box", primitives.box(1)),
-                     (dims[0] / 2, dims[1] / 2, dims[2] / 2), zero, None)]
+            return [
+                (
+                    self._mesh("box", primitives.box(1)),
+                    (dims[0] / 2, dims[1] / 2, dims[2] / 2),
+                    zero,
+                    None,
+                )
+            ]
         if geom == GEOM_SPHERE:  # dims: (radius, ...)
             r = dims[0]
             return [(self._mesh("sphere", primitives.sphere(16, 8)), (r, r, r), zero, None)]
         if geom == GEOM_CYLINDER:  # dims: (length, radius, ...)
             length, r = dims[0], dims[1]
-            return [(self._mesh("cylinder", primitives.cylinder(16, 1)), (r, r, length / 2),
-                     zero, None)]
+            return [
+                (self._mesh("cylinder", primitives.cylinder(16, 1)), (r, r, length / 2), zero, None)
+            ]
         if geom == GEOM_CAPSULE:  # an open tube and two hemispheres, as MuJoCo draws one
             length, r = dims[0], dims[1]
             cap = length / 2 - r  # the unit hemisphere's centre is at z = +-1
             return [
-                (self._mesh("tube", primitives.cylinder(16, 1, closed=False)),
-                 (r, r, length / 2), zero, None),
-                (self._mesh("cap+", primitives.hemisphere(1, 16, 4)), (r, r, r),
-                 (0.0, 0.0, cap), None),
-                (self._mesh("cap-", primitives.hemisphere(-1, 16, 4)), (r, r, r),
-                 (0.0, 0.0, -cap), None)]
+                (
+                    self._mesh("tube", primitives.cylinder(16, 1, closed=False)),
+                    (r, r, length / 2),
+                    zero,
+                    None,
+                ),
+                (
+                    self._mesh("cap+", primitives.hemisphere(1, 16, 4)),
+                    (r, r, r),
+                    (0.0, 0.0, cap),
+                    None,
+                ),
+                (
+                    self._mesh("cap-", primitives.hemisphere(-1, 16, 4)),
+                    (r, r, r),
+                    (0.0, 0.0, -cap),
+                    None,
+                ),
+            ]
         if geom == GEOM_PLANE:  # drawn as a 200 m square
-            return [(self._mesh("plane", primitives.plane(8)), (100.0, 100.0, 1.0), zero,
-                     None)]
-        raise ValueError(f"unsupported PyBullet visual geometry type {geom}; valid: sphere "
-                         f"({GEOM_SPHERE}), box ({GEOM_BOX}), cylinder ({GEOM_CYLINDER}), mesh "
-                         f"({GEOM_MESH}), plane ({GEOM_PLANE}), capsule ({GEOM_CAPSULE})")
+            return [(self._mesh("plane", primitives.plane(8)), (100.0, 100.0, 1.0), zero, None)]
+        raise ValueError(
+            f"unsupported PyBullet visual geometry type {geom}; valid: sphere "
+            f"({GEOM_SPHERE}), box ({GEOM_BOX}), cylinder ({GEOM_CYLINDER}), mesh "
+            f"({GEOM_MESH}), plane ({GEOM_PLANE}), capsule ({GEOM_CAPSULE})"
+        )
 
     def _mesh(self, key: Any, mesh: MeshData) -> int:
         if key not in self._mesh_ids:
@@ -290,8 +326,9 @@ class PybulletScene:
     def _texture(self, key: Any, image: np.ndarray | None, path: str | None = None) -> int:
         if key not in self._texture_ids:
             self._texture_ids[key] = len(self._images)
-            self._images.append(np.ascontiguousarray(image if image is not None
-                                                     else _image(str(path)), np.uint8))
+            self._images.append(
+                np.ascontiguousarray(image if image is not None else _image(str(path)), np.uint8)
+            )
         return self._texture_ids[key]
 
     def _inverse_inertial(self, body: int) -> np.ndarray | None:
@@ -326,29 +363,45 @@ class PybulletScene:
                 links.append(part.link)
                 frames.append(part.local)
                 owners.append(int(body))
-                instances.append(Instance(part.mesh, scale=part.scale, material=Material(
-                    rgba=(rgba[0], rgba[1], rgba[2], rgba[3]), specular=0.3, shininess=0.1,
-                    texture=tex), segment=segment, visible=rgba[3] > 0))
+                instances.append(
+                    Instance(
+                        part.mesh,
+                        scale=part.scale,
+                        material=Material(
+                            rgba=(rgba[0], rgba[1], rgba[2], rgba[3]),
+                            specular=0.3,
+                            shininess=0.1,
+                            texture=tex,
+                        ),
+                        segment=segment,
+                        visible=rgba[3] > 0,
+                    )
+                )
         self._link_of = np.array(links, np.int64)
         self._local = np.array(frames, np.float64).reshape(-1, 4, 4)
         owner = np.array(owners, np.int64)
         self._rows = {int(b): np.flatnonzero(owner == b) for b in np.unique(owner)}
-        sun = Light("directional", direction=(0.0, 0.0, -1.0), diffuse=(0.35,) * 3,
-                    specular=(0.05,) * 3)
-        self.scene = Scene(self._meshes, instances, [sun], Camera(), self.textures,
-                           ambient=(0.6,) * 3)
+        sun = Light(
+            "directional", direction=(0.0, 0.0, -1.0), diffuse=(0.35,) * 3, specular=(0.05,) * 3
+        )
+        self.scene = Scene(
+            self._meshes, instances, [sun], Camera(), self.textures, ambient=(0.6,) * 3
+        )
         self.update()
         return self.scene
 
     def _given(self, texture: int) -> int:
         known = self._texture_ids.get(("id", int(texture)))
         if known is None:
-            raise ValueError(f"texture id {texture} was not given to the scene; given: "
-                             f"{sorted(k[1] for k in self._texture_ids if k[0] == 'id')}")
+            raise ValueError(
+                f"texture id {texture} was not given to the scene; given: "
+                f"{sorted(k[1] for k in self._texture_ids if k[0] == 'id')}"
+            )
         return known
 
-    def set_look(self, body: int, shape: int, rgba: Sequence[float],
-                 texture: int | None = None) -> None:
+    def set_look(
+        self, body: int, shape: int, rgba: Sequence[float], texture: int | None = None
+    ) -> None:
         """Colour (alpha 0 hides it) and texture (a PyBullet texture id given at
         construction; ``None`` keeps the current one) of a shape the scene shows."""
         rows = self._rows_of[(int(body), int(shape))]
@@ -401,8 +454,14 @@ class PybulletScene:
         camera.fovy, camera.near, camera.far = float(fovy), float(near), float(far)
         camera.check()
 
-    def set_sun(self, direction: Sequence[float], color: Sequence[float], ambient: float,
-                diffuse: float, specular: float) -> None:
+    def set_sun(
+        self,
+        direction: Sequence[float],
+        color: Sequence[float],
+        ambient: float,
+        diffuse: float,
+        specular: float,
+    ) -> None:
         """PyBullet's camera lighting: ``direction`` points *to* the light (``getCameraImage``'s
         ``lightDirection``); the ambient term is not tinted by the light's colour."""
         scene = self.scene

@@ -129,11 +129,18 @@ class BatchRenderer:
         simenv.rendering.RenderingError: no EGL device/driver could give an OpenGL context.
     """
 
-    def __init__(self, num_scenes: int, size: tuple[int, int], *, texture_size: int = 64,
-                 texture_layers: int = 8, device: int | None = None,
-                 transparency: Transparency = "mujoco",
-                 scene_data: SceneDataChoice = "auto",
-                 texture_filter: TextureFilter = "bilinear") -> None:
+    def __init__(
+        self,
+        num_scenes: int,
+        size: tuple[int, int],
+        *,
+        texture_size: int = 64,
+        texture_layers: int = 8,
+        device: int | None = None,
+        transparency: Transparency = "mujoco",
+        scene_data: SceneDataChoice = "auto",
+        texture_filter: TextureFilter = "bilinear",
+    ) -> None:
         self.num_scenes = _positive_int("num_scenes", num_scenes)
         self.size = check_camera_size(size)
         self.texture_size = _positive_int("texture_size", texture_size)
@@ -185,30 +192,47 @@ class BatchRenderer:
             info = context.ctx.info
             max_layers = int(info["GL_MAX_ARRAY_TEXTURE_LAYERS"])
             max_scenes = min(max_layers, int(info.get("GL_MAX_FRAMEBUFFER_LAYERS", max_layers)))
-            extension = next((e for e in shaders.LAYER_EXTENSIONS
-                              if e in context.ctx.extensions), None)
+            extension = next(
+                (e for e in shaders.LAYER_EXTENSIONS if e in context.ctx.extensions), None
+            )
             problem = (
                 f"num_scenes={self.num_scenes} exceeds the device's {max_scenes} framebuffer "
                 "layers (one per scene); use several renderers"
-                if self.num_scenes > max_scenes else
-                f"texture_layers={self.texture_layers} exceeds the device's {max_layers} "
-                "layers per texture array" if self.texture_layers > max_layers else
-                f"the OpenGL driver ({context.device.renderer}) has neither "
+                if self.num_scenes > max_scenes
+                else f"texture_layers={self.texture_layers} exceeds the device's {max_layers} "
+                "layers per texture array"
+                if self.texture_layers > max_layers
+                else f"the OpenGL driver ({context.device.renderer}) has neither "
                 f"{' nor '.join(shaders.LAYER_EXTENSIONS)} (gl_Layer in a vertex shader)"
-                if extension is None else None)
+                if extension is None
+                else None
+            )
             if problem is not None:
                 context.ctx.release()
                 if extension is None and self.num_scenes <= max_scenes:
                     raise RenderingError(problem)
                 raise ValueError(problem)
             assert extension is not None
-            per = self.num_scenes if not self.texture_layers else \
-                (max_layers - 1) // self.texture_layers  # layer 0: white
+            per = (
+                self.num_scenes
+                if not self.texture_layers
+                else (max_layers - 1) // self.texture_layers
+            )  # layer 0: white
             self._slots_per_array = per
-            layers = [min(per, self.num_scenes - g) * self.texture_layers
-                      for g in range(0, self.num_scenes, per)]
-            gl = GLState(context, self.num_scenes, self.size, layers, self.texture_size, mode,
-                         extension, self.texture_filter)
+            layers = [
+                min(per, self.num_scenes - g) * self.texture_layers
+                for g in range(0, self.num_scenes, per)
+            ]
+            gl = GLState(
+                context,
+                self.num_scenes,
+                self.size,
+                layers,
+                self.texture_size,
+                mode,
+                extension,
+                self.texture_filter,
+            )
         self._gl, self._pid = gl, os.getpid()
         self._arena.needs_rewrite = True
         self._layout = None
@@ -250,8 +274,10 @@ class BatchRenderer:
         textures are uploaded at the next render."""
         self._check_slot(slot)
         if scene is not None and scene.texture_layers > self.texture_layers:
-            raise ValueError(f"the scene's textures need {scene.texture_layers} layers; this "
-                             f"renderer gives each scene {self.texture_layers} (texture_layers)")
+            raise ValueError(
+                f"the scene's textures need {scene.texture_layers} layers; this "
+                f"renderer gives each scene {self.texture_layers} (texture_layers)"
+            )
         for mid in self._slot_meshes[slot]:
             self._arena.release(int(mid))
         self._scenes[slot] = scene
@@ -268,8 +294,11 @@ class BatchRenderer:
         return self._scenes[slot]
 
     def _check_slot(self, slot: int) -> None:
-        if isinstance(slot, bool) or not isinstance(slot, (int, np.integer)) \
-                or not 0 <= slot < self.num_scenes:
+        if (
+            isinstance(slot, bool)
+            or not isinstance(slot, (int, np.integer))
+            or not 0 <= slot < self.num_scenes
+        ):
             raise ValueError(f"slot must be an integer in 0..{self.num_scenes - 1}, got {slot!r}")
 
     # ------------------------------------------------------------------ rendering
@@ -283,14 +312,23 @@ class BatchRenderer:
         with egl.current(gl.context):
             self._sync_meshes(gl)
             self._sync_textures(gl)
-            fr = frame.build(self._current_layout(gl), self.size[1] / self.size[0],
-                             self._mesh_table(), self.transparency == "mujoco",
-                             rgb or seg or glass_depth)
+            fr = frame.build(
+                self._current_layout(gl),
+                self.size[1] / self.size[0],
+                self._mesh_table(),
+                self.transparency == "mujoco",
+                rgb or seg or glass_depth,
+            )
             gl.write_frame(fr)
             flat, gradients = self._backgrounds() if rgb else ([], [])
             gl.clear(flat, gradients, rgb, seg)
-            fbo = (gl.fbo_color_segment if seg else gl.fbo_color) if rgb else \
-                gl.fbo_segment if seg else gl.fbo_depth
+            fbo = (
+                (gl.fbo_color_segment if seg else gl.fbo_color)
+                if rgb
+                else gl.fbo_segment
+                if seg
+                else gl.fbo_depth
+            )
             gl.use(fbo)
             gl.draw(fr.opaque, fr, rgb, seg)
             if fr.blend and rgb:
@@ -307,8 +345,11 @@ class BatchRenderer:
                 gl.use(gl.fbo_segment if seg else gl.fbo_depth)
                 gl.draw(fr.glass, fr, False, seg)
             if glass_depth:
-                out.transparent_depth = self._glass_depth(gl, opaque_z) if glass else \
-                    np.full((self.num_scenes, *self.size), np.inf, np.float32)
+                out.transparent_depth = (
+                    self._glass_depth(gl, opaque_z)
+                    if glass
+                    else np.full((self.num_scenes, *self.size), np.inf, np.float32)
+                )
             if seg:
                 out.segmentation = self._read(gl, "segment")
             if rgb:
@@ -318,8 +359,13 @@ class BatchRenderer:
     def _current_layout(self, gl: GLState) -> frame.Layout:
         if self._layout is None:
             self._layout = frame.Layout(
-                self._scenes, self._slot_meshes, self._mesh_table()[:, 3],
-                self._slots_per_array, self.texture_layers, gl.scene_data == "uniform")
+                self._scenes,
+                self._slot_meshes,
+                self._mesh_table()[:, 3],
+                self._slots_per_array,
+                self.texture_layers,
+                gl.scene_data == "uniform",
+            )
         return self._layout
 
     def _mesh_table(self) -> np.ndarray:
@@ -335,10 +381,14 @@ class BatchRenderer:
         arena = self._arena
         if not arena.needs_rewrite and not arena.pending:
             return
-        rewrite = arena.needs_rewrite or 4 * 8 * arena.vertices > gl.vbo.size \
+        rewrite = (
+            arena.needs_rewrite
+            or 4 * 8 * arena.vertices > gl.vbo.size
             or 4 * arena.indices > gl.ibo.size
-        gl.write_meshes(arena.blocks(None if rewrite else arena.pending), arena.vertices,
-                        arena.indices, rewrite)
+        )
+        gl.write_meshes(
+            arena.blocks(None if rewrite else arena.pending), arena.vertices, arena.indices, rewrite
+        )
         arena.pending.clear()
         arena.needs_rewrite = False
 
@@ -365,9 +415,17 @@ class BatchRenderer:
         present = [(s, scene) for s, scene in enumerate(self._scenes) if scene is not None]
         if not present:
             return [], []
-        key = b"".join([b for s, scene in present for b in (
-            s.to_bytes(4, "little"), scene.background.tobytes(),
-            b"" if scene.zenith is None else scene.zenith.tobytes())])
+        key = b"".join(
+            [
+                b
+                for s, scene in present
+                for b in (
+                    s.to_bytes(4, "little"),
+                    scene.background.tobytes(),
+                    b"" if scene.zenith is None else scene.zenith.tobytes(),
+                )
+            ]
+        )
         if self._background_cache is not None and self._background_cache[0] == key:
             return self._background_cache[1]
         flat: list[tuple[int, np.ndarray]] = []
@@ -391,8 +449,7 @@ class BatchRenderer:
     def _read(self, gl: GLState, what: str) -> np.ndarray:
         """One output (``"rgb"``, ``"depth"``, ``"segment"``) of every layer → ``(N, H, W[,
         3])``, with one read-back."""
-        shape = (self.num_scenes, *self.size, 3) if what == "rgb" else \
-            (self.num_scenes, *self.size)
+        shape = (self.num_scenes, *self.size, 3) if what == "rgb" else (self.num_scenes, *self.size)
         dtype = {"rgb": np.uint8, "depth": np.float32, "segment": np.int32}[what]
         out = np.empty(shape, dtype)
         gl.read(what, out)
@@ -421,8 +478,9 @@ class BatchRenderer:
 
 def _quantise(color: np.ndarray) -> np.ndarray:
     """A colour in [0, 1] as 8-bit levels (float32 0..255, whole numbers)."""
-    out: np.ndarray = np.rint(np.clip(np.asarray(color, np.float64), 0.0, 1.0) * 255.0
-                              ).astype(np.float32)
+    out: np.ndarray = np.rint(np.clip(np.asarray(color, np.float64), 0.0, 1.0) * 255.0).astype(
+        np.float32
+    )
     return out
 
 
@@ -446,8 +504,9 @@ def _choice(name: str, value: Any, valid: Sequence[str]) -> Any:
     return value
 
 
-def render_scenes(scenes: Sequence[Scene], size: tuple[int, int],
-                  outputs: Iterable[str] = ("rgb",), **kwargs: Any) -> BatchFrame:
+def render_scenes(
+    scenes: Sequence[Scene], size: tuple[int, int], outputs: Iterable[str] = ("rgb",), **kwargs: Any
+) -> BatchFrame:
     """Render ``scenes`` once with a temporary renderer (convenience for scripts and tests)."""
     layers = max((s.texture_layers for s in scenes), default=0)
     kwargs.setdefault("texture_layers", layers)

@@ -94,8 +94,7 @@ class MeshArena:
         out = np.zeros((len(self._entries), 4), np.int64)
         for mid, e in enumerate(self._entries):
             if e is not None:
-                out[mid] = (e.mesh.indices.size, e.first, e.base,
-                            e.mesh.lighting == "pixel")
+                out[mid] = (e.mesh.indices.size, e.first, e.base, e.mesh.lighting == "pixel")
         return out
 
     def blocks(self, ids: list[int] | None = None) -> list[tuple[int, int, bytes, bytes]]:
@@ -109,8 +108,14 @@ class MeshArena:
                 continue
             m = e.mesh
             verts = np.concatenate([m.positions, m.normals, m.uvs], axis=1)
-            out.append((e.base, e.first, verts.astype(np.float32).tobytes(),
-                        m.indices.astype(np.uint32).tobytes()))
+            out.append(
+                (
+                    e.base,
+                    e.first,
+                    verts.astype(np.float32).tobytes(),
+                    m.indices.astype(np.uint32).tobytes(),
+                )
+            )
         return out
 
 
@@ -119,8 +124,11 @@ def texture_layers(texture: Texture, size: int) -> np.ndarray:
     faces = texture.image if texture.cube else texture.image[None]
     out = np.empty((len(faces), size, size, 4), np.uint8)
     for k, face in enumerate(faces):
-        rgba = face if face.shape[2] == 4 else np.concatenate(
-            [face, np.full((*face.shape[:2], 1), 255, np.uint8)], axis=2)
+        rgba = (
+            face
+            if face.shape[2] == 4
+            else np.concatenate([face, np.full((*face.shape[:2], 1), 255, np.uint8)], axis=2)
+        )
         out[k] = _resample(rgba, size)
     return out
 
@@ -132,8 +140,9 @@ def _resample(image: np.ndarray, size: int) -> np.ndarray:
     if size % h == 0 and size % w == 0:  # integer upscaling: exact, mip level k+1 = original
         return np.repeat(np.repeat(image, size // h, axis=0), size // w, axis=1)
     shrink = size < h or size < w
-    return cv2.resize(image, (size, size),
-                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    return cv2.resize(
+        image, (size, size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    )
 
 
 def mip_chain(image: np.ndarray) -> list[np.ndarray]:

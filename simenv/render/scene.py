@@ -75,17 +75,24 @@ class MeshData:
             coarse meshes: a box's face as one quad looks like a subdivided one).
     """
 
-    def __init__(self, positions: np.ndarray, normals: np.ndarray,
-                 uvs: np.ndarray | None = None, indices: np.ndarray | None = None,
-                 name: str = "", lighting: Lighting = "vertex") -> None:
+    def __init__(
+        self,
+        positions: np.ndarray,
+        normals: np.ndarray,
+        uvs: np.ndarray | None = None,
+        indices: np.ndarray | None = None,
+        name: str = "",
+        lighting: Lighting = "vertex",
+    ) -> None:
         self.name = name
         self.positions = np.ascontiguousarray(positions, np.float32).reshape(-1, 3)
         self.normals = np.ascontiguousarray(normals, np.float32).reshape(-1, 3)
         n = len(self.positions)
         if self.normals.shape != (n, 3):
             raise ValueError(f"mesh {name!r}: {n} positions but {len(self.normals)} normals")
-        self.uvs = np.ascontiguousarray(np.zeros((n, 2)) if uvs is None else uvs,
-                                        np.float32).reshape(-1, 2)
+        self.uvs = np.ascontiguousarray(
+            np.zeros((n, 2)) if uvs is None else uvs, np.float32
+        ).reshape(-1, 2)
         if self.uvs.shape != (n, 2):
             raise ValueError(f"mesh {name!r}: {n} positions but {len(self.uvs)} uvs")
         idx = np.arange(n - n % 3) if indices is None else indices
@@ -97,22 +104,41 @@ class MeshData:
         self.lighting: Lighting = lighting
 
     @classmethod
-    def indexed(cls, positions: np.ndarray, normals: np.ndarray, uvs: np.ndarray | None = None,
-                name: str = "", lighting: Lighting = "vertex") -> MeshData:
+    def indexed(
+        cls,
+        positions: np.ndarray,
+        normals: np.ndarray,
+        uvs: np.ndarray | None = None,
+        name: str = "",
+        lighting: Lighting = "vertex",
+    ) -> MeshData:
         """A mesh from consecutive vertex triples, equal vertices shared (fewer vertex
         shader runs; the triangles and their order stay the same)."""
         n = len(positions)
         uv = np.zeros((n, 2)) if uvs is None else uvs
-        rows = np.concatenate([np.asarray(positions).reshape(n, 3), np.asarray(normals)
-                               .reshape(n, 3), np.asarray(uv).reshape(n, 2)], axis=1)
-        unique, first, inverse = np.unique(rows.astype(np.float32), axis=0, return_index=True,
-                                           return_inverse=True)
+        rows = np.concatenate(
+            [
+                np.asarray(positions).reshape(n, 3),
+                np.asarray(normals).reshape(n, 3),
+                np.asarray(uv).reshape(n, 2),
+            ],
+            axis=1,
+        )
+        unique, first, inverse = np.unique(
+            rows.astype(np.float32), axis=0, return_index=True, return_inverse=True
+        )
         order = np.argsort(first)  # vertices in order of first use
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
         verts = unique[order]
-        return cls(verts[:, 0:3], verts[:, 3:6], None if uvs is None else verts[:, 6:8],
-                   rank[inverse.reshape(-1)].reshape(-1, 3), name, lighting)
+        return cls(
+            verts[:, 0:3],
+            verts[:, 3:6],
+            None if uvs is None else verts[:, 6:8],
+            rank[inverse.reshape(-1)].reshape(-1, 3),
+            name,
+            lighting,
+        )
 
     @cached_property
     def key(self) -> bytes:
@@ -203,12 +229,19 @@ class Camera:
     def check(self) -> None:
         """Raise ``ValueError`` unless 0 < fovy < 180 and 0 < near < far."""
         if not (0.0 < self.fovy < 180.0) or not (0.0 < self.near < self.far):
-            raise ValueError(f"camera needs 0 < fovy < 180 and 0 < near < far, got fovy="
-                             f"{self.fovy}, near={self.near}, far={self.far}")
+            raise ValueError(
+                f"camera needs 0 < fovy < 180 and 0 < near < far, got fovy="
+                f"{self.fovy}, near={self.near}, far={self.far}"
+            )
 
     @classmethod
-    def look_at(cls, eye: Sequence[float], target: Sequence[float],
-                up: Sequence[float] = (0.0, 0.0, 1.0), **kwargs: float) -> Camera:
+    def look_at(
+        cls,
+        eye: Sequence[float],
+        target: Sequence[float],
+        up: Sequence[float] = (0.0, 0.0, 1.0),
+        **kwargs: float,
+    ) -> Camera:
         """A camera at ``eye`` looking at ``target`` (``fovy``, ``near``, ``far`` as kwargs)."""
         eye_, tgt = _vec(eye, 3, "eye"), _vec(target, 3, "target")
         back = eye_ - tgt
@@ -228,8 +261,14 @@ class Camera:
         """OpenGL perspective for ``aspect`` = width / height."""
         f = 1.0 / np.tan(np.radians(self.fovy) / 2)
         n, fa = self.near, self.far
-        return np.array([[f / aspect, 0, 0, 0], [0, f, 0, 0],
-                         [0, 0, (fa + n) / (n - fa), 2 * fa * n / (n - fa)], [0, 0, -1, 0]])
+        return np.array(
+            [
+                [f / aspect, 0, 0, 0],
+                [0, f, 0, 0],
+                [0, 0, (fa + n) / (n - fa), 2 * fa * n / (n - fa)],
+                [0, 0, -1, 0],
+            ]
+        )
 
 
 @dataclass(eq=False)
@@ -244,10 +283,16 @@ class Texture:
     def __post_init__(self) -> None:
         img = np.asarray(self.image)
         cube = img.ndim == 4
-        if img.dtype != np.uint8 or img.ndim not in (3, 4) or img.shape[-1] not in (3, 4) or (
-                cube and (img.shape[0] != 6 or img.shape[1] != img.shape[2])):
-            raise ValueError("a texture is a uint8 (H, W, 3|4) image or (6, S, S, 3|4) cube, "
-                             f"got {img.dtype} {img.shape}")
+        if (
+            img.dtype != np.uint8
+            or img.ndim not in (3, 4)
+            or img.shape[-1] not in (3, 4)
+            or (cube and (img.shape[0] != 6 or img.shape[1] != img.shape[2]))
+        ):
+            raise ValueError(
+                "a texture is a uint8 (H, W, 3|4) image or (6, S, S, 3|4) cube, "
+                f"got {img.dtype} {img.shape}"
+            )
         self.image = img
 
     @property
@@ -310,10 +355,10 @@ class Scene:
         self.mesh = np.array([i.mesh for i in instances], np.int32).reshape(m)
         if m and (self.mesh.min() < 0 or self.mesh.max() >= len(self.meshes)):
             raise ValueError(f"an instance names a mesh outside 0..{len(self.meshes) - 1}")
-        self.position = np.array([_vec(i.position, 3, "position") for i in instances]
-                                 ).reshape(m, 3)
-        self.rotation = np.array([np.asarray(i.rotation, np.float64).reshape(3, 3)
-                                  for i in instances]).reshape(m, 3, 3)
+        self.position = np.array([_vec(i.position, 3, "position") for i in instances]).reshape(m, 3)
+        self.rotation = np.array(
+            [np.asarray(i.rotation, np.float64).reshape(3, 3) for i in instances]
+        ).reshape(m, 3, 3)
         self.scale = np.array([_vec(i.scale, 3, "scale") for i in instances]).reshape(m, 3)
         mats = [i.material for i in instances]
         self.rgba = np.array([_vec(t.rgba, 4, "rgba") for t in mats]).reshape(m, 4)
@@ -325,39 +370,55 @@ class Scene:
             raise ValueError(f"a material names a texture outside 0..{len(self.textures) - 1}")
         for t in mats:
             if t.mapping not in MAPPINGS:
-                raise ValueError(f"unknown texture mapping {t.mapping!r}; valid: "
-                                 f"{', '.join(MAPPINGS)}")
+                raise ValueError(
+                    f"unknown texture mapping {t.mapping!r}; valid: {', '.join(MAPPINGS)}"
+                )
         self.mapping = np.array([MAPPINGS.index(t.mapping) for t in mats], np.int32).reshape(m)
-        self.texture_repeat = np.array([_vec(t.texture_repeat, 3, "texture_repeat")
-                                        for t in mats]).reshape(m, 3)
-        self.texture_offset = np.array([_vec(t.texture_offset, 2, "texture_offset")
-                                        for t in mats]).reshape(m, 2)
+        self.texture_repeat = np.array(
+            [_vec(t.texture_repeat, 3, "texture_repeat") for t in mats]
+        ).reshape(m, 3)
+        self.texture_offset = np.array(
+            [_vec(t.texture_offset, 2, "texture_offset") for t in mats]
+        ).reshape(m, 2)
         self.segment = np.array([i.segment for i in instances], np.int32).reshape(m)
         self.visible = np.array([i.visible for i in instances], bool).reshape(m)
         mesh_radius = np.array([self.meshes[k].radius for k in self.mesh]).reshape(m)
-        self.radius = np.array([r if (r := i.radius) is not None
-                                else mesh_radius[k] * float(np.max(np.abs(i.scale)))
-                                for k, i in enumerate(instances)], np.float64).reshape(m)
+        self.radius = np.array(
+            [
+                r
+                if (r := i.radius) is not None
+                else mesh_radius[k] * float(np.max(np.abs(i.scale)))
+                for k, i in enumerate(instances)
+            ],
+            np.float64,
+        ).reshape(m)
 
     def _init_lights(self, lights: Sequence[Light]) -> None:
         n = len(lights)
         for light in lights:
             if light.kind not in LIGHT_KINDS:
-                raise ValueError(f"unknown light kind {light.kind!r}; valid: "
-                                 f"{', '.join(LIGHT_KINDS)}")
+                raise ValueError(
+                    f"unknown light kind {light.kind!r}; valid: {', '.join(LIGHT_KINDS)}"
+                )
         self.light_kind = np.array([LIGHT_KINDS.index(li.kind) for li in lights], np.int32)
-        self.light_position = np.array([_vec(li.position, 3, "light position")
-                                        for li in lights]).reshape(n, 3)
-        self.light_direction = np.array([_vec(li.direction, 3, "light direction")
-                                         for li in lights]).reshape(n, 3)
-        self.light_ambient = np.array([_vec(li.ambient, 3, "ambient") for li in lights]
-                                      ).reshape(n, 3)
-        self.light_diffuse = np.array([_vec(li.diffuse, 3, "diffuse") for li in lights]
-                                      ).reshape(n, 3)
-        self.light_specular = np.array([_vec(li.specular, 3, "specular") for li in lights]
-                                       ).reshape(n, 3)
-        self.light_attenuation = np.array([_vec(li.attenuation, 3, "attenuation")
-                                           for li in lights]).reshape(n, 3)
+        self.light_position = np.array(
+            [_vec(li.position, 3, "light position") for li in lights]
+        ).reshape(n, 3)
+        self.light_direction = np.array(
+            [_vec(li.direction, 3, "light direction") for li in lights]
+        ).reshape(n, 3)
+        self.light_ambient = np.array([_vec(li.ambient, 3, "ambient") for li in lights]).reshape(
+            n, 3
+        )
+        self.light_diffuse = np.array([_vec(li.diffuse, 3, "diffuse") for li in lights]).reshape(
+            n, 3
+        )
+        self.light_specular = np.array([_vec(li.specular, 3, "specular") for li in lights]).reshape(
+            n, 3
+        )
+        self.light_attenuation = np.array(
+            [_vec(li.attenuation, 3, "attenuation") for li in lights]
+        ).reshape(n, 3)
         self.light_cutoff = np.array([li.cutoff for li in lights], np.float64).reshape(n)
         self.light_exponent = np.array([li.exponent for li in lights], np.float64).reshape(n)
         self.light_headlight = np.array([li.headlight for li in lights], bool).reshape(n)
@@ -384,11 +445,14 @@ class Scene:
 
     def set_texture(self, index: int, texture: Texture | np.ndarray) -> None:
         """Replace texture ``index`` (same kind: 2D or cube); the next render uploads it."""
-        new = texture if isinstance(texture, Texture) else Texture(
-            texture, self.textures[index].srgb)
+        new = (
+            texture if isinstance(texture, Texture) else Texture(texture, self.textures[index].srgb)
+        )
         if new.cube != self.textures[index].cube:
-            raise ValueError(f"texture {index} is a {'cube' if new.cube else '2D'} texture "
-                             "now; a scene's texture kinds are fixed")
+            raise ValueError(
+                f"texture {index} is a {'cube' if new.cube else '2D'} texture "
+                "now; a scene's texture kinds are fixed"
+            )
         self.textures[index] = new
         self.texture_versions[index] += 1
         self.texture_stamp += 1

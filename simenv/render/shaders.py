@@ -67,13 +67,15 @@ SceneData = Literal["uniform", "texture", "storage"]
 
 # instance attributes: name, components, type (one float32 row + one int32 row per instance)
 INSTANCE_ATTRIBUTES = (
-    ("i_m0", 4, "f"), ("i_m1", 4, "f"), ("i_m2", 4, "f"),  # rows of [R*S | t]
+    ("i_m0", 4, "f"),
+    ("i_m1", 4, "f"),
+    ("i_m2", 4, "f"),  # rows of [R*S | t]
     ("i_rgba", 4, "f"),
     ("i_a", 4, "f"),  # 1 / scale^2 (xyz: normals), specular
     ("i_b", 4, "f"),  # shininess exponent, emission, texture offset (uv)
     ("i_c", 4, "f"),  # texture repeat (xyz), -
     ("i_ids", 4, "i"),  # scene, segment, texture layer, mapping (0 none, 1 uv, 2 planar,
-)                       # 3 cube; +16 sRGB)
+)  # 3 cube; +16 sRGB)
 VERTEX_ATTRIBUTES = (("in_pos", 3, "f"), ("in_nrm", 3, "f"), ("in_uv", 2, "f"))
 ROW_FLOATS = sum(n for _, n, t in INSTANCE_ATTRIBUTES if t == "f")
 
@@ -123,8 +125,12 @@ def _lighting(lights: tuple[int, ...]) -> str:
     """``lighting()``: MuJoCo's lighting with the lights unrolled for their kinds."""
     terms = "\n".join(
         f"    color += light(s, {SCENE_TEXELS_FIXED + TEXELS_PER_LIGHT * i}, {kind}, p, n, eye, "
-        "rgba.rgb, spec);" for i, kind in enumerate(lights))
-    return _LIGHT_FUNCTION + f"""
+        "rgba.rgb, spec);"
+        for i, kind in enumerate(lights)
+    )
+    return (
+        _LIGHT_FUNCTION
+        + f"""
 // spec: specular level, shininess exponent; emission: fraction of rgba added unlit
 vec4 lighting(int s, vec3 p, vec3 n, vec4 rgba, vec2 spec, float emission) {{
     vec3 eye = normalize(scene_texel(s, 3).xyz - p);
@@ -133,6 +139,7 @@ vec4 lighting(int s, vec3 p, vec3 n, vec4 rgba, vec2 spec, float emission) {{
     return vec4(clamp(color, 0.0, 1.0), rgba.a);
 }}
 """
+    )
 
 
 _VERTEX_MAIN = """
@@ -327,7 +334,8 @@ def _inputs(attrs: tuple[tuple[str, int, str], ...]) -> str:
     types = {("f", 1): "float", ("i", 1): "int"}
     return "".join(
         f"in {types.get((t, n), ('vec' if t == 'f' else 'ivec') + str(n))} {name};\n"
-        for name, n, t in attrs)
+        for name, n, t in attrs
+    )
 
 
 CUBE_TEXTURES, SRGB_TEXTURES = 1, 2  # feature bits: code compiled in only when used
@@ -335,9 +343,15 @@ CUBE_TEXTURES, SRGB_TEXTURES = 1, 2  # feature bits: code compiled in only when 
 LAYER_EXTENSIONS = ("GL_ARB_shader_viewport_layer_array", "GL_AMD_vertex_shader_layer")
 
 
-def program(lighting: Lighting, segment: bool, scene_data: SceneData, lights: tuple[int, ...],
-            features: int = 0, fog: bool = False,
-            layer_extension: str = LAYER_EXTENSIONS[0]) -> tuple[str, str]:
+def program(
+    lighting: Lighting,
+    segment: bool,
+    scene_data: SceneData,
+    lights: tuple[int, ...],
+    features: int = 0,
+    fog: bool = False,
+    layer_extension: str = LAYER_EXTENSIONS[0],
+) -> tuple[str, str]:
     """Vertex and fragment source of one program variant.
 
     ``lighting``: ``"vertex"``/``"pixel"`` shade and write colour, ``"none"`` writes no
@@ -346,21 +360,32 @@ def program(lighting: Lighting, segment: bool, scene_data: SceneData, lights: tu
     apply their distance fog; ``layer_extension``: the GLSL extension giving ``gl_Layer`` in
     a vertex shader.
     """
-    defines = {"vertex": ["SHADED", "VERTEX_LIGHTING"], "pixel": ["SHADED", "PIXEL_LIGHTING"],
-               "none": []}[lighting]
+    defines = {
+        "vertex": ["SHADED", "VERTEX_LIGHTING"],
+        "pixel": ["SHADED", "PIXEL_LIGHTING"],
+        "none": [],
+    }[lighting]
     if segment:
         defines.append("WRITE_SEGMENT")
     if lighting != "none":
-        defines += [name for bit, name in ((CUBE_TEXTURES, "CUBE_TEXTURES"),
-                                           (SRGB_TEXTURES, "SRGB_TEXTURES")) if features & bit]
+        defines += [
+            name
+            for bit, name in ((CUBE_TEXTURES, "CUBE_TEXTURES"), (SRGB_TEXTURES, "SRGB_TEXTURES"))
+            if features & bit
+        ]
         if fog:
             defines.append("FOG")
     head = "#version 430\n" + "".join(f"#define {d}\n" for d in defines)
     scene = _SCENE_SOURCES[scene_data]
     light = _lighting(lights)
-    vertex = (head + f"#extension {layer_extension} : require\n" + scene
-              + _inputs(VERTEX_ATTRIBUTES + INSTANCE_ATTRIBUTES)
-              + (light if lighting == "vertex" else "") + _VERTEX_MAIN)
+    vertex = (
+        head
+        + f"#extension {layer_extension} : require\n"
+        + scene
+        + _inputs(VERTEX_ATTRIBUTES + INSTANCE_ATTRIBUTES)
+        + (light if lighting == "vertex" else "")
+        + _VERTEX_MAIN
+    )
     fragment = head + (scene + light if lighting == "pixel" else "") + _FRAGMENT_MAIN
     return vertex, fragment
 

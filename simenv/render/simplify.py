@@ -38,8 +38,14 @@ def simplify(mesh: MeshData, max_triangles: int) -> MeshData:
     used = np.unique(faces)
     remap = np.full(len(mesh.positions), -1, np.int64)
     remap[used] = np.arange(len(used))
-    out = MeshData(mesh.positions[used], mesh.normals[used], mesh.uvs[used], remap[faces],
-                   mesh.name, mesh.lighting)
+    out = MeshData(
+        mesh.positions[used],
+        mesh.normals[used],
+        mesh.uvs[used],
+        remap[faces],
+        mesh.name,
+        mesh.lighting,
+    )
     _CACHE[key] = out
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -107,9 +113,15 @@ def _collapse(mesh: MeshData, target: int) -> np.ndarray:
     return faces
 
 
-def _move_corners(faces: np.ndarray, pid: np.ndarray, target_pid: np.ndarray,
-                  attrs: np.ndarray, by_pid: np.ndarray, start: np.ndarray,
-                  copies: np.ndarray) -> np.ndarray:
+def _move_corners(
+    faces: np.ndarray,
+    pid: np.ndarray,
+    target_pid: np.ndarray,
+    attrs: np.ndarray,
+    by_pid: np.ndarray,
+    start: np.ndarray,
+    copies: np.ndarray,
+) -> np.ndarray:
     """Corners whose position collapses take the copy of the new position with the closest
     attributes (normal, uv)."""
     moving = np.flatnonzero(target_pid[pid] != pid)  # attribute vertices that move
@@ -142,8 +154,9 @@ def _boundary(faces: np.ndarray, nv: int) -> np.ndarray:
     return locked
 
 
-def _independent(u: np.ndarray, v: np.ndarray, cost: np.ndarray, nv: int,
-                 excess: int) -> np.ndarray:
+def _independent(
+    u: np.ndarray, v: np.ndarray, cost: np.ndarray, nv: int, excess: int
+) -> np.ndarray:
     """Collapses (indices into ``u``/``v``) that are the cheapest at both of their vertices,
     the cheapest half of those, at most ``excess / 2`` (each removes about two triangles)."""
     order = np.lexsort((v, u, cost))  # ties broken by vertex ids: a strict total order
@@ -160,15 +173,20 @@ def _independent(u: np.ndarray, v: np.ndarray, cost: np.ndarray, nv: int,
     return mutual[:limit]
 
 
-def _without_flips(pos: np.ndarray, faces: np.ndarray, cu: np.ndarray, cv: np.ndarray,
-                   nv: int) -> tuple[np.ndarray, np.ndarray]:
+def _without_flips(
+    pos: np.ndarray, faces: np.ndarray, cu: np.ndarray, cv: np.ndarray, nv: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Drop collapses that would turn a surviving triangle over (or make it a sliver)."""
     remap = np.arange(nv)
     remap[cu] = cv
     moved = remap[faces]
     changed = np.any(moved != faces, axis=1)
-    survive = changed & (moved[:, 0] != moved[:, 1]) & (moved[:, 1] != moved[:, 2]) \
+    survive = (
+        changed
+        & (moved[:, 0] != moved[:, 1])
+        & (moved[:, 1] != moved[:, 2])
         & (moved[:, 2] != moved[:, 0])
+    )
     if not np.any(survive):
         return cu, cv
     old, new = faces[survive], moved[survive]

@@ -35,8 +35,24 @@ from .transparent import (
 )
 
 __all__ = [
-    "SENSOR_PARAMS", "TRANSPARENT_DEPTH_PARAMS", "Depth", "Image", "SensorModel",
-    "TransparentDepthModel", "blur", "boundary_map", "camera_intrinsics", "color_jitter",
-    "depth_noise", "gamma", "gaussian_noise", "jpeg", "lens_distortion", "noise",
-    "normals_from_depth", "shot_noise", "transparent_depth", "vignetting",
+    "SENSOR_PARAMS",
+    "TRANSPARENT_DEPTH_PARAMS",
+    "Depth",
+    "Image",
+    "SensorModel",
+    "TransparentDepthModel",
+    "blur",
+    "boundary_map",
+    "camera_intrinsics",
+    "color_jitter",
+    "depth_noise",
+    "gamma",
+    "gaussian_noise",
+    "jpeg",
+    "lens_distortion",
+    "noise",
+    "normals_from_depth",
+    "shot_noise",
+    "transparent_depth",
+    "vignetting",
 ]

@@ -34,6 +34,7 @@ def check_image(img: Any) -> Image:
         raise ValueError(f"expected uint8 image of shape (H, W, 3) or (N, H, W, 3), got {got}")
     return img
 
+
 def check_depth(depth: Any) -> NDArray[np.floating[Any]]:
     """Return ``depth`` if it is a float (H, W) or (H, W, 1) array, else raise."""
     if (
@@ -50,6 +51,7 @@ def check_depth(depth: Any) -> NDArray[np.floating[Any]]:
         raise ValueError(f"expected float32 depth of shape (H, W) or (H, W, 1), got {got}")
     return depth
 
+
 def number(name: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -> float:
     """``value`` as a float if it is a finite number in [lo, hi], else a one-line ValueError."""
     try:
@@ -60,6 +62,7 @@ def number(name: str, value: Any, lo: float = -math.inf, hi: float = math.inf) -
         raise ValueError(f"{name} must be a finite number in [{lo:g}, {hi:g}], got {value!r}")
     return v
 
+
 @lru_cache(maxsize=1)
 def normal_table() -> NDArray[np.float32]:
     """The standard normal's quantiles at 65536 equiprobable points (unit variance)."""
@@ -69,6 +72,7 @@ def normal_table() -> NDArray[np.float32]:
     table = z.astype(np.float32)
     table.setflags(write=False)
     return table
+
 
 # Bit generators whose raw output is 64 uniform bits (the default PCG64 among them).
 RAW64 = (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64)
@@ -81,6 +85,7 @@ def uniform_u16(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.
         raw = rng.bit_generator.random_raw((n + 3) // 4)
         return raw.view(np.uint16)[:n].reshape(shape)
     return rng.integers(0, 65536, size=shape, dtype=np.uint16)
+
 
 def standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.float32]:
     """Standard-normal float32 draws from ``rng`` through a 16-bit inverse-CDF table.

@@ -73,6 +73,18 @@ from .results import SweepResult, collect, write_results
 from .run import is_finished, run_sweep, run_trial
 from .spec import AgentSpec, SweepSpec, load_sweep
 
-__all__ = ["AgentSpec", "EvalPoint", "SweepResult", "SweepSpec", "Trial", "collect",
-           "is_finished", "load_sweep", "plan", "plot_results", "run_sweep", "run_trial",
-           "write_results"]
+__all__ = [
+    "AgentSpec",
+    "EvalPoint",
+    "SweepResult",
+    "SweepSpec",
+    "Trial",
+    "collect",
+    "is_finished",
+    "load_sweep",
+    "plan",
+    "plot_results",
+    "run_sweep",
+    "run_trial",
+    "write_results",
+]

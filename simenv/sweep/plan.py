@@ -49,8 +49,11 @@ def _hash(obj: Any) -> str:
 def _varying(points: list[Point]) -> list[str]:
     """The axes whose value differs between points (all axes if none does)."""
     axes = list(points[0]) if points else []
-    vary = [a for a in axes if len({json.dumps(p.get(a), sort_keys=True, default=str)
-                                    for p in points}) > 1]
+    vary = [
+        a
+        for a in axes
+        if len({json.dumps(p.get(a), sort_keys=True, default=str) for p in points}) > 1
+    ]
     return vary or axes
 
 
@@ -72,10 +75,24 @@ def plan(spec: SweepSpec) -> list[Trial]:
             base = {**cfg["env_kwargs"], **spec.env_kwargs}
             train = [(p, point_kwargs(base, p)) for p, _ in points["train"]]
         for (point, kwargs), seed in itertools.product(train, spec.seeds):
-            what = {"env": spec.env, "agent": agent.model_dump(exclude={"name"}),
-                    "train_kwargs": kwargs, "seed": seed}
-            trials.append(Trial(f"{agent.name}-s{seed}-{_hash(what)}", spec.env, agent, seed,
-                                point, label(point, train_axes), kwargs, tuple(tests),
-                                spec.episodes,
-                                spec.split))
+            what = {
+                "env": spec.env,
+                "agent": agent.model_dump(exclude={"name"}),
+                "train_kwargs": kwargs,
+                "seed": seed,
+            }
+            trials.append(
+                Trial(
+                    f"{agent.name}-s{seed}-{_hash(what)}",
+                    spec.env,
+                    agent,
+                    seed,
+                    point,
+                    label(point, train_axes),
+                    kwargs,
+                    tuple(tests),
+                    spec.episodes,
+                    spec.split,
+                )
+            )
     return trials

@@ -50,8 +50,9 @@ class SweepResult:
         return pd.DataFrame(self.rows)
 
 
-def collect(spec: SweepSpec, trials: list[Trial], out: str | os.PathLike[str]
-            ) -> list[dict[str, Any]]:
+def collect(
+    spec: SweepSpec, trials: list[Trial], out: str | os.PathLike[str]
+) -> list[dict[str, Any]]:
     """The result rows of every finished (trial, test point) of the current spec."""
     rows = []
     for trial in trials:
@@ -62,15 +63,20 @@ def collect(spec: SweepSpec, trials: list[Trial], out: str | os.PathLike[str]
         for test in trial.tests:
             if test.key not in by_key:
                 continue
-            row: dict[str, Any] = {"agent": trial.agent.name, "algo": trial.agent.algo,
-                                   "seed": trial.seed, "train_point": trial.train_label,
-                                   "test_point": test.label}
+            row: dict[str, Any] = {
+                "agent": trial.agent.name,
+                "algo": trial.agent.algo,
+                "seed": trial.seed,
+                "train_point": trial.train_label,
+                "test_point": test.label,
+            }
             for axis in spec.train:
                 row[f"train_{axis}"] = (trial.train_point or {}).get(axis)
             for axis in spec.test:
                 row[f"test_{axis}"] = test.point.get(axis)
-            row.update({k: v for k, v in by_key[test.key].items()
-                        if k not in ("test_key", "test_point")})
+            row.update(
+                {k: v for k, v in by_key[test.key].items() if k not in ("test_key", "test_point")}
+            )
             row["trial"] = trial.id
             rows.append(row)
     return _tabular(rows, [f"train_{a}" for a in spec.train] + [f"test_{a}" for a in spec.test])
@@ -90,8 +96,11 @@ def _tabular(rows: list[dict[str, Any]], axis_columns: list[str]) -> list[dict[s
         else:
             for r in rows:
                 if r[col] is not None:
-                    r[col] = fmt(r[col]) if isinstance(r[col], (list, tuple)) else (
-                        r[col] if isinstance(r[col], str) else json.dumps(r[col]))
+                    r[col] = (
+                        fmt(r[col])
+                        if isinstance(r[col], (list, tuple))
+                        else (r[col] if isinstance(r[col], str) else json.dumps(r[col]))
+                    )
     return rows
 
 
@@ -113,8 +122,9 @@ def write_results(rows: list[dict[str, Any]], out: str | os.PathLike[str]) -> li
     return [*files, out / "results.parquet"]
 
 
-def aggregate(rows: list[dict[str, Any]], keys: tuple[str, ...], metric: str
-               ) -> dict[tuple[Any, ...], tuple[float, float, float]]:
+def aggregate(
+    rows: list[dict[str, Any]], keys: tuple[str, ...], metric: str
+) -> dict[tuple[Any, ...], tuple[float, float, float]]:
     """(mean, 95 % low, 95 % high) of ``metric`` per group: success pools episodes (Wilson)."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
@@ -128,8 +138,11 @@ def aggregate(rows: list[dict[str, Any]], keys: tuple[str, ...], metric: str
             out[key] = (hits / n, *wilson(hits, n))
         elif len(rs) == 1:
             r = rs[0]
-            out[key] = (r[metric], r.get(f"{metric}_ci_low", math.nan),
-                        r.get(f"{metric}_ci_high", math.nan))
+            out[key] = (
+                r[metric],
+                r.get(f"{metric}_ci_low", math.nan),
+                r.get(f"{metric}_ci_high", math.nan),
+            )
         else:
             s = summarize([r[metric] for r in rs])
             out[key] = (s["mean"], s["low"], s["high"])

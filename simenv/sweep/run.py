@@ -56,10 +56,17 @@ def run_trial(trial: Trial, out: str | os.PathLike[str]) -> dict[str, Any]:
     result_path = folder / "result.json"
     start = time.perf_counter()
     try:
-        _write_json(folder / "trial.json", {
-            "trial": trial.id, "env": trial.env, "agent": trial.agent.model_dump(),
-            "seed": trial.seed, "train_point": trial.train_point,
-            "train_kwargs": trial.train_kwargs})
+        _write_json(
+            folder / "trial.json",
+            {
+                "trial": trial.id,
+                "env": trial.env,
+                "agent": trial.agent.model_dump(),
+                "seed": trial.seed,
+                "train_point": trial.train_point,
+                "train_kwargs": trial.train_kwargs,
+            },
+        )
         previous = json.loads(result_path.read_text()) if result_path.is_file() else {}
         rows = {r["test_key"]: r for r in previous.get("rows", [])}
         policy: Any = "expert"
@@ -67,19 +74,40 @@ def run_trial(trial: Trial, out: str | os.PathLike[str]) -> dict[str, Any]:
             run, marker = folder / "run", folder / "trained.json"
             if not marker.is_file():
                 t0 = time.perf_counter()
-                train(trial.env, trial.agent.algo, run, config=trial.agent.config,
-                      steps=trial.agent.steps, seed=trial.seed, overrides=trial.agent.overrides,
-                      env_kwargs=trial.train_kwargs, progress=False)
+                train(
+                    trial.env,
+                    trial.agent.algo,
+                    run,
+                    config=trial.agent.config,
+                    steps=trial.agent.steps,
+                    seed=trial.seed,
+                    overrides=trial.agent.overrides,
+                    env_kwargs=trial.train_kwargs,
+                    progress=False,
+                )
                 _write_json(marker, {"seconds": time.perf_counter() - t0})
             policy = load_policy(run)
         for test in trial.tests:
             if test.key in rows:
                 continue
-            result = evaluate(policy, trial.env, episodes=trial.episodes, seed=trial.eval_seed,
-                              env_kwargs=test.env_kwargs, split=trial.split, progress=False)
+            result = evaluate(
+                policy,
+                trial.env,
+                episodes=trial.episodes,
+                seed=trial.eval_seed,
+                env_kwargs=test.env_kwargs,
+                split=trial.split,
+                progress=False,
+            )
             rows[test.key] = result.row(test_key=test.key, test_point=test.point)
-        _write_json(result_path, {"trial": trial.id, "rows": list(rows.values()),
-                                  "seconds": time.perf_counter() - start})
+        _write_json(
+            result_path,
+            {
+                "trial": trial.id,
+                "rows": list(rows.values()),
+                "seconds": time.perf_counter() - start,
+            },
+        )
     except Exception as err:  # a failed trial must not stop the sweep
         (folder / "error.txt").write_text(traceback.format_exc())
         return {"trial": trial.id, "status": "error", "error": f"{type(err).__name__}: {err}"}
@@ -104,8 +132,12 @@ def _run_local(trials: list[Trial], out: Path, workers: int, tick: Callable[[], 
 
     n = min(workers, len(trials))
     threads = max(1, (os.cpu_count() or 1) // n)
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(threads,)) as pool:
+    with ProcessPoolExecutor(
+        n,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(threads,),
+    ) as pool:
         futures = [pool.submit(run_trial, t, out) for t in trials]
         for future in as_completed(futures):
             try:
@@ -127,8 +159,9 @@ def _gl_env() -> dict[str, str]:
     return {k: os.environ[k] for k in keys if k in os.environ}
 
 
-def _run_ray(trials: list[Trial], out: Path, workers: int, address: str | None,
-             tick: Callable[[], None]) -> None:
+def _run_ray(
+    trials: list[Trial], out: Path, workers: int, address: str | None, tick: Callable[[], None]
+) -> None:
     try:
         import ray
         from ray import tune
@@ -136,8 +169,7 @@ def _run_ray(trials: list[Trial], out: Path, workers: int, address: str | None,
         raise ValueError(_RAY_HINT) from None
 
     class _Tick(tune.Callback):
-        def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any
-                              ) -> None:
+        def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
             tick()
 
         def on_trial_error(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
@@ -149,29 +181,46 @@ def _run_ray(trials: list[Trial], out: Path, workers: int, address: str | None,
         if address:
             ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
         else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                     runtime_env=runtime_env)
+            ray.init(
+                num_cpus=workers,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env=runtime_env,
+            )
     try:
         trainable = tune.with_resources(
-            tune.with_parameters(_ray_trainable, trials={t.id: t for t in trials},
-                                 out=os.fspath(out)), {"cpu": 1})
+            tune.with_parameters(
+                _ray_trainable, trials={t.id: t for t in trials}, out=os.fspath(out)
+            ),
+            {"cpu": 1},
+        )
         tuner = tune.Tuner(
             trainable,
             param_space={"trial": tune.grid_search([t.id for t in trials])},
             tune_config=tune.TuneConfig(trial_dirname_creator=lambda t: t.config["trial"]),
-            run_config=tune.RunConfig(name=f"sweep-{time.strftime('%Y%m%d-%H%M%S')}",
-                                      storage_path=os.fspath(out / "ray"), verbose=0,
-                                      callbacks=[_Tick()]))
+            run_config=tune.RunConfig(
+                name=f"sweep-{time.strftime('%Y%m%d-%H%M%S')}",
+                storage_path=os.fspath(out / "ray"),
+                verbose=0,
+                callbacks=[_Tick()],
+            ),
+        )
         tuner.fit()
     finally:
         if started:
             ray.shutdown()
 
 
-def run_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
-              out: str | os.PathLike[str] | None = None, *, backend: str = "local",
-              workers: int = 1, address: str | None = None, progress: bool = True,
-              log: Callable[[str], None] | None = None) -> SweepResult:
+def run_sweep(
+    spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    backend: str = "local",
+    workers: int = 1,
+    address: str | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> SweepResult:
     """Run (or resume) a sweep; write results, plots; return a :class:`SweepResult`.
 
     ``spec`` is validated completely before anything runs. ``log`` receives progress lines
@@ -190,17 +239,21 @@ def run_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
     parsed = load_sweep(spec)
     out_dir = Path(out if out is not None else Path("sweeps") / parsed.name).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "spec.yaml").write_text(yaml.safe_dump(
-        parsed.model_dump(mode="json"), sort_keys=False))
+    (out_dir / "spec.yaml").write_text(
+        yaml.safe_dump(parsed.model_dump(mode="json"), sort_keys=False)
+    )
     trials = plan(parsed)
     pending = [t for t in trials if not is_finished(t, out_dir)]
     say = log or (lambda _: None)
-    say(f"sweep {parsed.name}: {len(trials)} trials x {len(trials[0].tests)} test points; "
+    say(
+        f"sweep {parsed.name}: {len(trials)} trials x {len(trials[0].tests)} test points; "
         f"skipping {len(trials) - len(pending)} finished, running {len(pending)} "
-        f"({backend} backend) -> {out_dir}")
+        f"({backend} backend) -> {out_dir}"
+    )
     if pending:
-        bar = tqdm(total=len(pending), desc=f"sweep {parsed.name}", unit="trial",
-                   disable=not progress)
+        bar = tqdm(
+            total=len(pending), desc=f"sweep {parsed.name}", unit="trial", disable=not progress
+        )
         with bar:
             if backend == "ray":
                 _run_ray(pending, out_dir, workers, address, lambda: bar.update(1))
@@ -210,14 +263,22 @@ def run_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
     for t in pending:
         if not is_finished(t, out_dir):
             error = out_dir / "trials" / t.id / "error.txt"
-            last = error.read_text().strip().splitlines()[-1] if error.is_file() else (
-                "did not finish (see the backend's logs)")
+            last = (
+                error.read_text().strip().splitlines()[-1]
+                if error.is_file()
+                else ("did not finish (see the backend's logs)")
+            )
             failed[t.id] = last
             say(f"trial {t.id} failed: {last} (traceback: {error})")
     rows = collect(parsed, trials, out_dir)
-    result = SweepResult(out_dir, rows, [t.id for t in pending if t.id not in failed],
-                         [t.id for t in trials if t not in pending], failed,
-                         metric=parsed.metric)
+    result = SweepResult(
+        out_dir,
+        rows,
+        [t.id for t in pending if t.id not in failed],
+        [t.id for t in trials if t not in pending],
+        failed,
+        metric=parsed.metric,
+    )
     if rows:
         result.files = write_results(rows, out_dir) + plot_results(rows, out_dir, parsed.metric)
     return result

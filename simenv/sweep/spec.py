@@ -101,8 +101,10 @@ def check_value(what: str, value: Any, valid: Iterable[str]) -> None:
         raise ValueError(f"{what} {value!r} is not valid; valid: {', '.join(valid)}")
 
 
-def load_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
-               base_dir: str | os.PathLike[str] | None = None) -> SweepSpec:
+def load_sweep(
+    spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> SweepSpec:
     """Read and fully validate a sweep spec (a YAML path, a mapping or a SweepSpec).
 
     Every user error is a one-line ``ValueError`` naming the bad value and the valid ones.
@@ -119,11 +121,13 @@ def load_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
         try:
             data = yaml.safe_load(path.read_text())
         except yaml.YAMLError as err:
-            raise ValueError(f"sweep spec {path}: cannot parse YAML "
-                             f"({str(err).splitlines()[0]})") from None
+            raise ValueError(
+                f"sweep spec {path}: cannot parse YAML ({str(err).splitlines()[0]})"
+            ) from None
         if not isinstance(data, dict):
-            raise ValueError(f"sweep spec {path}: expected a mapping with env, agents, train, "
-                             "test, seeds, ...")
+            raise ValueError(
+                f"sweep spec {path}: expected a mapping with env, agents, train, test, seeds, ..."
+            )
         data.setdefault("name", path.stem)
         base_dir = base_dir or path.parent
     _check_keys(data, SweepSpec, "sweep spec")
@@ -140,8 +144,7 @@ def load_sweep(spec: str | os.PathLike[str] | Mapping[str, Any] | SweepSpec,
 
 def _check(spec: SweepSpec, base_dir: Path | None) -> None:
     if spec.env not in gym.registry:
-        raise ValueError(f"env {spec.env!r} is not registered; valid: "
-                         f"{', '.join(simenv.ENV_IDS)}")
+        raise ValueError(f"env {spec.env!r} is not registered; valid: {', '.join(simenv.ENV_IDS)}")
     if not _NAME.match(spec.name):
         raise ValueError(f"name {spec.name!r}: use letters, digits, '_', '-', '.' only")
     check_value("search", spec.search, SEARCHES)
@@ -165,8 +168,7 @@ def _check(spec: SweepSpec, base_dir: Path | None) -> None:
     _check_points(spec)
 
 
-def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | None
-                 ) -> AgentSpec:
+def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | None) -> AgentSpec:
     where = f"agents[{i}]"
     if agent.algo not in ALGOS:
         raise ValueError(f"{where}: unknown algo {agent.algo!r}; valid: {', '.join(ALGOS)}")
@@ -180,8 +182,9 @@ def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | Non
             raise ValueError(f"{where}: the expert is not trained; remove {', '.join(extra)}")
     else:
         if agent.algo == "bc" and agent.steps is not None:
-            raise ValueError(f"{where}: steps is for ppo/sac; for bc set overrides: "
-                             "{bc.episodes: N}")
+            raise ValueError(
+                f"{where}: steps is for ppo/sac; for bc set overrides: {{bc.episodes: N}}"
+            )
         if config is not None and base_dir is not None and not Path(config).is_absolute():
             config = os.fspath(base_dir / config)
         try:
@@ -199,19 +202,27 @@ def _check_axis(section: str, axis: str, values: Any, search: str) -> None:
         if isinstance(values, list) and not values:
             raise ValueError(f"{where}: empty axis; give at least one value")
         return
-    if not isinstance(values, Mapping) or set(values) - {"low", "high", "log"} or not (
-            {"low", "high"} <= set(values)):
-        raise ValueError(f"{where}: a random-search axis is {{low: a, high: b, log: false}} or "
-                         f"a list to choose from, got {values!r}")
+    if (
+        not isinstance(values, Mapping)
+        or set(values) - {"low", "high", "log"}
+        or not ({"low", "high"} <= set(values))
+    ):
+        raise ValueError(
+            f"{where}: a random-search axis is {{low: a, high: b, log: false}} or "
+            f"a list to choose from, got {values!r}"
+        )
     low, high = values["low"], values["high"]
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (low, high)) or (
-            low > high) or (values.get("log") and low <= 0):
-        raise ValueError(f"{where}: need finite numbers low <= high (low > 0 with log), "
-                         f"got {values!r}")
+    if (
+        not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (low, high))
+        or (low > high)
+        or (values.get("log") and low <= 0)
+    ):
+        raise ValueError(
+            f"{where}: need finite numbers low <= high (low > 0 with log), got {values!r}"
+        )
 
 
-def _axis_points(axes: Mapping[str, Any], spec: SweepSpec, rng: np.random.Generator
-                 ) -> list[Point]:
+def _axis_points(axes: Mapping[str, Any], spec: SweepSpec, rng: np.random.Generator) -> list[Point]:
     """The points of one axis set (grid product or random draws), duplicates removed."""
     names = list(axes)
     if not names:
@@ -229,8 +240,11 @@ def _draw(axis: Any, rng: np.random.Generator) -> Any:
     if isinstance(axis, list):
         return copy.deepcopy(axis[int(rng.integers(len(axis)))])
     low, high = float(axis["low"]), float(axis["high"])
-    x = math.exp(rng.uniform(math.log(low), math.log(high))) if axis.get("log") else (
-        rng.uniform(low, high))
+    x = (
+        math.exp(rng.uniform(math.log(low), math.log(high)))
+        if axis.get("log")
+        else (rng.uniform(low, high))
+    )
     return float(f"{x:.4g}")
 
 
@@ -246,8 +260,9 @@ def point_kwargs(base: Mapping[str, Any], point: Point) -> dict[str, Any]:
     return kwargs
 
 
-def _params(env_id: str, env_kwargs: Mapping[str, Any], split: str | None
-            ) -> tuple[list[Any], list[str]]:
+def _params(
+    env_id: str, env_kwargs: Mapping[str, Any], split: str | None
+) -> tuple[list[Any], list[str]]:
     """The env's DR parameter declarations and the metrics an evaluation reports."""
     try:
         env = make_eval_env(env_id, dict(env_kwargs), split)
@@ -256,8 +271,7 @@ def _params(env_id: str, env_kwargs: Mapping[str, Any], split: str | None
     try:
         randomizer = getattr(env.unwrapped, "randomizer", None)
         params = list(randomizer.params.values()) if randomizer is not None else []
-        metrics = [*env.unwrapped.metadata.get("episode_metrics", ("success",)), "return",
-                   "length"]
+        metrics = [*env.unwrapped.metadata.get("episode_metrics", ("success",)), "return", "length"]
         return params, metrics
     finally:
         env.close()
@@ -268,12 +282,14 @@ def _check_points(spec: SweepSpec) -> None:
     for section, split in (("train", None), ("test", spec.split)):
         params, metrics = _params(spec.env, spec.env_kwargs, split)
         if section == "test" and spec.metric not in metrics:
-            raise ValueError(f"metric {spec.metric!r} is not reported by {spec.env}; valid: "
-                             f"{', '.join(metrics)}")
+            raise ValueError(
+                f"metric {spec.metric!r} is not reported by {spec.env}; valid: {', '.join(metrics)}"
+            )
         for point, kwargs in plans[section]:
             try:
-                DomainRandomizer(params, kwargs.get("randomization", "default"),
-                                 kwargs.get("dr_scale", 1.0))
+                DomainRandomizer(
+                    params, kwargs.get("randomization", "default"), kwargs.get("dr_scale", 1.0)
+                )
             except ValueError as err:
                 raise ValueError(f"{section} point {label(point)}: {err}") from None
 
