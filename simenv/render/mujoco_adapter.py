@@ -117,6 +117,21 @@ class _Static:
         )
 
 
+def _triangles(name: str, value: Any) -> int | None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1
+    ):
+        raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
+    return None if value is None else int(value)
+
+
+def _lit_per_pixel(mesh: MeshData) -> MeshData:
+    """``mesh`` lit per fragment (the same vertices and triangles)."""
+    if mesh.lighting == "pixel":
+        return mesh
+    return MeshData(mesh.positions, mesh.normals, mesh.uvs, mesh.indices, mesh.name, "pixel")
+
+
 def _transparent(model: Any, g: int) -> bool:
     """Whether geom ``g`` is drawn transparent (its material's or its own alpha)."""
     mat = int(model.geom_matid[g])
@@ -141,10 +156,10 @@ class MujocoScene:
             ``mjr_render``'s up to rounding. Other shapes and meshes are tessellated like
             MuJoCo's in every mode.
         vertex_spacing: the quad size of ``"adaptive"`` tessellation, in metres.
-        mesh_triangles: opaque mesh geoms with more triangles are simplified to about this
-            many (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps
-            them. Transparent ones (glass) keep theirs: their specular highlights fall
-            between the vertices of a simplified mesh.
+        mesh_triangles: mesh geoms with more triangles are simplified to about this many
+            (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps them.
+            Transparent mesh geoms (glass), whose look is their specular highlights, are lit
+            per pixel: per vertex, the highlights fall between a simplified mesh's vertices.
 
     Attributes:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
@@ -169,15 +184,7 @@ class MujocoScene:
             raise ValueError(f"vertex_spacing must be > 0 metres, got {vertex_spacing!r}")
         self.tessellation = tessellation
         self.vertex_spacing = float(vertex_spacing)
-        if mesh_triangles is not None and (
-            isinstance(mesh_triangles, bool)
-            or not isinstance(mesh_triangles, (int, np.integer))
-            or mesh_triangles < 1
-        ):
-            raise ValueError(
-                f"mesh_triangles must be None or an integer >= 1, got {mesh_triangles!r}"
-            )
-        self.mesh_triangles = None if mesh_triangles is None else int(mesh_triangles)
+        self.mesh_triangles = _triangles("mesh_triangles", mesh_triangles)
         self.model = model
         self.geomgroup = _check_geomgroup(geomgroup)
         self.point_lights = bool(point_lights)
@@ -315,8 +322,10 @@ class MujocoScene:
                     mesh = primitives.box_grid(int(q[0]), int(q[1]), int(q[2]))
                 elif k == _MESH:
                     mesh = _model_mesh(model, int(model.geom_dataid[g]))
-                    if self.mesh_triangles is not None and not _transparent(model, g):
+                    if self.mesh_triangles is not None:
                         mesh = simplify(mesh, self.mesh_triangles)
+                    if _transparent(model, g):  # glass: its highlights, lit per pixel
+                        mesh = _lit_per_pixel(mesh)
                 else:
                     mesh = shared[k]
                 instances.append(
