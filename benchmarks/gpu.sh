@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The batch renderer on a GPU machine: check for an NVIDIA EGL device, then run
 # benchmarks/bench_render.py on IndoorNav scenes at N = 1, 16, 64, 256, 1024 (84x84) against
-# mjr_render, writing everything into one folder.
+# mjr_render, and the native vector envs (benchmarks/bench_vector.py: IndoorNav 84x84 RGB,
+# default DR, random actions) at N = 16, 64, 256, writing everything into one folder.
 #
 #   benchmarks/gpu.sh [OUT_DIR]          # OUT_DIR defaults to $OUT
 #
@@ -11,11 +12,14 @@
 #   GPU_BENCH_SECONDS  seconds per configuration (default 3)
 #   GPU_BENCH_ROUNDS   interleaved rounds        (default 3; numbers are their medians)
 #   GPU_BENCH_MODES    rgb and/or obs            (default rgb,obs)
+#   GPU_VECTOR_N       vector env sizes          (default "16 64 256"; empty: skip)
+#   GPU_VECTOR_WORKERS processes per vector env  (default 1)
 #   SIMENV_EGL_DEVICE  EGL device index          (default: the first non-software device)
 #   ALLOW_CPU=1        run on a software rasteriser too (to try the script on a CPU machine;
 #                      pair it with a small GPU_BENCH_N)
 # Writes: environment.txt (driver, GPU, EGL devices), device.json (what the renderer picked),
-# render.json and bench_render.md (the numbers), and the log of each step.
+# render.json and bench_render.md (the numbers), vector.json and bench_vector.log, and the
+# log of each step.
 set -euo pipefail
 
 OUT_DIR="${1:-${OUT:-}}"
@@ -91,4 +95,14 @@ echo "== bench_render.py --families IndoorNav --n $N --modes $MODES --seconds $S
     --seconds "$SECONDS_PER" --rounds "$ROUNDS" --out "$OUT_DIR" 2>&1 \
     | tee "$OUT_DIR/bench_render.log"
 sed -n '/^Batch renderer vs/,$p' "$OUT_DIR/bench_render.log" > "$OUT_DIR/bench_render.md"
+
+# 5. the native vector env (physics on the CPU cores, one render pass on the GPU)
+VECTOR_N="${GPU_VECTOR_N-16 64 256}"
+if [[ -n "$VECTOR_N" ]]; then
+    echo "== bench_vector.py --family indoor_nav --num-envs $VECTOR_N"
+    # shellcheck disable=SC2086  # the sizes are separate arguments
+    "$PY" "$ROOT/benchmarks/bench_vector.py" --family indoor_nav --num-envs $VECTOR_N \
+        --workers "${GPU_VECTOR_WORKERS:-1}" --skip-peers --out "$OUT_DIR/vector.json" 2>&1 \
+        | tee "$OUT_DIR/bench_vector.log"
+fi
 echo "== results in $OUT_DIR"
