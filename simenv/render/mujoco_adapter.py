@@ -125,13 +125,6 @@ def _triangles(name: str, value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _lit_per_pixel(mesh: MeshData) -> MeshData:
-    """``mesh`` lit per fragment (the same vertices and triangles)."""
-    if mesh.lighting == "pixel":
-        return mesh
-    return MeshData(mesh.positions, mesh.normals, mesh.uvs, mesh.indices, mesh.name, "pixel")
-
-
 def _transparent(model: Any, g: int) -> bool:
     """Whether geom ``g`` is drawn transparent (its material's or its own alpha)."""
     mat = int(model.geom_matid[g])
@@ -156,10 +149,11 @@ class MujocoScene:
             ``mjr_render``'s up to rounding. Other shapes and meshes are tessellated like
             MuJoCo's in every mode.
         vertex_spacing: the quad size of ``"adaptive"`` tessellation, in metres.
-        mesh_triangles: mesh geoms with more triangles are simplified to about this many
-            (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps them.
-            Transparent mesh geoms (glass), whose look is their specular highlights, are lit
-            per pixel: per vertex, the highlights fall between a simplified mesh's vertices.
+        mesh_triangles: opaque mesh geoms with more triangles are simplified to about this
+            many (level of detail for small cameras: see :mod:`.simplify`); ``None`` keeps
+            them. Transparent ones (glass) are drawn as they are: their look is their
+            specular highlights, which fall between a simplified mesh's vertices, and a
+            family's glass changes every episode (simplifying it took ~30 ms per object).
 
     Attributes:
         scene: the :class:`Scene` to hand to :meth:`BatchRenderer.set_scene`.
@@ -322,10 +316,8 @@ class MujocoScene:
                     mesh = primitives.box_grid(int(q[0]), int(q[1]), int(q[2]))
                 elif k == _MESH:
                     mesh = _model_mesh(model, int(model.geom_dataid[g]))
-                    if self.mesh_triangles is not None:
+                    if self.mesh_triangles is not None and not _transparent(model, g):
                         mesh = simplify(mesh, self.mesh_triangles)
-                    if _transparent(model, g):  # glass: its highlights, lit per pixel
-                        mesh = _lit_per_pixel(mesh)
                 else:
                     mesh = shared[k]
                 instances.append(
