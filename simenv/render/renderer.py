@@ -280,10 +280,24 @@ class BatchRenderer:
             )
         for mid in self._slot_meshes[slot]:
             self._arena.release(int(mid))
+        old = self._scenes[slot]
         self._scenes[slot] = scene
         meshes = [] if scene is None else scene.meshes
         self._slot_meshes[slot] = np.array([self._arena.acquire(m) for m in meshes], np.int64)
-        self._uploaded[slot] = np.full(0 if scene is None else len(scene.textures), -1, np.int64)
+        uploaded = np.full(0 if scene is None else len(scene.textures), -1, np.int64)
+        if (
+            old is not None
+            and scene is not None
+            and np.array_equal(
+                old.texture_layer_offsets[: len(uploaded)],
+                scene.texture_layer_offsets[: len(old.textures)],
+            )
+        ):  # the same texture objects in the same layers stay uploaded
+            for k in range(min(len(old.textures), len(uploaded))):
+                same = old.textures[k] is scene.textures[k]
+                if same and self._uploaded[slot][k] == old.texture_versions[k]:
+                    uploaded[k] = scene.texture_versions[k]
+        self._uploaded[slot] = uploaded
         self._stamps[slot] = -1
         self._arena.compact_if_wasteful()
         self._layout = None

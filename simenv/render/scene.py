@@ -39,7 +39,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -57,6 +57,19 @@ def _vec(value: Sequence[float] | np.ndarray, n: int, name: str) -> np.ndarray:
     arr = np.asarray(value, np.float64).reshape(-1)
     if arr.shape != (n,) or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be {n} finite numbers, got {value!r}")
+    return arr
+
+
+def _rows(values: Sequence[Any], m: int, n: int, name: str) -> np.ndarray:
+    """``m`` rows of ``n`` finite numbers (one array conversion; the bad row named if not)."""
+    try:
+        arr = np.asarray(values, np.float64).reshape(m, n)
+        ok = bool(np.isfinite(arr).all())
+    except ValueError:
+        ok = False
+    if not ok:
+        for value in values:
+            _vec(value, n, name)  # raises, naming the first bad value
     return arr
 
 
@@ -355,13 +368,13 @@ class Scene:
         self.mesh = np.array([i.mesh for i in instances], np.int32).reshape(m)
         if m and (self.mesh.min() < 0 or self.mesh.max() >= len(self.meshes)):
             raise ValueError(f"an instance names a mesh outside 0..{len(self.meshes) - 1}")
-        self.position = np.array([_vec(i.position, 3, "position") for i in instances]).reshape(m, 3)
-        self.rotation = np.array(
-            [np.asarray(i.rotation, np.float64).reshape(3, 3) for i in instances]
+        self.position = _rows([i.position for i in instances], m, 3, "position")
+        self.rotation = _rows(
+            [np.asarray(i.rotation, np.float64).reshape(9) for i in instances], m, 9, "rotation"
         ).reshape(m, 3, 3)
-        self.scale = np.array([_vec(i.scale, 3, "scale") for i in instances]).reshape(m, 3)
+        self.scale = _rows([i.scale for i in instances], m, 3, "scale")
         mats = [i.material for i in instances]
-        self.rgba = np.array([_vec(t.rgba, 4, "rgba") for t in mats]).reshape(m, 4)
+        self.rgba = _rows([t.rgba for t in mats], m, 4, "rgba")
         self.specular = np.array([t.specular for t in mats], np.float64).reshape(m)
         self.shininess = np.array([t.shininess for t in mats], np.float64).reshape(m)
         self.emission = np.array([t.emission for t in mats], np.float64).reshape(m)
@@ -374,12 +387,8 @@ class Scene:
                     f"unknown texture mapping {t.mapping!r}; valid: {', '.join(MAPPINGS)}"
                 )
         self.mapping = np.array([MAPPINGS.index(t.mapping) for t in mats], np.int32).reshape(m)
-        self.texture_repeat = np.array(
-            [_vec(t.texture_repeat, 3, "texture_repeat") for t in mats]
-        ).reshape(m, 3)
-        self.texture_offset = np.array(
-            [_vec(t.texture_offset, 2, "texture_offset") for t in mats]
-        ).reshape(m, 2)
+        self.texture_repeat = _rows([t.texture_repeat for t in mats], m, 3, "texture_repeat")
+        self.texture_offset = _rows([t.texture_offset for t in mats], m, 2, "texture_offset")
         self.segment = np.array([i.segment for i in instances], np.int32).reshape(m)
         self.visible = np.array([i.visible for i in instances], bool).reshape(m)
         mesh_radius = np.array([self.meshes[k].radius for k in self.mesh]).reshape(m)
