@@ -57,8 +57,8 @@ def close_windows() -> None:
     cv2.destroyAllWindows()
 
 
-def check_camera_size(camera_size: Any) -> tuple[int, int]:
-    """``(height, width)`` of positive ints up to 512, or a ``ValueError``."""
+def check_camera_size(camera_size: Any, name: str = "camera_size") -> tuple[int, int]:
+    """``(height, width)`` of positive ints up to 512, or a ``ValueError`` naming ``name``."""
     ok = (
         isinstance(camera_size, (tuple, list))
         and len(camera_size) == 2
@@ -67,7 +67,7 @@ def check_camera_size(camera_size: Any) -> tuple[int, int]:
     )
     if not ok:
         raise ValueError(
-            f"camera_size must be (height, width) with integers in 1..{MAX_CAMERA_SIZE}, "
+            f"{name} must be (height, width) with integers in 1..{MAX_CAMERA_SIZE}, "
             f"got {camera_size!r}"
         )
     return int(camera_size[0]), int(camera_size[1])

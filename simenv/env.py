@@ -88,7 +88,7 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
     ) -> None:
         self.render_mode = check_render_mode(render_mode)
         self.camera_size = check_camera_size(camera_size)
-        self.render_size = check_camera_size(render_size)
+        self.render_size = check_camera_size(render_size, "render_size")
         self.randomizer = DomainRandomizer(params, randomization, dr_scale)
         self.dt = float(dt)
         self._closed = False

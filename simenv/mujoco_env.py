@@ -21,7 +21,7 @@ import numpy as np
 from .core import check_choice
 from .env import SimEnv
 from .randomization import Param
-from .render import BatchRenderer, MujocoScene
+from .render import BatchRenderer, MujocoScene, fitted
 from .rendering import Frame, MujocoRenderer
 
 EpisodeT = TypeVar("EpisodeT")
@@ -133,17 +133,9 @@ class MujocoEnv(SimEnv[EpisodeT]):
             return self._draw_reference(view, size, outputs)
         key = (view, size)
         scene = self.scene(view)
-        batch = self._batches.get(key)
-        if (
-            batch is None
-            or batch.texture_size != scene.texture_size
-            or batch.texture_layers < scene.texture_layers
-        ):  # (a rebuilt model's may differ)
-            if batch is not None:
-                batch.close()
-            batch = self._batches[key] = BatchRenderer(
-                1, size, texture_size=scene.texture_size, texture_layers=scene.texture_layers
-            )
+        batch = self._batches[key] = fitted(
+            self._batches.get(key), 1, size, scene.texture_size, scene.texture_layers
+        )  # (a rebuilt model's textures may differ)
         if batch.scene(0) is not scene.scene:
             batch.set_scene(0, scene.scene)
         scene.update(self.data)
@@ -168,18 +160,9 @@ class MujocoEnv(SimEnv[EpisodeT]):
         scenes = [e.scene(first.view) for e in mujoco_envs]
         texture_size = max(s.texture_size for s in scenes)
         layers = max(s.texture_layers for s in scenes)
-        batch = cache.get("mujoco")
-        if (
-            batch is None
-            or batch.texture_size != texture_size
-            or batch.size != first.size
-            or batch.texture_layers < layers
-        ):  # (a rebuilt model may need more)
-            if batch is not None:
-                batch.close()
-            batch = cache["mujoco"] = BatchRenderer(
-                len(envs), first.size, texture_size=texture_size, texture_layers=layers
-            )
+        batch = cache["mujoco"] = fitted(
+            cache.get("mujoco"), len(envs), first.size, texture_size, layers
+        )  # (a rebuilt model may need more)
         for slot, (env, scene) in enumerate(zip(mujoco_envs, scenes)):
             if batch.scene(slot) is not scene.scene:
                 batch.set_scene(slot, scene.scene)

@@ -31,7 +31,7 @@ from pybullet_utils.bullet_client import BulletClient
 from .core import check_choice
 from .env import SimEnv
 from .randomization import Param
-from .render import BatchRenderer
+from .render import BatchRenderer, fitted
 from .render.pybullet_adapter import Look, PybulletScene
 from .rendering import Frame
 
@@ -222,11 +222,9 @@ class PybulletEnv(SimEnv[EpisodeT]):
             return self._draw_pybullet(view, size, outputs)
         scene = self.scene()
         self._frame_view(scene, view)
-        batch = self._batches.get(size)
-        if batch is None:
-            batch = self._batches[size] = BatchRenderer(
-                1, size, texture_size=TEXTURE_SIZE, texture_layers=max(1, len(scene.textures))
-            )
+        batch = self._batches[size] = fitted(
+            self._batches.get(size), 1, size, TEXTURE_SIZE, max(1, len(scene.textures))
+        )
         if batch.scene(0) is not scene.scene:
             batch.set_scene(0, scene.scene)
         return Frame.of(batch.render(outputs), 0)
@@ -251,13 +249,9 @@ class PybulletEnv(SimEnv[EpisodeT]):
             return super().capture_all(envs, which, cache)
         scenes = [e.scene() for e in bullet]
         layers = max(1, max(len(s.textures) for s in scenes))
-        batch = cache.get("pybullet")
-        if batch is None or batch.size != first.size or batch.texture_layers < layers:
-            if batch is not None:
-                batch.close()
-            batch = cache["pybullet"] = BatchRenderer(
-                len(envs), first.size, texture_size=TEXTURE_SIZE, texture_layers=layers
-            )
+        batch = cache["pybullet"] = fitted(
+            cache.get("pybullet"), len(envs), first.size, TEXTURE_SIZE, layers
+        )
         for slot, (scene, request) in enumerate(zip(scenes, requests)):
             assert request is not None
             bullet[slot]._frame_view(scene, request.view)

@@ -20,6 +20,8 @@ from typing import Any
 
 import gymnasium as gym
 
+from .vector import make as make_vector
+
 
 @dataclass(frozen=True)
 class Family:
@@ -114,12 +116,6 @@ def family(env_id: str) -> Family:
     if env_id not in BY_ID:
         raise ValueError(f"unknown environment {env_id!r}; valid: {', '.join(BY_ID)}")
     return BY_ID[env_id]
-
-
-def make_vector(env_id: str, **kwargs: Any) -> Any:
-    """A native vector env of ``env_id`` (every family's ``vector_entry_point``; ``workers``
-    splits it over processes)."""
-    return resolve("simenv.vector:make")(env_id, **kwargs)
 
 
 def register_envs() -> None:

@@ -1,4 +1,4 @@
-"""Rolling out a policy for one episode (shared by every expert and the benchmarks)."""
+"""Rolling out a policy for one episode (the benchmarks, the examples and the tests)."""
 
 from __future__ import annotations
 

@@ -41,11 +41,11 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.envs.registration import load_env_creator
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from .env import SimEnv
-from .registration import family
 
 Obs = dict[str, np.ndarray]
 
@@ -77,7 +77,7 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         if max_episode_steps is not None and max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be >= 1, got {max_episode_steps!r}")
         self.first_index = int(first_index)  # env numbers in messages start here
-        cls = family(env_id).env_class()
+        cls = _env_class(env_id)
         self.envs: list[SimEnv[Any]] = []
         try:
             for _ in range(int(num_envs)):
@@ -113,8 +113,12 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         options: dict[str, Any] | None = None,
     ) -> tuple[Obs, dict[str, Any]]:
         self._check_open()
-        seeds = self._seeds(seed)
-        mask = self._mask(options)
+        seeds = _seed_list(seed, self.num_envs)
+        mask = _reset_mask(options, self.num_envs)
+        if mask is None:
+            mask = np.ones(self.num_envs, bool)
+        elif any(self._obs[i] is None for i in np.flatnonzero(~mask)):
+            raise ValueError("the first reset must reset every env (reset_mask all true)")
         infos: dict[str, Any] = {}
         which = [int(i) for i in np.flatnonzero(mask)]
         start = time.perf_counter()
@@ -128,7 +132,7 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
 
     def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         self._check_open()
-        actions = self._split(actions)
+        actions = list(_action_batch(actions, self.num_envs))
         resetting = [int(i) for i in np.flatnonzero(self._autoreset)]
         stepping = [int(i) for i in np.flatnonzero(~self._autoreset)]
         checked = {}
@@ -211,43 +215,53 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         assert first is not None and all(o is not None for o in self._obs)
         return {k: np.stack([o[k] for o in self._obs if o is not None]) for k in first}
 
-    def _seeds(self, seed: int | Sequence[int | None] | None) -> list[int | None]:
-        if seed is None:
-            return [None] * self.num_envs
-        if isinstance(seed, (int, np.integer)):
-            return [int(seed) + i for i in range(self.num_envs)]
-        seeds = list(seed)
-        if len(seeds) != self.num_envs:
-            raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
-        return seeds
 
-    def _mask(self, options: dict[str, Any] | None) -> np.ndarray:
-        mask = (options or {}).get("reset_mask")
-        if mask is None:
-            return np.ones(self.num_envs, bool)
-        mask = np.asarray(mask)
-        if mask.shape != (self.num_envs,) or mask.dtype != bool:
-            raise ValueError(
-                f"options['reset_mask'] must be {self.num_envs} booleans, got "
-                f"{mask.dtype} {mask.shape}"
-            )
-        if any(self._obs[i] is None for i in np.flatnonzero(~mask)):
-            raise ValueError("the first reset must reset every env (reset_mask all true)")
-        return mask
+def _seed_list(seed: int | Sequence[int | None] | None, n: int) -> list[int | None]:
+    """One seed per env: ``seed + i`` from an int, or ``n`` given ones."""
+    if seed is None:
+        return [None] * n
+    if isinstance(seed, (int, np.integer)):
+        return [int(seed) + i for i in range(n)]
+    seeds = list(seed)
+    if len(seeds) != n:
+        raise ValueError(f"seed must be an int or {n} seeds, got {len(seeds)}")
+    return seeds
 
-    def _split(self, actions: Any) -> list[Any]:
-        try:
-            arr = np.asarray(actions)
-        except (TypeError, ValueError):
-            arr = None
-        if arr is None or arr.ndim == 0 or len(arr) != self.num_envs:
-            got = (
-                "a scalar"
-                if arr is not None and arr.ndim == 0
-                else (f"shape {arr.shape}" if arr is not None else type(actions).__name__)
-            )
-            raise ValueError(f"actions must be a batch of {self.num_envs} actions, got {got}")
-        return list(arr)
+
+def _reset_mask(options: dict[str, Any] | None, n: int) -> np.ndarray | None:
+    """``options["reset_mask"]`` checked to be ``n`` booleans (``None`` when absent)."""
+    mask = (options or {}).get("reset_mask")
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.shape != (n,) or mask.dtype != bool:
+        raise ValueError(
+            f"options['reset_mask'] must be {n} booleans, got {mask.dtype} {mask.shape}"
+        )
+    return mask
+
+
+def _action_batch(actions: Any, n: int) -> np.ndarray:
+    """``actions`` as an array of ``n`` actions (a one-line error naming what came)."""
+    try:
+        arr = np.asarray(actions)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"actions must be a batch of {n} actions, got {type(actions).__name__}"
+        ) from None
+    if arr.ndim == 0 or len(arr) != n:
+        got = "a scalar" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise ValueError(f"actions must be a batch of {n} actions, got {got}")
+    return arr
+
+
+def _env_class(env_id: str) -> Any:
+    """The env class registered as ``env_id`` (a one-line error naming simenv's ids)."""
+    if env_id not in gym.registry:
+        valid = ", ".join(k for k in gym.registry if k.startswith("simenv/"))
+        raise ValueError(f"unknown environment {env_id!r}; valid: {valid}")
+    entry = gym.registry[env_id].entry_point
+    return load_env_creator(entry) if isinstance(entry, str) else entry
 
 
 def _check_count(name: str, value: Any) -> None:
@@ -307,7 +321,6 @@ def _worker(
         except Exception as err:
             pipe.send(("error", (type(err).__name__, str(err))))
     venv.close()
-    pipe.send(("ok", None))
 
 
 def _unbatch(infos: dict[str, Any], j: int) -> dict[str, Any]:
@@ -379,34 +392,17 @@ class ProcessVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         options: dict[str, Any] | None = None,
     ) -> tuple[Obs, dict[str, Any]]:
         self._check_open()
-        seeds: list[int | None] = (
-            [None] * self.num_envs
-            if seed is None
-            else (
-                [int(seed) + i for i in range(self.num_envs)]
-                if isinstance(seed, (int, np.integer))
-                else list(seed)
-            )
-        )
-        if len(seeds) != self.num_envs:
-            raise ValueError(f"seed must be an int or {self.num_envs} seeds, got {len(seeds)}")
-        mask = (options or {}).get("reset_mask")
+        seeds = _seed_list(seed, self.num_envs)
+        mask = _reset_mask(options, self.num_envs)
         for k, part in enumerate(self.slices):
-            sub = None if mask is None else {"reset_mask": np.asarray(mask)[part]}
+            sub = None if mask is None else {"reset_mask": mask[part]}
             self._send(k, "reset", (seeds[part], sub))
         results = self._gather()
         return self._join_obs([r[0] for r in results]), self._join_infos([r[1] for r in results])
 
     def step(self, actions: Any) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         self._check_open()
-        try:
-            arr = np.asarray(actions)
-        except (TypeError, ValueError):
-            arr = np.zeros(0)
-        if arr.ndim == 0 or len(arr) != self.num_envs:
-            raise ValueError(
-                f"actions must be a batch of {self.num_envs} actions, got shape {arr.shape}"
-            )
+        arr = _action_batch(actions, self.num_envs)
         for k, part in enumerate(self.slices):
             self._send(k, "step", arr[part])
         results = self._gather()

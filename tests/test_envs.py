@@ -153,6 +153,7 @@ def test_unknown_kwargs_and_bad_arguments(env_id: str) -> None:
     for kwargs, message in [
         ({"camera_size": (0, 84)}, "camera_size"),
         ({"camera_size": (84, 1024)}, "camera_size"),
+        ({"render_size": (84, 0)}, "^render_size must be"),
         ({"obs_mode": "rgbx"}, "obs_mode"),
         ({"randomization": "extreme"}, "neither a preset"),
         ({"dr_scale": float("nan")}, "dr_scale"),

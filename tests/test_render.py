@@ -421,7 +421,7 @@ def test_renderers_and_mujoco_renderer_share_a_thread() -> None:
 # ------------------------------------------------------------------ errors
 @pytest.mark.parametrize("size", [(0, 64), (64, 513), (64.0, 64), (64,), "64x64"])
 def test_bad_sizes_are_one_line_errors(size: object) -> None:
-    with pytest.raises(ValueError, match=r"^camera_size must be .*got") as err:
+    with pytest.raises(ValueError, match=r"^size must be .*got") as err:
         BatchRenderer(1, size)  # type: ignore[arg-type]
     assert "\n" not in str(err.value)
 
@@ -466,6 +466,17 @@ def test_more_scenes_than_framebuffer_layers_is_a_one_line_error() -> None:
     ) as err:
         BatchRenderer(100_000, (8, 8), texture_layers=0)
     assert "\n" not in str(err.value)
+
+
+def test_more_texture_layers_than_the_device_has_is_a_one_line_error() -> None:
+    with pytest.raises(
+        ValueError, match=r"texture_layers=100000 exceeds the device's \d+ texture layers"
+    ) as err:
+        BatchRenderer(1, (8, 8), texture_size=4, texture_layers=100_000)
+    assert "\n" not in str(err.value)
+    limit = int(str(err.value).split("device's ")[1].split()[0])
+    with pytest.raises(ValueError, match=f"texture_layers={limit + 1} exceeds"):
+        BatchRenderer(1, (8, 8), texture_size=4, texture_layers=limit + 1)  # layer 0 is white
 
 
 def test_a_missing_egl_device_is_one_clear_error() -> None:

@@ -157,6 +157,9 @@ def test_worker_processes_report_errors_and_deaths_in_one_line() -> None:
         vec.step(actions)  # env 3 lives in the second worker: its number is the batch's
     obs, *_ = vec.step(np.zeros((4, 2), np.float32))  # the failed step left nothing behind
     assert obs["rgb"].shape == (4, 32, 32, 3)
+    for mask in (np.ones(5, bool), np.ones(3, bool)):  # checked whole, before any worker
+        with pytest.raises(ValueError, match=r"^options\['reset_mask'\] must be 4 booleans"):
+            vec.reset(options={"reset_mask": mask})
     os.kill(vec.pids[1], signal.SIGKILL)
     start = time.monotonic()
     with pytest.raises(

@@ -91,7 +91,7 @@ class CameraSource:
         fps: float = 10.0,
     ) -> None:
         self._cap: Any = None
-        self.size = check_camera_size(size)
+        self.size = check_camera_size(size, "size")
         if retries < 0 or timeout_s <= 0 or fps <= 0:
             raise ValueError(
                 f"need retries >= 0, timeout_s > 0 and fps > 0; got {retries}, {timeout_s}, {fps}"

@@ -1,7 +1,7 @@
 """Batch rendering: many scenes' cameras drawn in one OpenGL pass (moderngl on EGL)."""
 
 from .mujoco_adapter import MujocoScene
-from .renderer import BatchFrame, BatchRenderer
+from .renderer import BatchFrame, BatchRenderer, fitted
 from .scene import Camera, Instance, Light, Material, MeshData, Scene, Texture
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "MujocoScene",
     "Scene",
     "Texture",
+    "fitted",
 ]

@@ -93,7 +93,6 @@ class Layout:
         self.num_slots = len(scenes)
         self.per_scene = per_scene
         count = np.array([s.num_instances for s in self.scenes], np.int64)
-        self.count = count
         self.total = int(count.sum())
         self.same_count = int(count[0]) if len(count) and np.all(count == count[0]) else 0
         self.inst_slot = np.repeat(self.slots, count)
@@ -161,8 +160,7 @@ class Layout:
         n_arrays = int(self.array.max()) + 1 if self.total else 1
         self.run_key = (group * n_arrays + self.array) * 2 + self.pixel
         self.cmd_key = self.run_key * self.n_mesh + self.inst_mesh
-        if hasattr(self, "cache"):
-            self.cache.clear()
+        self.cache.clear()
         self.sets_key = None if sets is None else sets.tobytes()
 
     def set_shadings(self, shadings: list[Shading], scene_sets: np.ndarray) -> None:
@@ -243,7 +241,7 @@ def build(
     if cached is not None and cached[0] == key:
         o_cmds, o_runs = cached[1:]
     else:  # the commands change only when the order does
-        o_cmds, o_runs = _commands(opaque, layout, table, 0, 0)
+        o_cmds, o_runs = _commands(opaque, layout, table)
         layout.cache["opaque"] = (key, o_cmds, o_runs)
     cmds = [o_cmds]
     blend_runs: list[Run] = []
@@ -324,9 +322,7 @@ def _rows(
     return out, ints
 
 
-def _commands(
-    rows: np.ndarray, layout: Layout, table: np.ndarray, first_row: int, first_cmd: int
-) -> tuple[np.ndarray, list[Run]]:
+def _commands(rows: np.ndarray, layout: Layout, table: np.ndarray) -> tuple[np.ndarray, list[Run]]:
     """One instanced command per run of equal command keys among ``rows`` (in static
     order), and the runs of commands drawn by one call."""
     n = len(rows)
@@ -336,10 +332,8 @@ def _commands(
     start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     length = np.diff(start, append=n)
     mesh = layout.inst_mesh[rows[start]]
-    cmds = np.stack(
-        [table[mesh, 0], length, table[mesh, 1], table[mesh, 2], first_row + start], axis=1
-    )
-    return cmds, _runs(layout, rows[start], first_cmd)
+    cmds = np.stack([table[mesh, 0], length, table[mesh, 1], table[mesh, 2], start], axis=1)
+    return cmds, _runs(layout, rows[start], 0)
 
 
 def _runs(layout: Layout, first_rows: np.ndarray, first_cmd: int) -> list[Run]:

@@ -15,12 +15,13 @@ classic renderer (``mjr_render``) draws by default:
   are skipped like ``mjr_render`` skips them (``point_lights=True`` keeps point lights);
   a global ambient of 0.3 only when no light is left;
 - geom groups filtered like ``MjvOption.geomgroup``; geoms whose alpha is 0 are not drawn;
-- shapes and meshes tessellated like MuJoCo's and lit per vertex; boxes and planes either
-  the same way (``tessellation="mujoco"``: images equal to ``mjr_render``'s up to rounding)
-  or as one quad per face lit per pixel (``"minimal"``, the default: the same look in far
-  fewer triangles); infinite planes re-centred in whole grid steps under the camera position
-  of the previous update (``mjv_updateScene`` adds geoms before it moves its camera, so
-  MuJoCo lags one frame the same way);
+- shapes and meshes tessellated like MuJoCo's and lit per vertex; boxes and planes
+  subdivided into quads of at most ``vertex_spacing`` metres and lit per vertex
+  (``tessellation="adaptive"``, the default: MuJoCo's look in a fraction of the vertices),
+  exactly like MuJoCo (``"mujoco"``: images equal to ``mjr_render``'s up to rounding) or as
+  one quad per face lit per pixel (``"minimal"``); infinite planes re-centred in whole grid
+  steps under the camera position of the previous update (``mjv_updateScene`` adds geoms
+  before it moves its camera, so MuJoCo lags one frame the same way);
 - the camera: a fixed model camera (name or id; ``cam_fovy`` read every frame) or a free
   :class:`~simenv.render.scene.Camera`; near and far are ``vis.map.znear/zfar * stat.extent``.
 

@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,7 @@ def _flat(positions: np.ndarray, name: str) -> MeshData:
 
 
 def _stl(path: str) -> MeshData:
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     count = int.from_bytes(data[80:84], "little") if len(data) >= 84 else -1
     if count >= 0 and len(data) == 84 + 50 * count:  # binary
         rec = np.frombuffer(
@@ -91,7 +92,7 @@ def _obj(path: str) -> tuple[MeshData, str | None]:
     corners: list[tuple[int, int, int]] = []
     texture = None
     folder = os.path.dirname(path)
-    for line in open(path, encoding="utf-8", errors="replace"):
+    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
         parts = line.split()
         if not parts:
             continue
@@ -138,7 +139,7 @@ def _corner(token: str, nv: int, nt: int, nn: int) -> tuple[int, int, int]:
 def _mtl_texture(path: str) -> str | None:
     if not os.path.exists(path):
         return None
-    for line in open(path, encoding="utf-8", errors="replace"):
+    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
         parts = line.split()
         if parts and parts[0] == "map_Kd":
             texture = os.path.join(os.path.dirname(path), parts[-1])

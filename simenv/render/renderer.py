@@ -142,7 +142,7 @@ class BatchRenderer:
         texture_filter: TextureFilter = "bilinear",
     ) -> None:
         self.num_scenes = _positive_int("num_scenes", num_scenes)
-        self.size = check_camera_size(size)
+        self.size = check_camera_size(size, "size")
         self.texture_size = _positive_int("texture_size", texture_size)
         if self.texture_size & (self.texture_size - 1):
             raise ValueError(f"texture_size must be a power of two, got {texture_size!r}")
@@ -173,7 +173,8 @@ class BatchRenderer:
 
     @property
     def scene_data(self) -> str:
-        """``"uniform"`` or ``"storage"``: how scene data reach the shaders (see above)."""
+        """``"uniform"``, ``"storage"`` or ``"texture"``: how scene data reach the shaders
+        (see above)."""
         return self._state().scene_data
 
     def _state(self) -> GLState:
@@ -195,23 +196,34 @@ class BatchRenderer:
             extension = next(
                 (e for e in shaders.LAYER_EXTENSIONS if e in context.ctx.extensions), None
             )
-            problem = (
-                f"num_scenes={self.num_scenes} exceeds the device's {max_scenes} framebuffer "
-                "layers (one per scene); use several renderers"
-                if self.num_scenes > max_scenes
-                else f"texture_layers={self.texture_layers} exceeds the device's {max_layers} "
-                "layers per texture array"
-                if self.texture_layers > max_layers
-                else f"the OpenGL driver ({context.device.renderer}) has neither "
-                f"{' nor '.join(shaders.LAYER_EXTENSIONS)} (gl_Layer in a vertex shader)"
-                if extension is None
-                else None
-            )
+            problem: tuple[type[Exception], str] | None = None
+            if self.num_scenes > max_scenes:
+                problem = (
+                    ValueError,
+                    (
+                        f"num_scenes={self.num_scenes} exceeds the device's {max_scenes} "
+                        "framebuffer layers (one per scene); use several renderers"
+                    ),
+                )
+            elif self.texture_layers > max_layers - 1:  # layer 0 of each array is white
+                problem = (
+                    ValueError,
+                    (
+                        f"texture_layers={self.texture_layers} exceeds the device's "
+                        f"{max_layers - 1} texture layers per scene"
+                    ),
+                )
+            elif extension is None:
+                problem = (
+                    RenderingError,
+                    (
+                        f"the OpenGL driver ({context.device.renderer}) has neither "
+                        f"{' nor '.join(shaders.LAYER_EXTENSIONS)} (gl_Layer in a vertex shader)"
+                    ),
+                )
             if problem is not None:
                 context.ctx.release()
-                if extension is None and self.num_scenes <= max_scenes:
-                    raise RenderingError(problem)
-                raise ValueError(problem)
+                raise problem[0](problem[1])
             assert extension is not None
             per = (
                 self.num_scenes
@@ -223,16 +235,20 @@ class BatchRenderer:
                 min(per, self.num_scenes - g) * self.texture_layers
                 for g in range(0, self.num_scenes, per)
             ]
-            gl = GLState(
-                context,
-                self.num_scenes,
-                self.size,
-                layers,
-                self.texture_size,
-                mode,
-                extension,
-                self.texture_filter,
-            )
+            try:
+                gl = GLState(
+                    context,
+                    self.num_scenes,
+                    self.size,
+                    layers,
+                    self.texture_size,
+                    mode,
+                    extension,
+                    self.texture_filter,
+                )
+            except BaseException:
+                context.ctx.release()  # nothing else holds the new context yet
+                raise
         self._gl, self._pid = gl, os.getpid()
         self._arena.needs_rewrite = True
         self._layout = None
@@ -506,6 +522,30 @@ def _check_outputs(outputs: Iterable[str]) -> frozenset[str]:
     return frozenset(names)
 
 
+def fitted(
+    batch: BatchRenderer | None,
+    num_scenes: int,
+    size: tuple[int, int],
+    texture_size: int,
+    texture_layers: int,
+) -> BatchRenderer:
+    """``batch`` if it draws ``num_scenes`` scenes at ``size`` with textures of
+    ``texture_size`` in ``texture_layers`` layers per scene, else a new renderer that does
+    (``batch`` closed): the engine bases keep one per camera and remake it when a rebuilt
+    model's textures no longer fit."""
+    if (
+        batch is not None
+        and batch.num_scenes == num_scenes
+        and batch.size == size
+        and batch.texture_size == texture_size
+        and batch.texture_layers >= texture_layers
+    ):
+        return batch
+    if batch is not None:
+        batch.close()
+    return BatchRenderer(num_scenes, size, texture_size=texture_size, texture_layers=texture_layers)
+
+
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -516,15 +556,3 @@ def _choice(name: str, value: Any, valid: Sequence[str]) -> Any:
     if value not in valid:
         raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
     return value
-
-
-def render_scenes(
-    scenes: Sequence[Scene], size: tuple[int, int], outputs: Iterable[str] = ("rgb",), **kwargs: Any
-) -> BatchFrame:
-    """Render ``scenes`` once with a temporary renderer (convenience for scripts and tests)."""
-    layers = max((s.texture_layers for s in scenes), default=0)
-    kwargs.setdefault("texture_layers", layers)
-    with BatchRenderer(len(scenes), size, **kwargs) as r:
-        for i, scene in enumerate(scenes):
-            r.set_scene(i, scene)
-        return r.render(outputs)

@@ -263,26 +263,6 @@ class Camera:
         right /= np.linalg.norm(right)
         return cls(eye_, np.stack([right, np.cross(back, right), back], axis=1), **kwargs)
 
-    def view_matrix(self) -> np.ndarray:
-        """World → camera 4×4."""
-        view = np.eye(4)
-        view[:3, :3] = self.rotation.T
-        view[:3, 3] = -self.rotation.T @ self.position
-        return view
-
-    def projection_matrix(self, aspect: float) -> np.ndarray:
-        """OpenGL perspective for ``aspect`` = width / height."""
-        f = 1.0 / np.tan(np.radians(self.fovy) / 2)
-        n, fa = self.near, self.far
-        return np.array(
-            [
-                [f / aspect, 0, 0, 0],
-                [0, f, 0, 0],
-                [0, 0, (fa + n) / (n - fa), 2 * fa * n / (n - fa)],
-                [0, 0, -1, 0],
-            ]
-        )
-
 
 @dataclass(eq=False)
 class Texture:
@@ -391,7 +371,7 @@ class Scene:
         self.texture_offset = _rows([t.texture_offset for t in mats], m, 2, "texture_offset")
         self.segment = np.array([i.segment for i in instances], np.int32).reshape(m)
         self.visible = np.array([i.visible for i in instances], bool).reshape(m)
-        mesh_radius = np.array([self.meshes[k].radius for k in self.mesh]).reshape(m)
+        mesh_radius = self.mesh_radius[self.mesh]
         self.radius = np.array(
             [
                 r
