@@ -417,10 +417,6 @@ class DomainRandomizer:
                 out[name] = {"dist": s.dist, "low": lo, "high": hi}
         return out
 
-    def rebuild_keys(self, sample: Mapping[str, Value]) -> tuple[tuple[str, Value], ...]:
-        """The structural part of a sample: equal keys mean the model need not be rebuilt."""
-        return tuple((n, sample[n]) for n, p in self.params.items() if p.rebuild)
-
 
 _REBUILD = {True: " (rebuilds the model)", False: ""}
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,13 @@ class Frame:
         )
 
 
-_CURRENT: int | None = None  # id() of the renderer whose GL context is current
+# id() of the MujocoRenderer whose GL context is current, per thread (as OpenGL's own
+# current context is): a renderer makes its context current only when another one is
+_THREAD = threading.local()
+
+
+def _current() -> int | None:
+    return getattr(_THREAD, "renderer", None)
 
 
 class MujocoRenderer:
@@ -127,7 +134,7 @@ class MujocoRenderer:
         """
         pid = os.getpid()
         if self._con is not None and self._pid == pid:
-            if _CURRENT != id(self):
+            if _current() != id(self):
                 self._make_current()
             return
         if self._pid is not None and self._pid != pid:
@@ -167,14 +174,12 @@ class MujocoRenderer:
             self._mj.mjr_uploadTexture(self.model, self._con, texid)
 
     def _make_current(self) -> None:
-        global _CURRENT
         self._gl.make_current()
-        _CURRENT = id(self)
+        _THREAD.renderer = id(self)
 
     def _free_gl(self) -> None:
-        global _CURRENT
-        if _CURRENT == id(self):
-            _CURRENT = None
+        if _current() == id(self):
+            _THREAD.renderer = None
         if self._con is not None:
             self._con.free()
         if self._gl is not None:
