@@ -35,6 +35,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .core import (
+    HEAP,
     RENDER_MODES,
     check_action,
     check_camera_size,
@@ -117,6 +118,7 @@ class SimEnv(gym.Env[Obs, Any], Generic[EpisodeT]):
         self._apply(episode, sample)
         self._settle(episode, sample)
         self._episode = episode
+        HEAP.tick()  # return what rebuilds freed to the OS now and then (see HeapTrimmer)
         info = self._info()
         info["randomization"] = sample
         return info

@@ -295,3 +295,20 @@ def test_every_dr_parameter_changes_the_observation_or_the_physics(env_id: str) 
             silent.append(f"{p.name}={_moved(p)!r}")
     env.close()
     assert not silent, f"parameters with no effect: {silent}"
+
+
+def test_the_heap_is_trimmed_every_so_many_resets() -> None:
+    from simenv.core import HEAP, HeapTrimmer
+
+    calls: list[int] = []
+    trimmer = HeapTrimmer(every=3)
+    trimmer._trim = calls.append  # type: ignore[assignment]
+    for _ in range(7):
+        trimmer.tick()
+    assert calls == [0, 0]  # the 3rd and the 6th tick
+    before = HEAP.count
+    env = make("simenv/Template-v0")
+    env.reset(seed=0)
+    env.reset(seed=1)
+    env.close()
+    assert HEAP.count == before + 2  # every reset counts
