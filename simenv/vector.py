@@ -81,7 +81,7 @@ class SimVectorEnv(gym.vector.VectorEnv[Obs, np.ndarray, np.ndarray]):
         self.envs: list[SimEnv[Any]] = []
         try:
             for _ in range(int(num_envs)):
-                self.envs.append(cls(**kwargs))  # type: ignore[arg-type]
+                self.envs.append(cls(**kwargs))
         except BaseException:
             self.close_envs()
             raise
