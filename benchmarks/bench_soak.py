@@ -37,15 +37,6 @@ BREAKDOWN = {
 }
 
 
-def rss_mb() -> float:
-    """Resident memory of this process (MB), from /proc/self/status."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
-
-
 class _Timed:
     """Accumulates the time spent in chosen methods of a PyBullet client."""
 
@@ -81,6 +72,8 @@ def soak(
 ) -> dict[str, Any]:
     import gymnasium as gym
 
+    from simenv.bench import memory_mb
+
     env = gym.make(
         FAMILIES[family], obs_mode="rgb", camera_size=(size, size), randomization=randomization
     )
@@ -109,7 +102,7 @@ def soak(
             if terminated or truncated:
                 break
         if i + 1 == reference:
-            rss_reference = rss_mb()
+            rss_reference = memory_mb("VmRSS")
         if (i + 1) % block == 0 or i + 1 == resets:
             n = (i % block) + 1
             row: dict[str, Any] = {
@@ -118,7 +111,7 @@ def soak(
                 "wall s": time.perf_counter() - t_block,
                 "step ms": step_s / max(n_steps, 1) * 1e3,
                 "reset ms": reset_s / n * 1e3,
-                "RSS MB": rss_mb(),
+                "RSS MB": memory_mb("VmRSS"),
             }
             if driving:
                 census = base.world.census()

@@ -29,19 +29,12 @@ FAMILIES = {
 }
 
 
-def rss_mb() -> float:
-    """Resident memory of this process (MB), from /proc/self/status."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
-
-
 def soak(
     env_id: str, steps: int, block: int, num_envs: int, size: int, episode_steps: int, seed: int
 ) -> dict[str, Any]:
     import gymnasium as gym
+
+    from simenv.bench import memory_mb
 
     vec: Any = gym.make_vec(
         env_id, num_envs=num_envs, camera_size=(size, size), max_episode_steps=episode_steps
@@ -62,7 +55,7 @@ def soak(
                         "vector steps": k,
                         "ms per vector step": (now - t0) / block * 1e3,
                         "resets": resets,
-                        "RSS MB": rss_mb(),
+                        "RSS MB": memory_mb("VmRSS"),
                     }
                 )
                 t0 = now

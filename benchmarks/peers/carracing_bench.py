@@ -20,25 +20,13 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import gymnasium as gym
 import numpy as np
+from peer_common import worker_peak_mb  # (this folder)
 
 ENV_ID = "CarRacing-v3"
 
 
 def make_env():
     return gym.make(ENV_ID, domain_randomize=True)
-
-
-def worker_peak_mb(vec):
-    """Peak resident memory (VmHWM, MiB) of each AsyncVectorEnv worker process."""
-    peaks = []
-    for proc in vec.processes:
-        try:
-            with open(f"/proc/{proc.pid}/status") as f:
-                line = next(x for x in f if x.startswith("VmHWM:"))
-            peaks.append(round(int(line.split()[1]) / 1024, 1))
-        except (OSError, StopIteration):
-            peaks.append(None)
-    return peaks
 
 
 def run_single(args):

@@ -34,6 +34,7 @@ pyglet.options["debug_gl"] = False  # per-call glGetError checks cost throughput
 import gymnasium as gym  # noqa: E402
 import miniworld  # noqa: E402  (registers MiniWorld-* envs)
 import numpy as np  # noqa: E402
+from peer_common import worker_peak_mb  # noqa: E402  # (this folder)
 
 try:
     from importlib.metadata import version as _pkg_version
@@ -69,19 +70,6 @@ def main(argv=None):
 
 def make_env(domain_rand, size):
     return gym.make(ENV_ID, domain_rand=domain_rand, obs_width=size, obs_height=size)
-
-
-def worker_peak_mb(vec):
-    """Peak resident memory (VmHWM, MiB) of each AsyncVectorEnv worker process."""
-    peaks = []
-    for proc in vec.processes:
-        try:
-            with open(f"/proc/{proc.pid}/status") as f:
-                line = next(x for x in f if x.startswith("VmHWM:"))
-            peaks.append(round(int(line.split()[1]) / 1024, 1))
-        except (OSError, StopIteration):
-            peaks.append(None)
-    return peaks
 
 
 def run_vector(args, size):

@@ -54,6 +54,7 @@ os.environ.setdefault("LP_NUM_THREADS", "0")  # llvmpipe: no worker threads at t
 import mujoco
 import numpy as np
 import robosuite
+from peer_common import worker_peak_mb  # (this folder)
 
 SIZE = 84
 
@@ -130,19 +131,6 @@ def lift_gym_env(mode, horizon, seed):
             self.env.close()
 
     return LiftGymEnv()
-
-
-def worker_peak_mb(vec):
-    """Peak resident memory (VmHWM, MiB) of each AsyncVectorEnv worker process."""
-    peaks = []
-    for proc in vec.processes:
-        try:
-            with open(f"/proc/{proc.pid}/status") as f:
-                line = next(x for x in f if x.startswith("VmHWM:"))
-            peaks.append(round(int(line.split()[1]) / 1024, 1))
-        except (OSError, StopIteration):
-            peaks.append(None)
-    return peaks
 
 
 def run_vector(args):
