@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from simenv.randomization import Param, Value, material_params
-from simenv.sensors import SENSOR_PARAMS
+from simenv.sensors import CHEAP_CAMERA, SENSOR_PARAMS
 from simenv.textures import KINDS, hsv_shift, light_tint, make_texture, material_color
 
 from . import constants as C
@@ -66,16 +66,7 @@ PSEUDO_REAL: dict[str, object] = {
     "sky.hue": 0.08,
     "sky.value": 0.75,
     "weather.fog": 0.2,
-    # camera response and lens: a cheap colour camera
-    "sensor.gamma": 0.8,
-    "sensor.color.saturation": 1.25,
-    "sensor.color.contrast": 1.15,
-    "sensor.vignetting": 0.4,
-    "sensor.lens.k1": -0.05,
-    "sensor.blur": 0.5,
-    "sensor.noise.gaussian": 4.0,
-    "sensor.noise.shot": 0.3,
-    "sensor.jpeg.quality": 55,
+    **CHEAP_CAMERA,  # camera response and lens
 }
 
 PARAMS: tuple[Param, ...] = (

@@ -15,7 +15,7 @@ import mujoco
 import numpy as np
 
 from simenv.randomization import Param, Value, material_params
-from simenv.sensors import SENSOR_PARAMS
+from simenv.sensors import CHEAP_CAMERA, SENSOR_PARAMS
 from simenv.sensors.transparent import TRANSPARENT_DEPTH_PARAMS
 from simenv.textures import hsv_shift, light_tint, make_texture, material_color
 
@@ -61,16 +61,7 @@ PSEUDO_REAL: dict[str, object] = {
     "lighting.intensity": 0.35,
     "lighting.temperature": -0.9,
     "lighting.ambient": 0.2,
-    # camera response and lens: a cheap colour camera
-    "sensor.gamma": 0.8,
-    "sensor.color.saturation": 1.25,
-    "sensor.color.contrast": 1.15,
-    "sensor.vignetting": 0.4,
-    "sensor.lens.k1": -0.05,
-    "sensor.blur": 0.5,
-    "sensor.noise.gaussian": 4.0,
-    "sensor.noise.shot": 0.3,
-    "sensor.jpeg.quality": 55,
+    **CHEAP_CAMERA,  # camera response and lens
 }
 
 PARAMS: tuple[Param, ...] = (

@@ -11,6 +11,7 @@ image, so the same pipeline degrades simulated frames and real frames for real-t
 """
 
 from .camera import (
+    CHEAP_CAMERA,
     SENSOR_PARAMS,
     SensorModel,
     blur,
@@ -35,6 +36,7 @@ from .transparent import (
 )
 
 __all__ = [
+    "CHEAP_CAMERA",
     "SENSOR_PARAMS",
     "TRANSPARENT_DEPTH_PARAMS",
     "Depth",

@@ -378,6 +378,20 @@ def depth_noise(
 
 
 # ----------------------------------------------------------------------------- DR params
+# The sensor settings of the families' pseudo-real looks (``PSEUDO_REAL``): a cheap colour
+# camera's response and lens, strong but inside every family's ranges.
+CHEAP_CAMERA: dict[str, object] = {
+    "sensor.gamma": 0.8,
+    "sensor.color.saturation": 1.25,
+    "sensor.color.contrast": 1.15,
+    "sensor.vignetting": 0.4,
+    "sensor.lens.k1": -0.05,
+    "sensor.blur": 0.5,
+    "sensor.noise.gaussian": 4.0,
+    "sensor.noise.shot": 0.3,
+    "sensor.jpeg.quality": 55,
+}
+
 SENSOR_PARAMS: tuple[Param, ...] = (
     Param("sensor.noise.gaussian", 0.0, 0.0, 6.0, limits=(0.0, 255.0),
           doc="additive Gaussian read noise, std in intensity levels (0..255)"),
