@@ -234,7 +234,7 @@ def family_rows(
                 "× N=1": "",
                 "MB/env": sum(peaks) / len(peaks) if peaks else "",
                 "MB per added env": "",
-                "episodes": p.get("episodes", p.get("episodes_in_timed_steps")),
+                "episodes": p["episodes"],
             }
         )
     for r in rows:

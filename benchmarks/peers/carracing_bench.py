@@ -20,7 +20,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import gymnasium as gym
 import numpy as np
-from peer_common import worker_peak_mb  # (this folder)
+from peer_common import time_vector  # (this folder)
 
 ENV_ID = "CarRacing-v3"
 
@@ -65,41 +65,17 @@ def run_single(args):
 def run_vector(args):
     """args.workers envs in AsyncVectorEnv: env steps/s (workers x vector steps), resets
     included through the autoreset, then timed resets of all workers at once."""
-    workers = args.workers
-    vec = gym.vector.AsyncVectorEnv([functools.partial(make_env)] * workers, context="spawn")
+    vec = gym.vector.AsyncVectorEnv([functools.partial(make_env)] * args.workers, context="spawn")
     vec.action_space.seed(args.seed)
     vec.reset(seed=args.seed)
-    for _ in range(max(50 // workers, 1)):
-        vec.step(vec.action_space.sample())
-    vsteps = max(-(-args.steps // workers), 1)
-    episodes = 0
-    start = time.perf_counter()
-    for _ in range(vsteps):
-        _, _, terminated, truncated, _ = vec.step(vec.action_space.sample())
-        episodes += int(np.count_nonzero(terminated | truncated))
-    elapsed = time.perf_counter() - start
-    resets = []
-    for i in range(args.resets):
-        t = time.perf_counter()
-        vec.reset(seed=args.seed + 100 + workers * i)
-        resets.append(time.perf_counter() - t)
-    peaks = worker_peak_mb(vec)
+    _, measured = time_vector(vec, args.steps, 50, args.resets, reset_seed=args.seed + 100)
     obs = vec.single_observation_space.shape
     vec.close()
     return {
         "env": ENV_ID,
         "domain_randomize": True,
         "obs_shape": list(obs),
-        "workers": workers,
-        "vector": "gymnasium.vector.AsyncVectorEnv (spawn)",
-        "steps": workers * vsteps,
-        "vector_steps": vsteps,
-        "steps_per_s": workers * vsteps / elapsed,
-        "vector_steps_per_s": vsteps / elapsed,
-        "reset_ms": 1e3 * float(np.mean(resets)),
-        "reset_note": "one vector reset (all workers in parallel)",
-        "worker_peak_rss_mb": peaks,
-        "episodes": episodes,
+        **measured,
         "gymnasium": gym.__version__,
     }
 

@@ -34,7 +34,7 @@ pyglet.options["debug_gl"] = False  # per-call glGetError checks cost throughput
 import gymnasium as gym  # noqa: E402
 import miniworld  # noqa: E402  (registers MiniWorld-* envs)
 import numpy as np  # noqa: E402
-from peer_common import worker_peak_mb  # noqa: E402  # (this folder)
+from peer_common import time_vector  # noqa: E402  # (this folder)
 
 try:
     from importlib.metadata import version as _pkg_version
@@ -85,41 +85,17 @@ def run_vector(args, size):
     obs, _ = vec.reset(seed=args.seed)
     expected = (workers, size, size, 3)
     assert obs.shape == expected and obs.dtype == np.uint8, (obs.shape, obs.dtype)
-    sample, step = vec.action_space.sample, vec.step
-    for _ in range(max(args.warmup // workers, 1)):
-        step(sample())
-    vsteps = max(-(-args.steps // workers), 1)
-    episodes = 0
-    t0 = time.perf_counter()
-    for _ in range(vsteps):
-        obs, _, term, trunc, _ = step(sample())
-        episodes += int(np.count_nonzero(term | trunc))
-    dt = time.perf_counter() - t0
+    obs, measured = time_vector(vec, args.steps, args.warmup, args.resets)
     assert obs.shape == expected and obs.dtype == np.uint8, (obs.shape, obs.dtype)
-    times = []
-    for _ in range(args.resets):
-        t = time.perf_counter()
-        vec.reset()
-        times.append(time.perf_counter() - t)
-    peaks = worker_peak_mb(vec)
     vec.close()
     return {
         "env": ENV_ID,
         "domain_rand": args.domain_rand,
         "size": [size, size],
-        "workers": workers,
-        "vector": "gymnasium.vector.AsyncVectorEnv (spawn)",
-        "steps_per_s": round(workers * vsteps / dt, 1),
-        "vector_steps_per_s": round(vsteps / dt, 1),
-        "reset_ms": round(1000.0 * float(np.mean(times)), 3),
-        "reset_note": "one vector reset (all workers in parallel)",
-        "worker_peak_rss_mb": peaks,
+        **measured,
         "miniworld_version": MINIWORLD_VERSION,
         "pyglet_version": pyglet.version,
         "gymnasium_version": gym.__version__,
-        "steps": workers * vsteps,
-        "vector_steps": vsteps,
-        "episodes_in_timed_steps": episodes,
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS"),
     }

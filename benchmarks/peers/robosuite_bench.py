@@ -54,7 +54,7 @@ os.environ.setdefault("LP_NUM_THREADS", "0")  # llvmpipe: no worker threads at t
 import mujoco
 import numpy as np
 import robosuite
-from peer_common import worker_peak_mb  # (this folder)
+from peer_common import time_vector  # (this folder)
 
 SIZE = 84
 
@@ -154,24 +154,9 @@ def run_vector(args):
         context="spawn",
     )
     vec.action_space.seed(args.seed)
-    obs, _ = vec.reset(seed=args.seed)
-    for _ in range(max(args.warmup // workers, 1)):
-        vec.step(vec.action_space.sample())
-    vsteps = max(-(-args.steps // workers), 1)
-    episodes = 0
-    start = time.perf_counter()
-    for _ in range(vsteps):
-        obs, _, terminated, truncated, _ = vec.step(vec.action_space.sample())
-        episodes += int(np.count_nonzero(terminated | truncated))
-    elapsed = time.perf_counter() - start
-    gl_ok = all(vec.call("gl_context_ok"))
-    resets = []
-    for _ in range(args.resets):
-        t = time.perf_counter()
-        vec.reset()
-        resets.append(time.perf_counter() - t)
-    gl_ok = gl_ok and all(vec.call("gl_context_ok"))
-    peaks = worker_peak_mb(vec)
+    vec.reset(seed=args.seed)
+    obs, measured = time_vector(vec, args.steps, args.warmup, args.resets)
+    gl_ok = all(vec.call("gl_context_ok"))  # a lost context stays lost: checked after all
     vec.close()
     return {
         "env": "robosuite/Lift-Panda",
@@ -181,16 +166,8 @@ def run_vector(args):
         "depth_shape": list(obs["depth"].shape[1:]),
         "control_freq": 20,
         "horizon": args.horizon,
-        "workers": workers,
+        **measured,
         "vector": "gymnasium.vector.AsyncVectorEnv (spawn) over LiftGymEnv",
-        "steps": workers * vsteps,
-        "vector_steps": vsteps,
-        "steps_per_s": workers * vsteps / elapsed,
-        "vector_steps_per_s": vsteps / elapsed,
-        "reset_ms": 1e3 * float(np.mean(resets)),
-        "reset_note": "one vector reset (all workers in parallel)",
-        "worker_peak_rss_mb": peaks,
-        "episodes": episodes,
         "gl_context_ok": gl_ok,
         "robosuite": robosuite.__version__,
         "mujoco": mujoco.__version__,
