@@ -164,7 +164,7 @@ def _agent(**kw: Any) -> list[dict[str, Any]]:
     [
         ({"trian": {"dr_scale": [1.0]}}, ["unknown key 'trian'", "did you mean 'train'"]),
         ({"env": "simenv/Nope-v0"}, ["'simenv/Nope-v0' is not registered", GRASP]),
-        ({"agents": [{"algo": "dqn"}]}, ["unknown algo 'dqn'", "bc, ppo, sac, expert"]),
+        ({"agents": [{"algo": "dqn"}]}, ["unknown algo 'dqn'", "bc, affordance, ppo, sac, expert"]),
         (
             {"agents": [{"algo": "ppo", "step": 10}]},
             ["agents[0]: unknown key 'step'", "did you mean 'steps'"],
@@ -255,3 +255,93 @@ def test_cli_errors_are_one_line_exit_2(
     assert res.exit_code == 2
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.output, res.output
+
+
+def test_union_grids_looks_and_translators_plan() -> None:
+    from simenv.real2sim.pseudo_real import pseudo_real_look
+
+    looks = {"look": "pseudo_real", "translator": ["none", "stats"]}
+    spec = _spec(test=[{"dr_scale": [0.0, 2.0]}, looks], split="train", eval_seed=500)
+    trials = plan(load_sweep(spec))
+    tests = trials[0].tests
+    assert [t.label for t in tests] == [
+        "dr_scale=0",
+        "dr_scale=2",
+        "look=pseudo_real, translator=none",
+        "look=pseudo_real, translator=stats",
+    ]
+    raw, stats = tests[2], tests[3]
+    assert raw.env_kwargs["randomization"] == pseudo_real_look(GRASP)  # the look, not "default"
+    assert raw.env_kwargs == stats.env_kwargs and raw.translator is None
+    assert stats.translator == "stats" and raw.key != stats.key
+    assert trials[0].eval_seed == 500 and trials[0].first_seed == 500
+    # a translator's settings are part of its test key: changing them re-evaluates those points
+    other = plan(load_sweep({**spec, "translators": {"frames": 64}}))[0].tests
+    assert [t.key for t in other[:3]] == [t.key for t in tests[:3]]
+    assert other[3].key != stats.key
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"test": {"look": ["real"]}}, "test.look 'real' is not valid; valid: sim, pseudo_real"),
+        ({"train": {"translator": ["stats"]}}, "translators apply at test time"),
+        ({"test": {"translator": ["gan"]}}, "'gan' is not valid; valid: none, stats, fda"),
+        ({"translators": {"config": {"gan": {}}}}, "translators.config key 'gan' is not valid"),
+        ({"translators": {"frames": 2}}, "greater than or equal to 8"),
+        ({"test": []}, "test: an empty list"),
+        (
+            {"env_kwargs": {"action_mode": "topdown_grasp"}, "test": {"translator": ["fda"]}},
+            "needs env_kwargs.camera_size",
+        ),
+    ],
+)
+def test_bad_study_axes(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        load_sweep(_spec(**changes))
+    assert "\n" not in str(info.value) and message in str(info.value), str(info.value)
+
+
+def test_the_indoor_nav_study_spec_runs_end_to_end_with_translators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shipped study spec, shrunk to two trials (a BC seed and the expert) and tiny sizes:
+    translators are built once, translated points go through RealToSimWrapper, a rerun skips."""
+    import simenv.sweep.run as run_module
+
+    root = Path(__file__).resolve().parents[1]
+    spec = yaml.safe_load((root / "examples" / "study_indoor_nav.yaml").read_text())
+    spec["agents"][0]["overrides"] = {"bc.episodes": 2, "bc.dagger_rounds": 0, "bc.epochs": 1}
+    spec["env_kwargs"]["camera_size"] = [16, 16]
+    spec.update(
+        train={"dr_scale": [1.0]},
+        test=[{"dr_scale": [0.0]}, {"look": "pseudo_real", "translator": ["none", "fda"]}],
+        seeds=[0],
+        episodes=1,
+        translators={"frames": 8},
+    )
+    wrapped: list[Any] = []
+
+    class Counting(run_module.RealToSimWrapper):  # type: ignore[misc,name-defined]
+        def __init__(self, env: Any, translator: Any) -> None:
+            super().__init__(env, translator)
+            wrapped.append(translator)
+
+    monkeypatch.setattr(run_module, "RealToSimWrapper", Counting)
+    out = tmp_path / "study"
+    lines: list[str] = []
+    result = run_sweep(spec, out, progress=False, log=lines.append)
+    assert len(result.ran) == 2 and not result.failed and len(result.rows) == 2 * 3
+    assert any("translator fda: building from 8 pseudo-real frames" in line for line in lines)
+    assert (out / "translators" / "fda" / "translator.pt").is_file()
+    assert (out / "translators" / "fda" / "samples.png").stat().st_size > 0
+    assert len(wrapped) == 1 and type(wrapped[0]).__name__ == "FDATranslator"  # BC only
+    with open(out / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["test_translator"] for r in rows} == {"", "none", "fda"}
+    assert {r["test_look"] for r in rows} == {"", "pseudo_real"}
+    assert (out / "heatmap_success.png").stat().st_size > 0
+    built = (out / "translators" / "fda" / "built.json").stat().st_mtime_ns
+    again = run_sweep(spec, out, progress=False)
+    assert not again.ran and len(again.skipped) == 2
+    assert (out / "translators" / "fda" / "built.json").stat().st_mtime_ns == built

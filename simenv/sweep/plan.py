@@ -19,6 +19,7 @@ class EvalPoint:
     point: Point
     label: str
     env_kwargs: dict[str, Any]
+    translator: str | None = None  # a method of the sweep's translators/ folder, or None
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,12 @@ class Trial:
     tests: tuple[EvalPoint, ...]
     episodes: int
     split: str
+    first_seed: int = 0  # the spec's eval_seed
 
     @property
     def eval_seed(self) -> int:
-        return self.seed * self.episodes
+        """Episode seed of the first test episode: ``eval_seed + seed * episodes``."""
+        return self.first_seed + self.seed * self.episodes
 
 
 def _hash(obj: Any) -> str:
@@ -46,9 +49,32 @@ def _hash(obj: Any) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
+_NOT_FOR_FRAMES = ("randomization", "dr_scale", "obs_mode", "render_mode")
+
+
+def translator_setup(spec: SweepSpec, method: str | None) -> dict[str, Any]:
+    """What defines a sweep's translator of ``method`` (``None``: its real frames), as JSON
+    data: the env and its kwargs (look and observation mode left out), the frame counts and
+    seeds, and the method's config. Test keys of translated points include it, so changing it
+    re-evaluates them."""
+    setup: dict[str, Any] = {
+        "env": spec.env,
+        "env_kwargs": {k: v for k, v in spec.env_kwargs.items() if k not in _NOT_FOR_FRAMES},
+        "frames": spec.translators.frames,
+        "real_seed": spec.translators.real_seed,
+    }
+    if method is not None:
+        setup.update(
+            method=method,
+            sim_seed=spec.translators.sim_seed,
+            config=spec.translators.config.get(method, {}),
+        )
+    return json.loads(json.dumps(setup, default=str))
+
+
 def _varying(points: list[Point]) -> list[str]:
     """The axes whose value differs between points (all axes if none does)."""
-    axes = list(points[0]) if points else []
+    axes = list(dict.fromkeys(a for p in points for a in p))
     vary = [
         a
         for a in axes
@@ -64,8 +90,22 @@ def plan(spec: SweepSpec) -> list[Trial]:
     train_axes = _varying([p for p, _ in points["train"]])
     tests = []
     for point, kwargs in points["test"]:
-        key = _hash({"kwargs": kwargs, "episodes": spec.episodes, "split": spec.split})
-        tests.append(EvalPoint(key, point, label(point, test_axes), kwargs))
+        translator = point.get("translator", "none")
+        defines: dict[str, Any] = {"kwargs": kwargs, "episodes": spec.episodes, "split": spec.split}
+        if spec.eval_seed:
+            defines["eval_seed"] = spec.eval_seed
+        if translator != "none":
+            defines["translator"] = translator_setup(spec, str(translator))
+        key = _hash(defines)
+        tests.append(
+            EvalPoint(
+                key,
+                point,
+                label(point, test_axes),
+                kwargs,
+                None if translator == "none" else str(translator),
+            )
+        )
     trials = []
     for agent in spec.agents:
         if agent.algo == "expert":
@@ -73,7 +113,7 @@ def plan(spec: SweepSpec) -> list[Trial]:
         else:
             cfg = load_config(spec.env, agent.algo, agent.config, agent.overrides)
             base = {**cfg["env_kwargs"], **spec.env_kwargs}
-            train = [(p, point_kwargs(base, p)) for p, _ in points["train"]]
+            train = [(p, point_kwargs(spec.env, base, p)) for p, _ in points["train"]]
         for (point, kwargs), seed in itertools.product(train, spec.seeds):
             what = {
                 "env": spec.env,
@@ -93,6 +133,7 @@ def plan(spec: SweepSpec) -> list[Trial]:
                     tuple(tests),
                     spec.episodes,
                     spec.split,
+                    spec.eval_seed,
                 )
             )
     return trials

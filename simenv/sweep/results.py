@@ -14,7 +14,7 @@ from simenv.agents.evaluate import BINARY, summarize, wilson
 from simenv.viz import markdown_table
 
 from .plan import Trial
-from .spec import SweepSpec, fmt
+from .spec import SweepSpec, axis_names, fmt
 
 
 @dataclass
@@ -70,16 +70,17 @@ def collect(
                 "train_point": trial.train_label,
                 "test_point": test.label,
             }
-            for axis in spec.train:
+            for axis in axis_names(spec.train):
                 row[f"train_{axis}"] = (trial.train_point or {}).get(axis)
-            for axis in spec.test:
+            for axis in axis_names(spec.test):
                 row[f"test_{axis}"] = test.point.get(axis)
             row.update(
                 {k: v for k, v in by_key[test.key].items() if k not in ("test_key", "test_point")}
             )
             row["trial"] = trial.id
             rows.append(row)
-    return _tabular(rows, [f"train_{a}" for a in spec.train] + [f"test_{a}" for a in spec.test])
+    columns = [f"train_{a}" for a in axis_names(spec.train)]
+    return _tabular(rows, columns + [f"test_{a}" for a in axis_names(spec.test)])
 
 
 def is_number(v: Any) -> bool:

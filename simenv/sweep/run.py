@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -16,11 +17,15 @@ from tqdm.auto import tqdm
 from simenv.agents.evaluate import evaluate
 from simenv.agents.policy import load_policy
 from simenv.agents.train import train
+from simenv.real2sim.pipeline import train_translator
+from simenv.real2sim.pseudo_real import look_frames
+from simenv.real2sim.translators import load_translator
+from simenv.real2sim.wrappers import RealToSimWrapper
 
-from .plan import Trial, plan
+from .plan import Trial, plan, translator_setup
 from .plots import plot_results
 from .results import SweepResult, collect, write_results
-from .spec import BACKENDS, SweepSpec, check_value, load_sweep
+from .spec import BACKENDS, SweepSpec, check_value, load_sweep, translator_names
 
 _RAY_HINT = 'the ray backend needs Ray Tune: pip install "simenv[ray]"'
 
@@ -70,6 +75,7 @@ def run_trial(trial: Trial, out: str | os.PathLike[str]) -> dict[str, Any]:
         previous = json.loads(result_path.read_text()) if result_path.is_file() else {}
         rows = {r["test_key"]: r for r in previous.get("rows", [])}
         policy: Any = "expert"
+        translators: dict[str, Any] = {}
         if trial.agent.algo != "expert":
             run, marker = folder / "run", folder / "trained.json"
             if not marker.is_file():
@@ -90,6 +96,15 @@ def run_trial(trial: Trial, out: str | os.PathLike[str]) -> dict[str, Any]:
         for test in trial.tests:
             if test.key in rows:
                 continue
+            wrap = None
+            # the expert acts on the state, so a translator changes nothing for it
+            if test.translator is not None and trial.agent.algo != "expert":
+                if test.translator not in translators:
+                    translators[test.translator] = load_translator(
+                        translator_dir(out, test.translator)
+                    )
+                translator = translators[test.translator]
+                wrap = lambda env, t=translator: RealToSimWrapper(env, t)  # noqa: E731
             result = evaluate(
                 policy,
                 trial.env,
@@ -98,6 +113,7 @@ def run_trial(trial: Trial, out: str | os.PathLike[str]) -> dict[str, Any]:
                 env_kwargs=test.env_kwargs,
                 split=trial.split,
                 progress=False,
+                wrap=wrap,
             )
             rows[test.key] = result.row(test_key=test.key, test_point=test.point)
         _write_json(
@@ -113,6 +129,74 @@ def run_trial(trial: Trial, out: str | os.PathLike[str]) -> dict[str, Any]:
         return {"trial": trial.id, "status": "error", "error": f"{type(err).__name__}: {err}"}
     (folder / "error.txt").unlink(missing_ok=True)
     return {"trial": trial.id, "status": "ok", "seconds": time.perf_counter() - start}
+
+
+def translator_dir(out: str | os.PathLike[str], method: str) -> Path:
+    """Where a sweep keeps the translator of ``method``: ``out/translators/<method>``."""
+    return Path(out) / "translators" / method
+
+
+def build_translators(
+    spec: SweepSpec, out: Path, progress: bool = True, log: Callable[[str], None] | None = None
+) -> list[str]:
+    """Fit or train the translators the test axes name, before any trial runs.
+
+    Real frames: ``translators.frames`` expert-episode frames of the pseudo-real look (seeds
+    from ``translators.real_seed``, kept in ``translators/real_frames.npz``); simulator frames:
+    as many of the nominal look (seeds from ``translators.sim_seed``). A translator whose
+    settings have not changed since it was built is kept; one whose settings changed is
+    rebuilt from scratch. Returns the methods built now.
+    """
+    say = log or (lambda _: None)
+    built = []
+    real: Any = None
+    for method in translator_names(spec):
+        setup = translator_setup(spec, method)
+        folder = translator_dir(out, method)
+        marker = folder / "built.json"
+        if marker.is_file():
+            if json.loads(marker.read_text()).get("setup") == setup:
+                continue
+            shutil.rmtree(folder)  # settings changed: no resuming from the old checkpoints
+        if real is None:
+            real = _real_frames(spec, out / "translators", progress)
+        say(f"translator {method}: building from {len(real)} pseudo-real frames -> {folder}")
+        result = train_translator(
+            spec.env,
+            real,
+            folder,
+            method=method,
+            sim_frames=spec.translators.frames,
+            env_kwargs=setup["env_kwargs"],
+            config=setup["config"],
+            seed=spec.translators.sim_seed,
+            progress=progress,
+        )
+        _write_json(marker, {"setup": setup, "seconds": result.seconds})
+        built.append(method)
+    return built
+
+
+def _real_frames(spec: SweepSpec, folder: Path, progress: bool) -> Any:
+    import numpy as np
+
+    setup = translator_setup(spec, None)
+    cache = folder / "real_frames.npz"
+    if cache.is_file():
+        with np.load(cache, allow_pickle=False) as data:
+            if json.loads(str(data["setup"])) == setup:
+                return data["frames"]
+    frames = look_frames(
+        spec.env,
+        "pseudo_real",
+        spec.translators.frames,
+        seed=spec.translators.real_seed,
+        env_kwargs=setup["env_kwargs"],
+        progress=progress,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, frames=frames, setup=json.dumps(setup))
+    return frames
 
 
 def _init_worker(threads: int) -> None:
@@ -245,6 +329,8 @@ def run_sweep(
     trials = plan(parsed)
     pending = [t for t in trials if not is_finished(t, out_dir)]
     say = log or (lambda _: None)
+    if pending:
+        build_translators(parsed, out_dir, progress, say)
     say(
         f"sweep {parsed.name}: {len(trials)} trials x {len(trials[0].tests)} test points; "
         f"skipping {len(trials) - len(pending)} finished, running {len(pending)} "

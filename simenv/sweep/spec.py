@@ -19,12 +19,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import simenv
+from simenv.agents.affordance import AffordanceConfig
 from simenv.agents.bc import BCConfig
 from simenv.agents.evaluate import make_eval_env
 from simenv.agents.train import load_config
 from simenv.randomization import DomainRandomizer, load_spec
+from simenv.real2sim.pseudo_real import pseudo_real_look
 
-ALGOS = ("bc", "ppo", "sac", "expert")
+ALGOS = ("bc", "affordance", "ppo", "sac", "expert")
 
 
 SEARCHES = ("grid", "random")
@@ -36,7 +38,13 @@ BACKENDS = ("local", "ray")
 SPLITS = ("test", "train")
 
 
-SPECIAL_AXES = ("dr_scale", "randomization")
+SPECIAL_AXES = ("dr_scale", "randomization", "look", "translator")
+
+
+LOOKS = ("sim", "pseudo_real")
+
+
+TRANSLATORS = ("none", "stats", "fda", "cyclegan")
 
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -57,6 +65,24 @@ class AgentSpec(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
+class TranslatorsSpec(BaseModel):
+    """How a sweep builds the translators its ``translator`` test axis names.
+
+    ``frames`` pseudo-real frames (expert episodes from seed ``real_seed``) and as many
+    nominal simulator frames (from seed ``sim_seed``), unpaired, at the spec's
+    ``env_kwargs`` camera size; ``config`` holds per-method settings (``cyclegan``:
+    :class:`~simenv.real2sim.cyclegan.CycleGANConfig` fields; ``fda``: ``beta``; ``stats``:
+    ``mode``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frames: int = Field(default=300, ge=8)
+    real_seed: int = 100000
+    sim_seed: int = 0
+    config: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
 class SweepSpec(BaseModel):
     """A validated sweep spec (see the module docstring); build with :func:`load_sweep`."""
 
@@ -66,10 +92,12 @@ class SweepSpec(BaseModel):
     agents: list[AgentSpec] = Field(min_length=1)
     name: str = "sweep"
     env_kwargs: dict[str, Any] = Field(default_factory=dict)
-    train: dict[str, Any] = Field(default_factory=dict)
-    test: dict[str, Any] = Field(default_factory=dict)
+    train: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
+    test: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     episodes: int = Field(20, ge=1)
+    eval_seed: int = Field(0, ge=0)
+    translators: TranslatorsSpec = Field(default_factory=lambda: TranslatorsSpec())
     search: str = "grid"
     samples: int | None = Field(None, ge=1)
     search_seed: int = 0
@@ -162,10 +190,55 @@ def _check(spec: SweepSpec, base_dir: Path | None) -> None:
             raise ValueError(f"agents: two are named {n!r}; give each a distinct name")
     spec.agents = agents
     for section in ("train", "test"):
-        axes = getattr(spec, section)
-        for axis, values in axes.items():
-            _check_axis(section, str(axis), values, spec.search)
+        grids = grids_of(getattr(spec, section))
+        if not grids:
+            raise ValueError(f"{section}: an empty list; give at least one set of axes")
+        for axes in grids:
+            for axis, values in axes.items():
+                _check_axis(section, str(axis), values, spec.search)
+    _check_special(spec)
     _check_points(spec)
+
+
+def grids_of(axes: Mapping[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A section's axis sets: one mapping, or a list of them whose points are joined."""
+    return [dict(axes)] if isinstance(axes, Mapping) else [dict(a) for a in axes]
+
+
+def axis_names(axes: Mapping[str, Any] | list[dict[str, Any]]) -> list[str]:
+    """Every axis named in a section, in order of first appearance."""
+    return list(dict.fromkeys(str(a) for grid in grids_of(axes) for a in grid))
+
+
+def _values(axes: Mapping[str, Any] | list[dict[str, Any]], axis: str) -> list[Any]:
+    out: list[Any] = []
+    for grid in grids_of(axes):
+        if axis in grid:
+            v = grid[axis]
+            out += v if isinstance(v, list) else [v]
+    return out
+
+
+def translator_names(spec: SweepSpec) -> list[str]:
+    """The translators the test axes name, other than ``none``, in order."""
+    return list(dict.fromkeys(str(v) for v in _values(spec.test, "translator") if v != "none"))
+
+
+def _check_special(spec: SweepSpec) -> None:
+    for section in ("train", "test"):
+        for v in _values(getattr(spec, section), "look"):
+            check_value(f"{section}.look", v, LOOKS)
+    if "translator" in axis_names(spec.train):
+        raise ValueError("train.translator: translators apply at test time; move it to test")
+    for v in _values(spec.test, "translator"):
+        check_value("test.translator", v, TRANSLATORS)
+    for method in spec.translators.config:
+        check_value("translators.config key", method, TRANSLATORS[1:])
+    if translator_names(spec) and "camera_size" not in spec.env_kwargs:
+        raise ValueError(
+            "a translator test axis needs env_kwargs.camera_size (the size translators are "
+            "built at; use the agents' camera size)"
+        )
 
 
 def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | None) -> AgentSpec:
@@ -181,9 +254,10 @@ def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | Non
         if extra:
             raise ValueError(f"{where}: the expert is not trained; remove {', '.join(extra)}")
     else:
-        if agent.algo == "bc" and agent.steps is not None:
+        if agent.algo in ("bc", "affordance") and agent.steps is not None:
             raise ValueError(
-                f"{where}: steps is for ppo/sac; for bc set overrides: {{bc.episodes: N}}"
+                f"{where}: steps is for ppo/sac; for {agent.algo} set overrides: "
+                f"{{{agent.algo}.episodes: N}}"
             )
         if config is not None and base_dir is not None and not Path(config).is_absolute():
             config = os.fspath(base_dir / config)
@@ -191,6 +265,8 @@ def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | Non
             cfg = load_config(spec.env, agent.algo, config, agent.overrides)
             if agent.algo == "bc":
                 BCConfig.from_dict(cfg.get("bc"))
+            elif agent.algo == "affordance":
+                AffordanceConfig.from_dict(cfg.get("affordance"))
         except (ValueError, TypeError) as err:
             raise ValueError(f"{where}: {err}") from None
     return agent.model_copy(update={"name": name, "config": config})
@@ -222,16 +298,21 @@ def _check_axis(section: str, axis: str, values: Any, search: str) -> None:
         )
 
 
-def _axis_points(axes: Mapping[str, Any], spec: SweepSpec, rng: np.random.Generator) -> list[Point]:
-    """The points of one axis set (grid product or random draws), duplicates removed."""
-    names = list(axes)
-    if not names:
-        return [{}]
-    if spec.search == "grid":
-        lists = [v if isinstance(v, list) else [v] for v in axes.values()]
-        points = [dict(zip(names, combo)) for combo in itertools.product(*lists)]
-    else:
-        points = [{n: _draw(axes[n], rng) for n in names} for _ in range(spec.samples or 1)]
+def _axis_points(
+    section: Mapping[str, Any] | list[dict[str, Any]], spec: SweepSpec, rng: np.random.Generator
+) -> list[Point]:
+    """The points of a section (per axis set: grid product or random draws), joined, with
+    duplicates removed."""
+    points: list[Point] = []
+    for axes in grids_of(section):
+        names = list(axes)
+        if not names:
+            points.append({})
+        elif spec.search == "grid":
+            lists = [v if isinstance(v, list) else [v] for v in axes.values()]
+            points += [dict(zip(names, combo)) for combo in itertools.product(*lists)]
+        else:
+            points += [{n: _draw(axes[n], rng) for n in names} for _ in range(spec.samples or 1)]
     unique = {json.dumps(p, sort_keys=True, default=str): p for p in points}
     return list(unique.values())
 
@@ -248,12 +329,16 @@ def _draw(axis: Any, rng: np.random.Generator) -> Any:
     return float(f"{x:.4g}")
 
 
-def point_kwargs(base: Mapping[str, Any], point: Point) -> dict[str, Any]:
-    """Env kwargs of a point: ``base``, then dr_scale / randomization, then DR overrides."""
+def point_kwargs(env_id: str, base: Mapping[str, Any], point: Point) -> dict[str, Any]:
+    """Env kwargs of a point: ``base``, then dr_scale / randomization, then ``look``
+    (``pseudo_real``: the family's pseudo-real look replaces the randomization), then DR
+    overrides. The ``translator`` is not an env kwarg (see :class:`~.plan.EvalPoint`)."""
     kwargs = copy.deepcopy(dict(base))
-    for key in SPECIAL_AXES:
+    for key in ("dr_scale", "randomization"):
         if key in point:
             kwargs[key] = copy.deepcopy(point[key])
+    if point.get("look") == "pseudo_real":
+        kwargs["randomization"] = pseudo_real_look(env_id)
     params = {k: copy.deepcopy(v) for k, v in point.items() if k not in SPECIAL_AXES}
     if params:
         kwargs["randomization"] = {**load_spec(kwargs.get("randomization", "default")), **params}
@@ -296,9 +381,11 @@ def _check_points(spec: SweepSpec) -> None:
 
 def plan_points(spec: SweepSpec) -> dict[str, list[tuple[Point, dict[str, Any]]]]:
     rng = np.random.default_rng(spec.search_seed)
-    train = [(p, point_kwargs(spec.env_kwargs, p)) for p in _axis_points(spec.train, spec, rng)]
+    train = [
+        (p, point_kwargs(spec.env, spec.env_kwargs, p)) for p in _axis_points(spec.train, spec, rng)
+    ]
     test_base = {"randomization": "default", "dr_scale": 1.0, **spec.env_kwargs}
-    test = [(p, point_kwargs(test_base, p)) for p in _axis_points(spec.test, spec, rng)]
+    test = [(p, point_kwargs(spec.env, test_base, p)) for p in _axis_points(spec.test, spec, rng)]
     return {"train": train, "test": test}
 
 
