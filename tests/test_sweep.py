@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -315,7 +317,7 @@ def test_the_indoor_nav_study_spec_runs_end_to_end_with_translators(
     spec["env_kwargs"]["camera_size"] = [16, 16]
     spec.update(
         train={"dr_scale": [1.0]},
-        test=[{"dr_scale": [0.0]}, {"look": "pseudo_real", "translator": ["none", "fda"]}],
+        test=[{"dr_scale": [0.0]}, {"look": "pseudo_real", "translator": ["none", "stats", "fda"]}],
         seeds=[0],
         episodes=1,
         translators={"frames": 8},
@@ -331,17 +333,31 @@ def test_the_indoor_nav_study_spec_runs_end_to_end_with_translators(
     out = tmp_path / "study"
     lines: list[str] = []
     result = run_sweep(spec, out, progress=False, log=lines.append)
-    assert len(result.ran) == 2 and not result.failed and len(result.rows) == 2 * 3
+    assert len(result.ran) == 2 and not result.failed and len(result.rows) == 2 * 4
     assert any("translator fda: building from 8 pseudo-real frames" in line for line in lines)
     assert (out / "translators" / "fda" / "translator.pt").is_file()
     assert (out / "translators" / "fda" / "samples.png").stat().st_size > 0
-    assert len(wrapped) == 1 and type(wrapped[0]).__name__ == "FDATranslator"  # BC only
+    sims = [np.load(out / "translators" / m / "sim_frames.npz")["frames"] for m in ("stats", "fda")]
+    assert sims[0].shape == (8, 16, 16, 3) and np.array_equal(*sims)  # collected once
+    names = [type(t).__name__ for t in wrapped]
+    assert names == ["StatsTranslator", "FDATranslator"]  # BC only: the expert reads the state
     with open(out / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert {r["test_translator"] for r in rows} == {"", "none", "fda"}
+    assert {r["test_translator"] for r in rows} == {"", "none", "stats", "fda"}
     assert {r["test_look"] for r in rows} == {"", "pseudo_real"}
     assert (out / "heatmap_success.png").stat().st_size > 0
     built = (out / "translators" / "fda" / "built.json").stat().st_mtime_ns
     again = run_sweep(spec, out, progress=False)
     assert not again.ran and len(again.skipped) == 2
     assert (out / "translators" / "fda" / "built.json").stat().st_mtime_ns == built
+
+    # the study report reads the folder: full table and answer table, figures copied
+    report = tmp_path / "report.md"
+    script = root / "benchmarks" / "dr_study_report.py"
+    args = [sys.executable, str(script), str(out), "--figures", str(tmp_path), "--out", str(report)]
+    subprocess.run(args, check=True, capture_output=True)
+    text = report.read_text()
+    assert "| test DR 0 | pseudo-real | pseudo-real + stats | pseudo-real + fda |" in text
+    assert "| BC, train DR 1 |" in text and "| expert (upper bound) |" in text
+    assert "| translation on top of DR (train DR 1): best translator " in text
+    assert (tmp_path / "dr_study_indoor_nav_heatmap.png").stat().st_size > 0

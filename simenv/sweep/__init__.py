@@ -6,8 +6,8 @@ of DR axes, one for training and one for testing::
     name: dr-strength              # optional; default output folder sweeps/NAME
     env: simenv/TransparentGrasp-v0
     env_kwargs: {camera_size: [32, 32]}  # common to training and testing
-    agents:                        # algo: bc | ppo | sac | expert; optional name, steps
-      - {algo: bc, overrides: {bc.episodes: 50}}  # (ppo/sac), config (YAML), overrides
+    agents:                        # algo: bc | affordance | ppo | sac | expert; optional name,
+      - {algo: bc, overrides: {bc.episodes: 50}}  # steps (ppo/sac), config (YAML), overrides
       - {algo: expert}
     train: {dr_scale: [0.0, 1.0, 2.0]}
     test:
@@ -17,7 +17,9 @@ of DR axes, one for training and one for testing::
     episodes: 20                   # test episodes per (trial, test point)
     search: grid                   # or random, with samples: N (and search_seed)
     split: test                    # evaluation split (held-out layouts / styles)
+    eval_seed: 0                   # episode seed of the first test episode
     metric: success                # plotted metric
+    translators: {frames: 300, config: {cyclegan: {iterations: 600}}}  # for a translator axis
 
 Axes. ``dr_scale`` is the env kwarg; ``randomization`` sets the preset, a dict or a YAML path;
 any other name is a DR parameter of the env (``gym.make(id).unwrapped.randomizer.names``;
@@ -31,7 +33,22 @@ Cartesian product of the axes. With ``search: random`` each of ``samples`` point
 axis from ``{low, high}`` (uniform; ``log: true`` for log-uniform; rounded to 4 significant
 digits) or uniformly from a list; the draws come from ``search_seed``, so a rerun plans the
 same points. Missing ``train`` / ``test`` sections mean one point: the conditions as
-configured.
+configured. A section may also be a *list* of such axis sets: its points are the union of
+theirs (``test: [{dr_scale: [0, 2]}, {look: pseudo_real, translator: [none, fda]}]`` is four
+points, not eight).
+
+Study axes. ``look: pseudo_real`` replaces the randomization with the family's pseudo-real look
+(:func:`simenv.real2sim.pseudo_real.pseudo_real_look`; ``sim`` leaves it). ``translator``
+(test only: ``none``, ``stats``, ``fda``, ``cyclegan``) puts
+:class:`~simenv.real2sim.wrappers.RealToSimWrapper` between the env and the learned policy
+(the expert reads the state, so it is not wrapped). Before the first trial the sweep builds
+each named translator once, in ``translators/<method>/``, with
+:func:`simenv.real2sim.pipeline.train_translator`: ``translators.frames`` pseudo-real frames of
+expert episodes from seed ``translators.real_seed`` (the "real" camera) against as many
+nominal simulator frames from ``translators.sim_seed``, at ``env_kwargs.camera_size`` (which a
+translator axis therefore needs); ``translators.config.<method>`` holds the method's settings.
+A translator whose settings are unchanged is reused on a rerun; a changed one is rebuilt, and
+the test points through it are evaluated again (its settings are part of their test key).
 
 Trials. A trial is (agent, train point, seed): it trains once (``simenv.agents.train``; the
 expert needs no training and ignores the train axes), then evaluates on every test point with
@@ -39,8 +56,8 @@ expert needs no training and ignores the train axes), then evaluates on every te
 spec's ``env_kwargs``, then the train point. Test conditions are set from scratch, never
 inherited from the train point: ``randomization: default``, ``dr_scale: 1``, then the spec's
 ``env_kwargs``, then the test point. The test episodes of seed ``s`` use episode seeds
-``s * episodes ... (s + 1) * episodes - 1``: the same episodes for every agent and train point
-(paired comparisons), different ones per seed (so expert seeds add episodes).
+``eval_seed + s * episodes`` onwards: the same episodes for every agent and train point (paired
+comparisons), different ones per seed (so expert seeds add episodes).
 
 Output folder (``--out``, default ``sweeps/NAME``)::
 
@@ -49,6 +66,8 @@ Output folder (``--out``, default ``sweeps/NAME``)::
     trials/<trial id>/trial.json   what the trial is (agent, seed, train point, kwargs)
     trials/<trial id>/result.json  one row per test point; written last: the resume marker
     trials/<trial id>/error.txt    the traceback of a failed trial
+    translators/<method>/          translator.pt, samples.png, built.json (its settings)
+    translators/real_frames.npz    the pseudo-real frames the translators were built from
     results.csv, results.parquet   one row per (trial, test point); Parquet if pyarrow imports
     heatmap_<metric>.png           mean over seeds: rows train point, columns test point, per agent
     <metric>_vs_<column>.png       metric vs each train/test axis with the 95 % CI band
