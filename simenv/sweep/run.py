@@ -148,7 +148,7 @@ def build_translators(
     rebuilt from scratch. Returns the methods built now.
     """
     say = log or (lambda _: None)
-    built = []
+    built: list[str] = []
     real: Any = None
     for method in translator_names(spec):
         setup = translator_setup(spec, method)
