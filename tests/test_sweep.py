@@ -361,3 +361,16 @@ def test_the_indoor_nav_study_spec_runs_end_to_end_with_translators(
     assert "| BC, train DR 1 |" in text and "| expert (upper bound) |" in text
     assert "| translation on top of DR (train DR 1): best translator " in text
     assert (tmp_path / "dr_study_indoor_nav_heatmap.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["sweep_quick", "sweep_dr", "study_indoor_nav", "study_driving", "study_transparent_grasp"],
+)
+def test_shipped_sweep_specs_validate(name: str) -> None:
+    root = Path(__file__).resolve().parents[1]
+    spec = load_sweep(root / "examples" / f"{name}.yaml")
+    trials = plan(spec)
+    assert trials and all(t.tests for t in trials)
+    if name.startswith("study_"):  # the study design: 4 train strengths x 2 seeds + the expert
+        assert len(trials) == 4 * 2 + 2 and len(trials[0].tests) == 8

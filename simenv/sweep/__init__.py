@@ -82,8 +82,12 @@ Backends. ``local`` (default) runs trials in-process with ``workers=1``, else in
 the same trials through Ray Tune (a function trainable over ``tune.grid_search`` of trial ids,
 1 CPU each) on the Ray instance already initialised in this process, else on ``address`` (a
 cluster; every node needs simenv installed and the output folder on a shared file system),
-else on a local instance with ``workers`` CPUs. Both backends read results from the same
-``result.json`` files, so resuming works the same way.
+else on a local instance with ``workers`` CPUs. A trial whose Ray worker dies (killed, out of
+memory, a node lost) is restarted up to ``RAY_RETRIES`` times; it keeps a finished training.
+Both backends read results from the same ``result.json`` files, so resuming works the same
+way. On a cluster: ``ray start --head`` on one machine, ``ray start --address HEAD:6379`` on
+the others, then ``simenv sweep SPEC --backend ray --address HEAD:6379 --out /shared/path``
+(docs/dr_study.md, "Scaling out").
 """
 
 from .plan import EvalPoint, Trial, plan

@@ -27,6 +27,7 @@ from .plots import plot_results
 from .results import SweepResult, collect, write_results
 from .spec import BACKENDS, SweepSpec, check_value, load_sweep, translator_names
 
+RAY_RETRIES = 2  # times Ray Tune restarts a trial whose worker process died
 _RAY_HINT = 'the ray backend needs Ray Tune: pip install "simenv[ray]"'
 
 
@@ -291,6 +292,9 @@ def _run_ray(
                 storage_path=os.fspath(out / "ray"),
                 verbose=0,
                 callbacks=[_Tick()],
+                # a worker that dies (killed, out of memory, a node lost) is run again; a
+                # trial that fails in Python is not (run_trial reports it; a rerun retries it)
+                failure_config=tune.FailureConfig(max_failures=RAY_RETRIES),
             ),
         )
         tuner.fit()
