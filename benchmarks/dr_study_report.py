@@ -10,7 +10,8 @@ and the answer table (best train DR for the nominal scene, strong test DR and th
 look; the cost of DR at nominal; what translation adds on top of DR and instead of it), where
 every comparison says whether the two intervals overlap. Figures: the sweep's heat map and its
 success-vs-test-strength and success-vs-translator curves, copied as
-``dr_study_<family>_{heatmap,vs_dr,vs_translator}.png``.
+``dr_study_<family>_{heatmap,vs_dr,vs_translator}.png``; next to the Markdown file, each
+sweep's ``results.csv`` as ``dr_study_<family>.csv``.
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ def header(test: str) -> str:
     return "pseudo-real" if method == "none" else f"pseudo-real + {method}"
 
 
-def full_table(cells: dict[tuple[str, str], Any], metric: str = "success") -> str:
+def full_table(
+    cells: dict[tuple[str, str], Any], learner: str = "BC", metric: str = "success"
+) -> str:
     cols = columns(cells)
     trains = [*sorted({t for t, _ in cells if t != "expert"}, key=float), "expert"]
     lines = [
@@ -104,7 +107,7 @@ def full_table(cells: dict[tuple[str, str], Any], metric: str = "success") -> st
         "|---" * (len(cols) + 1) + "|",
     ]
     for tr in trains:
-        name = "expert (upper bound)" if tr == "expert" else f"BC, train DR {tr}"
+        name = "expert (upper bound)" if tr == "expert" else f"{learner}, train DR {tr}"
         row = [fmt(cells.get((tr, c)), metric == "success") for c in cols]
         lines.append(f"| {name} | " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -171,12 +174,13 @@ def answer_table(cells: dict[tuple[str, str], Any]) -> str:
     return "\n".join(lines)
 
 
-def report(folder: Path, figures: Path) -> tuple[str, str]:
+def report(folder: Path, figures: Path, tables: Path) -> tuple[str, str]:
     spec = yaml.safe_load((folder / "spec.yaml").read_text())
     family = spec["env"].split("/")[-1].removesuffix("-v0")
     slug = {"IndoorNav": "indoor_nav", "Driving": "driving"}.get(family, "transparent_grasp")
     rows = load_rows(folder)
     cells = pooled(rows)
+    learner = next((r["agent"] for r in rows if r["agent"] != "expert"), "learned")
     seeds, episodes = spec["seeds"], spec["episodes"]
     text = [
         f"### {family}",
@@ -184,13 +188,16 @@ def report(folder: Path, figures: Path) -> tuple[str, str]:
         f"`{folder.name}`: {len(seeds)} seed(s) x {episodes} test episodes per point "
         f"({len(seeds) * episodes} per cell), env_kwargs `{spec['env_kwargs']}`.",
         "",
-        full_table(cells),
+        full_table(cells, learner),
         "",
         answer_table(cells),
     ]
     extra = {"Driving": "route_completion", "IndoorNav": "spl"}.get(family)
     if extra and extra in rows[0]:
-        text += ["", f"Mean {extra} (same cells):", "", full_table(pooled(rows, extra), extra)]
+        table = full_table(pooled(rows, extra), learner, extra)
+        text += ["", f"Mean {extra} (same cells):", "", table]
+    tables.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(folder / "results.csv", tables / f"dr_study_{slug}.csv")
     figures.mkdir(parents=True, exist_ok=True)
     for src, name in (
         ("heatmap_success.png", "heatmap"),
@@ -208,7 +215,7 @@ def main() -> None:
     parser.add_argument("--figures", type=Path, default=Path("docs/figures"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dr_study.md"))
     args = parser.parse_args()
-    parts = [report(folder, args.figures)[1] for folder in args.folders]
+    parts = [report(folder, args.figures, args.out.parent)[1] for folder in args.folders]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n\n".join(parts) + "\n")
     print("\n\n".join(parts))

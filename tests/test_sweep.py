@@ -358,7 +358,7 @@ def test_the_indoor_nav_study_spec_runs_end_to_end_with_translators(
     subprocess.run(args, check=True, capture_output=True)
     text = report.read_text()
     assert "| test DR 0 | pseudo-real | pseudo-real + stats | pseudo-real + fda |" in text
-    assert "| BC, train DR 1 |" in text and "| expert (upper bound) |" in text
+    assert "| bc, train DR 1 |" in text and "| expert (upper bound) |" in text
     assert "| translation on top of DR (train DR 1): best translator " in text
     assert (tmp_path / "dr_study_indoor_nav_heatmap.png").stat().st_size > 0
 

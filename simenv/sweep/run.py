@@ -268,7 +268,16 @@ def _run_ray(
     if started:
         runtime_env = {"env_vars": _gl_env()}
         if address:
-            ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+            try:
+                ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ray.exceptions.RayError) as err:
+                first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+                raise ValueError(
+                    f"cannot connect to the Ray cluster at {address!r} ({type(err).__name__}: "
+                    f"{first}); is `ray start --head` running there? With token authentication "
+                    "(Ray's default), export RAY_AUTH_MODE=token and give the cluster's token "
+                    "(~/.ray/auth_token or RAY_AUTH_TOKEN)"
+                ) from None
         else:
             ray.init(
                 num_cpus=workers,
