@@ -23,7 +23,6 @@ export RAY_AUTH_MODE=${RAY_AUTH_MODE:-token}
 
 "$BIN/ray" start --head --port 6379 --num-cpus 2 --include-dashboard false \
     --disable-usage-stats
-trap '"$BIN/ray" stop --force >/dev/null 2>&1 || true' EXIT
 
 (
     sleep "$KILL_AFTER"
@@ -35,6 +34,8 @@ trap '"$BIN/ray" stop --force >/dev/null 2>&1 || true' EXIT
         echo "[study_on_ray] no running trial worker to kill"
     fi
 ) &
+killer=$!
+trap 'kill "$killer" 2>/dev/null || true; "$BIN/ray" stop --force >/dev/null 2>&1 || true' EXIT
 
 start=$(date +%s)
 "$BIN/simenv" sweep "$SPEC" --backend ray --address 127.0.0.1:6379 --out "$OUT"
