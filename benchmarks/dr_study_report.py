@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from simenv.agents.evaluate import wilson
+from simenv.sweep.results import aggregate
 
 NOMINAL, STRONG = 0.0, 2.0
 
@@ -50,30 +50,24 @@ def cell_key(row: dict[str, Any]) -> str:
 
 
 def pooled(rows: list[dict[str, Any]], metric: str = "success") -> dict[tuple[str, str], Any]:
-    """(train, test cell) -> (mean, low, high, episodes), seeds pooled; train ``expert`` for it.
-    Only success gets an interval (Wilson over the pooled episodes)."""
-    sums: dict[tuple[str, str], list[float]] = {}
-    for r in rows:
-        train = "expert" if r["agent"] == "expert" else f"{float(r['train_dr_scale']):g}"
-        n = int(r["episodes"])
-        value = _float(r.get(metric, ""))
-        if value is None:
-            continue
-        acc = sums.setdefault((train, cell_key(r)), [0.0, 0.0])
-        acc[0] += value * n  # episode-weighted: the mean over every pooled episode
-        acc[1] += n
-    out = {}
-    for key, (total, n) in sums.items():
-        mean = total / n
-        low, high = wilson(total, int(n)) if metric == "success" else (math.nan, math.nan)
-        out[key] = (mean, low, high, int(n))
-    return out
+    """(train, test cell) -> (mean, low, high), seeds pooled (``aggregate`` of the sweep: a
+    Wilson interval over the pooled episodes for success); train ``expert`` for the expert."""
+    keyed = [
+        {
+            "train": "expert" if r["agent"] == "expert" else f"{float(r['train_dr_scale']):g}",
+            "cell": cell_key(r),
+            metric: _float(r.get(metric, "")),
+            "episodes": int(r["episodes"]),
+        }
+        for r in rows
+    ]
+    return aggregate(keyed, ("train", "cell"), metric)
 
 
 def fmt(cell: Any, ci: bool = True) -> str:
     if cell is None:
         return "–"
-    mean, low, high, _ = cell
+    mean, low, high = cell
     if not ci or math.isnan(low):
         return f"{mean:.2f}"
     return f"{mean:.2f} [{low:.2f}, {high:.2f}]"

@@ -162,10 +162,11 @@ def build_translators(
         if real is None:
             real = _real_frames(spec, out / "translators", progress)
         say(f"translator {method}: building from {len(real)} pseudo-real frames -> {folder}")
-        sim_cache = [translator_dir(out, m) / "sim_frames.npz" for m in built]
-        if sim_cache:  # the same simulator frames for every method: collect them once
+        if built:  # the same simulator frames for every method: collect them once
             folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(sim_cache[0], folder / "sim_frames.npz")
+            shutil.copyfile(
+                translator_dir(out, built[0]) / "sim_frames.npz", folder / "sim_frames.npz"
+            )
         result = train_translator(
             spec.env,
             real,
