@@ -11,7 +11,9 @@ look; the cost of DR at nominal; what translation adds on top of DR and instead 
 every comparison says whether the two intervals overlap. Figures: the sweep's heat map and its
 success-vs-test-strength and success-vs-translator curves, copied as
 ``dr_study_<family>_{heatmap,vs_dr,vs_translator}.png``; next to the Markdown file, each
-sweep's ``results.csv`` as ``dr_study_<family>.csv``.
+sweep's ``results.csv`` as ``dr_study_<family>.csv`` (``<family>`` is the spec's name without
+``study-``). An agent with its own train conditions (``examples/study_driving_adr.yaml``'s
+ADR agent) gets a row of its own and is compared with the best fixed train strength.
 """
 
 from __future__ import annotations
@@ -49,12 +51,24 @@ def cell_key(row: dict[str, Any]) -> str:
     return f"dr={float(row['test_dr_scale']):g}"
 
 
+def train_key(row: dict[str, Any]) -> str:
+    """The train DR strength, or the agent's name where it has none (the expert, an agent
+    trained as configured: ADR)."""
+    if row["agent"] == "expert" or not row.get("train_dr_scale"):
+        return str(row["agent"])
+    return f"{float(row['train_dr_scale']):g}"
+
+
+def is_strength(train: str) -> bool:
+    return _float(train) is not None
+
+
 def pooled(rows: list[dict[str, Any]], metric: str = "success") -> dict[tuple[str, str], Any]:
     """(train, test cell) -> (mean, low, high), seeds pooled (``aggregate`` of the sweep: a
-    Wilson interval over the pooled episodes for success); train ``expert`` for the expert."""
+    Wilson interval over the pooled episodes for success); see :func:`train_key`."""
     keyed = [
         {
-            "train": "expert" if r["agent"] == "expert" else f"{float(r['train_dr_scale']):g}",
+            "train": train_key(r),
             "cell": cell_key(r),
             metric: _float(r.get(metric, "")),
             "episodes": int(r["episodes"]),
@@ -95,13 +109,18 @@ def full_table(
     cells: dict[tuple[str, str], Any], learner: str = "BC", metric: str = "success"
 ) -> str:
     cols = columns(cells)
-    trains = [*sorted({t for t, _ in cells if t != "expert"}, key=float), "expert"]
+    others = sorted({t for t, _ in cells if not is_strength(t) and t != "expert"})
+    trains = [*sorted({t for t, _ in cells if is_strength(t)}, key=float), *others, "expert"]
     lines = [
         "| train | " + " | ".join(header(c) for c in cols) + " |",
         "|---" * (len(cols) + 1) + "|",
     ]
     for tr in trains:
-        name = "expert (upper bound)" if tr == "expert" else f"{learner}, train DR {tr}"
+        name = (
+            "expert (upper bound)"
+            if tr == "expert"
+            else (f"{learner}, train DR {tr}" if is_strength(tr) else f"`{tr}` (as configured)")
+        )
         row = [fmt(cells.get((tr, c)), metric == "success") for c in cols]
         lines.append(f"| {name} | " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -122,7 +141,8 @@ def _best(cells: dict[tuple[str, str], Any], trains: list[str], test: str) -> st
 
 
 def answer_table(cells: dict[tuple[str, str], Any]) -> str:
-    trains = sorted({t for t, _ in cells if t != "expert"}, key=float)
+    trains = sorted({t for t, _ in cells if is_strength(t)}, key=float)
+    others = sorted({t for t, _ in cells if not is_strength(t) and t != "expert"})
     nominal, strong = f"dr={NOMINAL:g}", f"dr={STRONG:g}"
     lines = ["| question | answer | success [95 % CI] | intervals |", "|---|---|---|---|"]
     for what, test in (
@@ -154,6 +174,18 @@ def answer_table(cells: dict[tuple[str, str], Any]) -> str:
             f"| translation {role} (train DR {tr}): best translator {m[3:]} vs raw | "
             f"{c[0] - raw[0]:+.2f} | {fmt(c)} vs {fmt(raw)} | {note} |"
         )
+    for other in others:  # an agent trained as configured (ADR) against the fixed strengths
+        for test in [t for t in columns(cells) if t.startswith("dr=")]:
+            fixed = [(tr, cells[(tr, test)]) for tr in trains if (tr, test) in cells]
+            c = cells.get((other, test))
+            if c is None or not fixed:
+                continue
+            tr, best = max(fixed, key=lambda x: x[1][0])
+            note = "overlap" if overlap(best, c) else "do not overlap"
+            lines.append(
+                f"| `{other}` vs the best fixed train DR ({tr}), test DR {test[3:]} | "
+                f"{c[0] - best[0]:+.2f} | {fmt(c)} vs {fmt(best)} | {note} |"
+            )
     raws = [(tr, cells[(tr, "pr:none")]) for tr in trains[1:] if (tr, "pr:none") in cells]
     translated = [(m, cells[(trains[0], m)]) for m in methods if (trains[0], m) in cells]
     if raws and translated and float(trains[0]) == 0:
@@ -171,13 +203,15 @@ def answer_table(cells: dict[tuple[str, str], Any]) -> str:
 def report(folder: Path, figures: Path, tables: Path) -> tuple[str, str]:
     spec = yaml.safe_load((folder / "spec.yaml").read_text())
     family = spec["env"].split("/")[-1].removesuffix("-v0")
-    slug = {"IndoorNav": "indoor_nav", "Driving": "driving"}.get(family, "transparent_grasp")
+    slug = str(spec["name"]).removeprefix("study-").replace("-", "_")
     rows = load_rows(folder)
     cells = pooled(rows)
     learner = next((r["agent"] for r in rows if r["agent"] != "expert"), "learned")
     seeds, episodes = spec["seeds"], spec["episodes"]
+    own = slug.replace("_", "") == family.lower()  # the family's study, or another spec
+    title = family if own else f"{family} (`{spec['name']}`)"
     text = [
-        f"### {family}",
+        f"### {title}",
         "",
         f"`{folder.name}`: {len(seeds)} seed(s) x {episodes} test episodes per point "
         f"({len(seeds) * episodes} per cell), env_kwargs `{spec['env_kwargs']}`.",

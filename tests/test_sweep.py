@@ -283,6 +283,35 @@ def test_union_grids_looks_and_translators_plan() -> None:
     assert other[3].key != stats.key
 
 
+def test_an_agent_with_its_own_train_axes() -> None:
+    """An ADR agent trains once per seed as configured, beside agents on the sweep's grid."""
+    once = {"algo": "bc", "name": "bc_once", "overrides": {"bc.episodes": 3}, "train": {}}
+    spec = _spec(agents=[*SPEC["agents"], once], train={"dr_scale": [0.0, 2.0]}, seeds=[0, 1])
+    trials = plan(load_sweep(spec))
+    by_agent: dict[str, list[Any]] = {}
+    for t in trials:
+        by_agent.setdefault(t.agent.name, []).append(t)
+    assert [len(by_agent[a]) for a in ("bc", "expert", "bc_once")] == [4, 2, 2]
+    bc_once = by_agent["bc_once"][0]
+    assert bc_once.train_point == {} and bc_once.train_label == "as configured"
+    assert bc_once.train_kwargs is not None and "dr_scale" not in bc_once.train_kwargs
+    assert by_agent["bc"][0].train_label == "dr_scale=0"
+    assert bc_once.tests == by_agent["bc"][0].tests
+    # the other agents' trial ids do not change when an agent with its own axes is added
+    without = plan(load_sweep({**spec, "agents": SPEC["agents"]}))
+    assert {t.id for t in without} <= {t.id for t in trials}
+    # an agent's own axes are validated like the sweep's
+    for train, message in (
+        ({"dr_scale": []}, "bc_once.train.dr_scale: empty axis"),
+        ({"translator": ["fda"]}, "bc_once.train.translator: translators apply at test time"),
+        ({"dr_scale": [-1.0]}, "dr_scale must be a finite number >= 0"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            load_sweep({**spec, "agents": [{**once, "train": train}]})
+    with pytest.raises(ValueError, match="the expert is not trained; remove train"):
+        load_sweep({**spec, "agents": [{"algo": "expert", "train": {}}]})
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -87,7 +87,7 @@ def plan(spec: SweepSpec) -> list[Trial]:
     """Every trial of a validated spec, in order agents × train points × seeds."""
     points = plan_points(spec)
     test_axes = _varying([p for p, _ in points["test"]])
-    train_axes = _varying([p for p, _ in points["train"]])
+    train_axes = _varying([p for k, v in points.items() if k != "test" for p, _ in v])
     tests = []
     for point, kwargs in points["test"]:
         translator = point.get("translator", "none")
@@ -113,11 +113,12 @@ def plan(spec: SweepSpec) -> list[Trial]:
         else:
             cfg = load_config(spec.env, agent.algo, agent.config, agent.overrides)
             base = {**cfg["env_kwargs"], **spec.env_kwargs}
-            train = [(p, point_kwargs(spec.env, base, p)) for p, _ in points["train"]]
+            own = points.get(f"{agent.name}.train", points["train"])
+            train = [(p, point_kwargs(spec.env, base, p)) for p, _ in own]
         for (point, kwargs), seed in itertools.product(train, spec.seeds):
             what = {
                 "env": spec.env,
-                "agent": agent.model_dump(exclude={"name"}),
+                "agent": agent.model_dump(exclude={"name", "train"}),  # the point is below
                 "train_kwargs": kwargs,
                 "seed": seed,
             }

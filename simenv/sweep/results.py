@@ -14,7 +14,7 @@ from simenv.agents.evaluate import BINARY, summarize, wilson
 from simenv.viz import markdown_table
 
 from .plan import Trial
-from .spec import SweepSpec, axis_names, fmt
+from .spec import SweepSpec, axis_names, fmt, train_sections
 
 
 @dataclass
@@ -54,6 +54,7 @@ def collect(
     spec: SweepSpec, trials: list[Trial], out: str | os.PathLike[str]
 ) -> list[dict[str, Any]]:
     """The result rows of every finished (trial, test point) of the current spec."""
+    train_axes = list(dict.fromkeys(a for _, t in train_sections(spec) for a in axis_names(t)))
     rows = []
     for trial in trials:
         path = Path(out) / "trials" / trial.id / "result.json"
@@ -70,7 +71,7 @@ def collect(
                 "train_point": trial.train_label,
                 "test_point": test.label,
             }
-            for axis in axis_names(spec.train):
+            for axis in train_axes:
                 row[f"train_{axis}"] = (trial.train_point or {}).get(axis)
             for axis in axis_names(spec.test):
                 row[f"test_{axis}"] = test.point.get(axis)
@@ -79,7 +80,7 @@ def collect(
             )
             row["trial"] = trial.id
             rows.append(row)
-    columns = [f"train_{a}" for a in axis_names(spec.train)]
+    columns = [f"train_{a}" for a in train_axes]
     return _tabular(rows, columns + [f"test_{a}" for a in axis_names(spec.test)])
 
 

@@ -54,7 +54,9 @@ Point = dict[str, Any]
 
 
 class AgentSpec(BaseModel):
-    """One agent of a sweep: ``algo`` is ``bc``, ``ppo``, ``sac`` or ``expert``."""
+    """One agent of a sweep: ``algo`` is ``bc``, ``affordance``, ``ppo``, ``sac`` or
+    ``expert``. ``train``, if given, replaces the sweep's train axes for this agent (``{}``:
+    one training per seed, as its config says; an ADR config, say)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +65,7 @@ class AgentSpec(BaseModel):
     steps: int | None = Field(None, ge=1)
     config: str | None = None
     overrides: dict[str, Any] = Field(default_factory=dict)
+    train: dict[str, Any] | list[dict[str, Any]] | None = None
 
 
 class TranslatorsSpec(BaseModel):
@@ -189,8 +192,8 @@ def _check(spec: SweepSpec, base_dir: Path | None) -> None:
         if names.count(n) > 1:
             raise ValueError(f"agents: two are named {n!r}; give each a distinct name")
     spec.agents = agents
-    for section in ("train", "test"):
-        grids = grids_of(getattr(spec, section))
+    for section, value in [*train_sections(spec), ("test", spec.test)]:
+        grids = grids_of(value)
         if not grids:
             raise ValueError(f"{section}: an empty list; give at least one set of axes")
         for axes in grids:
@@ -224,12 +227,21 @@ def translator_names(spec: SweepSpec) -> list[str]:
     return list(dict.fromkeys(str(v) for v in _values(spec.test, "translator") if v != "none"))
 
 
+def train_sections(spec: SweepSpec) -> list[tuple[str, dict[str, Any] | list[dict[str, Any]]]]:
+    """``(name, axes)`` of the sweep's train section and of each agent's own one."""
+    own = [(f"{a.name}.train", a.train) for a in spec.agents if a.train is not None]
+    return [("train", spec.train), *own]
+
+
 def _check_special(spec: SweepSpec) -> None:
-    for section in ("train", "test"):
-        for v in _values(getattr(spec, section), "look"):
+    for section, axes in [*train_sections(spec), ("test", spec.test)]:
+        for v in _values(axes, "look"):
             check_value(f"{section}.look", v, LOOKS)
-    if "translator" in axis_names(spec.train):
-        raise ValueError("train.translator: translators apply at test time; move it to test")
+    for section, axes in train_sections(spec):
+        if "translator" in axis_names(axes):
+            raise ValueError(
+                f"{section}.translator: translators apply at test time; move it to test"
+            )
     for v in _values(spec.test, "translator"):
         check_value("test.translator", v, TRANSLATORS)
     for method in spec.translators.config:
@@ -250,7 +262,8 @@ def _check_agent(spec: SweepSpec, i: int, agent: AgentSpec, base_dir: Path | Non
         raise ValueError(f"{where}: name {name!r}: use letters, digits, '_', '-', '.' only")
     config = agent.config
     if agent.algo == "expert":
-        extra = [k for k in ("steps", "config", "overrides") if getattr(agent, k)]
+        extra = [k for k in ("steps", "config", "train") if getattr(agent, k) is not None]
+        extra += ["overrides"] if agent.overrides else []
         if extra:
             raise ValueError(f"{where}: the expert is not trained; remove {', '.join(extra)}")
     else:
@@ -364,7 +377,8 @@ def _params(
 
 def _check_points(spec: SweepSpec) -> None:
     plans = plan_points(spec)
-    for section, split in (("train", None), ("test", spec.split)):
+    for section in plans:
+        split = spec.split if section == "test" else None
         params, metrics = _params(spec.env, spec.env_kwargs, split)
         if section == "test" and spec.metric not in metrics:
             raise ValueError(
@@ -380,13 +394,16 @@ def _check_points(spec: SweepSpec) -> None:
 
 
 def plan_points(spec: SweepSpec) -> dict[str, list[tuple[Point, dict[str, Any]]]]:
+    """``(point, env kwargs)`` per section: ``train``, ``test`` and ``<agent>.train`` for each
+    agent with its own train axes (random draws in that order, so adding an agent's axes does
+    not move the others')."""
     rng = np.random.default_rng(spec.search_seed)
-    train = [
-        (p, point_kwargs(spec.env, spec.env_kwargs, p)) for p in _axis_points(spec.train, spec, rng)
-    ]
     test_base = {"randomization": "default", "dr_scale": 1.0, **spec.env_kwargs}
-    test = [(p, point_kwargs(spec.env, test_base, p)) for p in _axis_points(spec.test, spec, rng)]
-    return {"train": train, "test": test}
+    out = {}
+    for section, axes in [("train", spec.train), ("test", spec.test), *train_sections(spec)[1:]]:
+        base = test_base if section == "test" else spec.env_kwargs
+        out[section] = [(p, point_kwargs(spec.env, base, p)) for p in _axis_points(axes, spec, rng)]
+    return out
 
 
 def fmt(v: Any) -> str:
