@@ -82,18 +82,18 @@ def over_seeds(runs: list[dict[str, Any]], metric: str) -> dict[str, Any]:
     }
 
 
-def seeds_table() -> str:
+def seeds_table(root: Path = ROOT) -> str:
     lines = [
         "| env | policy | seeds | test episodes | success per seed | mean ± sd [range] | "
         "pooled 95 % CI | family metric (mean) | train min (mean) | expert | ratio |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for (family, algo), runs in seed_groups().items():
+    for (family, algo), runs in seed_groups(root / "seeds").items():
         metric = METRIC[family]
         s = over_seeds(runs, metric)
-        expert_path = ROOT / "seeds" / f"{family}_expert.json"  # remeasured with the seeds
+        expert_path = root / "seeds" / f"{family}_expert.json"  # remeasured with the seeds
         if not expert_path.is_file():
-            expert_path = ROOT / f"baseline_{family}_expert.json"
+            expert_path = root / f"baseline_{family}_expert.json"
         expert = json.loads(expert_path.read_text())["summary"]["success"]
         per_seed = " / ".join(f"{x:.2f}" for x in s["success"])
         lines.append(

@@ -394,12 +394,22 @@ def test_the_indoor_nav_study_spec_runs_end_to_end_with_translators(
 
 @pytest.mark.parametrize(
     "name",
-    ["sweep_quick", "sweep_dr", "study_indoor_nav", "study_driving", "study_transparent_grasp"],
+    [
+        "sweep_quick",
+        "sweep_dr",
+        "study_indoor_nav",
+        "study_driving",
+        "study_transparent_grasp",
+        "study_driving_adr",
+    ],
 )
 def test_shipped_sweep_specs_validate(name: str) -> None:
     root = Path(__file__).resolve().parents[1]
     spec = load_sweep(root / "examples" / f"{name}.yaml")
     trials = plan(spec)
     assert trials and all(t.tests for t in trials)
-    if name.startswith("study_"):  # the study design: 4 train strengths x 2 seeds + the expert
+    if name == "study_driving_adr":  # 4 fixed strengths and ADR, x 2 seeds, + the expert
+        assert [t.agent.name for t in trials].count("ppo_adr") == 2
+        assert len(trials) == 4 * 2 + 2 + 2 and len(trials[0].tests) == 4
+    elif name.startswith("study_"):  # the study design: 4 train strengths x 2 seeds + expert
         assert len(trials) == 4 * 2 + 2 and len(trials[0].tests) == 8
