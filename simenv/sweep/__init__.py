@@ -7,7 +7,8 @@ of DR axes, one for training and one for testing::
     env: simenv/TransparentGrasp-v0
     env_kwargs: {camera_size: [32, 32]}  # common to training and testing
     agents:                        # algo: bc | affordance | ppo | sac | expert; optional name,
-      - {algo: bc, overrides: {bc.episodes: 50}}  # steps (ppo/sac), config (YAML), overrides
+      - {algo: bc, overrides: {bc.episodes: 50}}  # steps (ppo/sac), config (YAML), overrides,
+                                                  # train (its own train axes, see Trials)
       - {algo: expert}
     train: {dr_scale: [0.0, 1.0, 2.0]}
     test:
@@ -52,12 +53,16 @@ the test points through it are evaluated again (its settings are part of their t
 
 Trials. A trial is (agent, train point, seed): it trains once (``simenv.agents.train``; the
 expert needs no training and ignores the train axes), then evaluates on every test point with
-``simenv.agents.evaluate``. Training conditions are the agent's config ``env_kwargs``, then the
-spec's ``env_kwargs``, then the train point. Test conditions are set from scratch, never
-inherited from the train point: ``randomization: default``, ``dr_scale: 1``, then the spec's
-``env_kwargs``, then the test point. The test episodes of seed ``s`` use episode seeds
-``eval_seed + s * episodes`` onwards: the same episodes for every agent and train point (paired
-comparisons), different ones per seed (so expert seeds add episodes).
+``simenv.agents.evaluate``. An agent's own ``train`` (same form as the section) replaces the
+sweep's train axes for that agent; ``train: {}`` trains it once per seed as its config says,
+for a policy whose training conditions are not a point on the grid (an ADR config:
+``examples/study_driving_adr.yaml``). Training conditions are the agent's config
+``env_kwargs``, then the spec's ``env_kwargs``, then the train point. Test conditions are set
+from scratch, never inherited from the train point: ``randomization: default``,
+``dr_scale: 1``, then the spec's ``env_kwargs``, then the test point. The test episodes of
+seed ``s`` use episode seeds ``eval_seed + s * episodes`` onwards: the same episodes for every
+agent and train point (paired comparisons), different ones per seed (so expert seeds add
+episodes).
 
 Output folder (``--out``, default ``sweeps/NAME``)::
 

@@ -377,14 +377,15 @@ def _params(
 
 def _check_points(spec: SweepSpec) -> None:
     plans = plan_points(spec)
-    for section in plans:
-        split = spec.split if section == "test" else None
-        params, metrics = _params(spec.env, spec.env_kwargs, split)
-        if section == "test" and spec.metric not in metrics:
-            raise ValueError(
-                f"metric {spec.metric!r} is not reported by {spec.env}; valid: {', '.join(metrics)}"
-            )
-        for point, kwargs in plans[section]:
+    declared = {split: _params(spec.env, spec.env_kwargs, split) for split in (None, spec.split)}
+    metrics = declared[spec.split][1]
+    if spec.metric not in metrics:
+        raise ValueError(
+            f"metric {spec.metric!r} is not reported by {spec.env}; valid: {', '.join(metrics)}"
+        )
+    for section, points in plans.items():
+        params = declared[spec.split if section == "test" else None][0]
+        for point, kwargs in points:
             try:
                 DomainRandomizer(
                     params, kwargs.get("randomization", "default"), kwargs.get("dr_scale", 1.0)
