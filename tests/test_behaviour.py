@@ -7,6 +7,12 @@ and with the batch renderer (keys with ``|batch|``). Each case also stores its D
 every recorded parameter keeps its value (new recorded parameters may be added). Regenerate
 only for an intended behaviour change, and say why in the commit:
 ``SIMENV_RECORD_BEHAVIOUR=1 pytest tests/test_behaviour.py``.
+
+A case may also list ``also``: digests of the same code on another machine. TransparentGrasp's
+observations differ between the two VM types this project has run on (same package versions;
+not numpy's SIMD paths, OpenCV's dispatch, llvmpipe's vector width or MuJoCo 4.0.0 vs 4.0.1;
+the cause is not isolated), so each of its cases pins both. ``SIMENV_RECORD_BEHAVIOUR=add``
+appends this machine's digest where it differs, for the same code only.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import pytest
 import simenv  # noqa: F401  (registers the ids)
 
 DATA = Path(__file__).parent / "data" / "behaviour.json"
-RECORD = os.environ.get("SIMENV_RECORD_BEHAVIOUR") == "1"
+RECORD = os.environ.get("SIMENV_RECORD_BEHAVIOUR")
 FAMILIES = {
     "simenv/IndoorNav-v0": {"obs_mode": "rgbd+seg+state"},
     "simenv/Driving-v0": {"obs_mode": "rgbd+lidar+state"},
@@ -87,11 +93,16 @@ def test_observations_are_byte_identical_to_the_recorded_ones(
     )
     if RECORD:
         data = json.loads(DATA.read_text()) if DATA.exists() else {}
-        data[key] = {"sha256": digest, "randomization": sample}
+        if RECORD == "add":  # another machine's digest of the same code
+            pins = data[key].setdefault("also", [])
+            if digest != data[key]["sha256"] and digest not in pins:
+                pins.append(digest)
+        else:
+            data[key] = {"sha256": digest, "randomization": sample}
         DATA.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
         return
     recorded = json.loads(DATA.read_text())[key]
     for got, want in zip(sample, recorded["randomization"], strict=True):
         for name, value in want.items():
             assert got.get(name) == value, f"{name}: {got.get(name)!r} != recorded {value!r}"
-    assert digest == recorded["sha256"]
+    assert digest in [recorded["sha256"], *recorded.get("also", [])]
